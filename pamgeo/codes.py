@@ -1,0 +1,116 @@
+"""Kemendagri region codes, Sirekap TPS ids and place-name normalisation.
+
+Codes are kept in the dotted Kemendagri form (``36.74.03.1007``) inside pamgeo; the
+undotted form (``3674031007``) is the KPU/Sirekap id. A Sirekap TPS id is the 10-digit
+kelurahan id followed by the 3-digit TPS number, e.g. ``3674031007010``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# digits per level: provinsi 2, kab/kota 4, kecamatan 6, kelurahan/desa 10
+_LEVEL_BY_DIGITS = {2: "provinsi", 4: "kabkota", 6: "kecamatan", 10: "kelurahan"}
+_SPLITS = {2: (2,), 4: (2, 2), 6: (2, 2, 2), 10: (2, 2, 2, 4)}
+
+#: first TPS number of the lokasi khusus series (TPS 901, 902, ...)
+KHUSUS_FROM = 901
+
+
+def normalise_code(value: object) -> str | None:
+    """Return the dotted Kemendagri code for ``value``, or ``None`` if it is not one.
+
+    Parameters
+    ----------
+    value
+        A code with or without dots (``"36.74.03.1007"``, ``"3674031007"``, ``3674031007``),
+        at provinsi, kab/kota, kecamatan or kelurahan level.
+
+    Examples
+    --------
+    >>> normalise_code("3674031007")
+    '36.74.03.1007'
+    >>> normalise_code(" 36.74.03 ")
+    '36.74.03'
+    >>> normalise_code("Pondok Aren") is None
+    True
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():  # numbers read as floats
+        text = text[:-2]
+    if not re.fullmatch(r"[0-9][0-9.]*", text):
+        return None
+    digits = text.replace(".", "")
+    if "." in text:
+        parts = text.split(".")
+        if [len(p) for p in parts] != list(_SPLITS.get(len(digits), ())):
+            return None
+    splits = _SPLITS.get(len(digits))
+    if splits is None:
+        return None
+    out, i = [], 0
+    for n in splits:
+        out.append(digits[i : i + n])
+        i += n
+    return ".".join(out)
+
+
+def code_level(code: str) -> str:
+    """Level name (``provinsi``, ``kabkota``, ``kecamatan``, ``kelurahan``) of a dotted code."""
+    return _LEVEL_BY_DIGITS[len(code.replace(".", ""))]
+
+
+def undotted(code: str) -> str:
+    """``"36.74.03.1007"`` -> ``"3674031007"``."""
+    return code.replace(".", "")
+
+
+def kecamatan_of(kode_kel: str) -> str:
+    """Dotted kecamatan code of a dotted kelurahan code."""
+    return kode_kel.rsplit(".", 1)[0]
+
+
+def tps_id(kode_kel: str, tps_no: int) -> str:
+    """Sirekap TPS id: 10-digit kelurahan id + 3-digit TPS number.
+
+    >>> tps_id("36.74.03.1007", 10)
+    '3674031007010'
+    """
+    if not 1 <= int(tps_no) <= 999:
+        raise ValueError(f"TPS number {tps_no} is outside 1..999")
+    return f"{undotted(kode_kel)}{int(tps_no):03d}"
+
+
+def is_khusus(tps_no: int) -> bool:
+    """TPS numbers from 901 are lokasi khusus (lapas/rutan, panti, hospitals, pesantren)."""
+    return int(tps_no) >= KHUSUS_FROM
+
+
+_PREFIX_WORDS = re.compile(
+    r"^(kelurahan|kel|desa|ds|kecamatan|kec|kota|kabupaten|kab|kp|kampung)\b\.?\s*",
+    re.IGNORECASE,
+)
+
+
+def normalise_name(value: object) -> str:
+    """Comparable key for an Indonesian place name.
+
+    Case, accents, punctuation, spaces, numeric prefixes ("01 - ", "367401 ") and words like
+    "Kelurahan"/"Kec." are dropped, so "RAWA BUNTU", "Rawabuntu" and "Kel. Rawa-Buntu" match.
+
+    >>> normalise_name("01. KEL. JURANG MANGU BARAT")
+    'JURANGMANGUBARAT'
+    >>> normalise_name("Rawabuntu") == normalise_name("RAWA BUNTU")
+    True
+    """
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    text = text.strip()
+    text = re.sub(r"^[0-9.\s\-_)/:]+", "", text)  # numeric prefixes and codes
+    prev = None
+    while prev != text:
+        prev = text
+        text = _PREFIX_WORDS.sub("", text).strip()
+    return re.sub(r"[^A-Za-z0-9]", "", text).upper()

@@ -1,0 +1,359 @@
+"""Region configuration: one YAML file per kota/kabupaten or Polres area.
+
+A region file describes where every input layer lives and how its columns are named, the
+metric CRS, the report language and classification banner, the police units and rayons, and
+the deployment preset. Nothing region-specific lives in the code. The file is validated on
+load; every problem names the file, the key and the fix.
+
+Paths may start with ``{raw}`` (the raw public bundle, ``PAMGEO_RAW``) or ``{project}`` (this
+repository); other relative paths are relative to the config file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from pamgeo._errors import ConfigError
+from pamgeo.codes import normalise_code
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+REGIONS_DIR = PROJECT_ROOT / "data" / "regions"
+
+
+def raw_dir() -> Path:
+    """Folder of the raw public data bundle.
+
+    ``PAMGEO_RAW`` when set, else ``../shared/data/raw`` beside the repository.
+    """
+    env = os.environ.get("PAMGEO_RAW")
+    if env:
+        return Path(env).expanduser().resolve()
+    return (PROJECT_ROOT.parent / "shared" / "data" / "raw").resolve()
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceFile(_Model):
+    """A vector or table file, with an optional layer (GeoPackage) and text encoding."""
+
+    path: str
+    layer: str | None = None
+    encoding: str | None = None
+    attribution: str | None = None
+
+
+class KelurahanLayer(SourceFile):
+    code_column: str
+    name_column: str
+    kecamatan_name_column: str | None = None
+
+
+class KecamatanLayer(SourceFile):
+    code_column: str
+    name_column: str
+
+
+class Boundaries(_Model):
+    kelurahan: KelurahanLayer
+    kecamatan: KecamatanLayer | None = None
+
+
+class Placement(_Model):
+    """How TPS without coordinates are placed (see :mod:`pamgeo.estimate`)."""
+
+    method: Literal["streets", "uniform"] = "streets"
+    seed: int = 20240214
+    min_spacing_m: float = Field(40.0, gt=0)
+    offset_m: tuple[float, float] = (6.0, 20.0)
+    road_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "residential": 1.0,
+            "living_street": 1.0,
+            "unclassified": 0.6,
+            "service": 0.4,
+            "tertiary": 0.4,
+            "secondary": 0.15,
+        }
+    )
+
+
+class TpsCounts(SourceFile):
+    """Per-kelurahan TPS counts (KPU / KawalPemilu); positions are estimated."""
+
+    format: Literal["counts"]
+    kelurahan_code_column: str = "kode_kel"
+    regular_column: str = "n_tps_reguler"
+    khusus_from_column: str | None = "tps_khusus_from"
+    khusus_to_column: str | None = "tps_khusus_to"
+    election: str = "Pemilu 2024"
+    placement: Placement = Placement()
+
+
+class TpsList(SourceFile):
+    """A per-TPS list (CSV, XLSX, GeoJSON, GeoPackage) with coordinates."""
+
+    format: Literal["list"]
+    columns: dict[str, str] = Field(default_factory=dict)
+    election: str = "Pemilu 2024"
+
+
+class Roads(SourceFile):
+    class_column: str = "fclass"
+    name_column: str | None = "name"
+
+
+class Waterways(SourceFile):
+    name_column: str | None = "name"
+    class_column: str | None = None
+    rename: dict[str, str] = Field(default_factory=dict)
+
+
+class PolicePosts(SourceFile):
+    """Police units table: CSV with ``unit, level`` and either ``lat, lon`` or ``kode_kel``."""
+
+
+class Sources(_Model):
+    boundaries: Boundaries
+    tps: Annotated[TpsCounts | TpsList, Field(discriminator="format")]
+    roads: Roads | None = None
+    waterways: list[Waterways] = Field(default_factory=list)
+    police_posts: PolicePosts | None = None
+
+
+class Rayon(_Model):
+    name: str
+    polsek: list[str]
+    staging: str
+
+
+class Police(_Model):
+    polres: str
+    coverage: dict[str, list[str]] = Field(default_factory=dict)
+    rayons: list[Rayon] = Field(default_factory=list)
+    peleton_size: int = Field(30, gt=0)
+
+    @field_validator("coverage")
+    @classmethod
+    def _codes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        out = {}
+        for unit, codes in value.items():
+            norm = []
+            for c in codes:
+                n = normalise_code(c)
+                if n is None or n.count(".") != 2:
+                    raise ValueError(f"'{c}' under '{unit}' is not a kecamatan code like 36.74.01")
+                norm.append(n)
+            out[unit] = norm
+        return out
+
+
+class RegionMeta(_Model):
+    id: str = Field(pattern=r"^[a-z0-9_\-]+$")
+    name: str
+    kode: str
+    crs: str
+    language: Literal["id", "en"] = "id"
+    classification: str = "TERBATAS"
+    tolerance_m: float = Field(500.0, ge=0)
+    kelurahan_tolerance_m: float = Field(150.0, ge=0)
+    on_invalid: Literal["stop", "drop"] = "stop"
+
+    @field_validator("kode")
+    @classmethod
+    def _kode(cls, value: str) -> str:
+        code = normalise_code(value)
+        if code is None or code.count(".") != 1:
+            raise ValueError(f"'{value}' is not a kab/kota code like 36.74")
+        return code
+
+    @field_validator("crs")
+    @classmethod
+    def _crs(cls, value: str) -> str:
+        try:
+            crs = CRS.from_user_input(value)
+        except CRSError as exc:
+            raise ValueError(f"'{value}' is not a CRS pyproj knows ({exc})") from None
+        if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
+            raise ValueError(f"'{value}' is not a projected CRS in metres (use the UTM zone)")
+        return value
+
+
+class Deployment(_Model):
+    preset: str = "polres_tangsel_pilkada_2024"
+
+
+class RegionConfig(_Model):
+    """A validated region configuration. Build it with :func:`load_config`."""
+
+    region: RegionMeta
+    sources: Sources
+    police: Police | None = None
+    deployment: Deployment = Deployment()
+    # where the file was read from; set by load_config
+    config_path: str = ""
+
+    def resolve(self, path: str) -> Path:
+        """Absolute path of a path written in this config."""
+        if path.startswith("{raw}"):
+            return raw_dir() / path[len("{raw}") :].lstrip("/\\")
+        if path.startswith("{project}"):
+            return PROJECT_ROOT / path[len("{project}") :].lstrip("/\\")
+        p = Path(path).expanduser()
+        if not p.is_absolute():
+            p = Path(self.config_path).parent / p
+        return p.resolve()
+
+    def source_files(self) -> dict[str, Path]:
+        """Every input file this region reads, by config key."""
+        s = self.sources
+        files = {"sources.boundaries.kelurahan.path": self.resolve(s.boundaries.kelurahan.path)}
+        if s.boundaries.kecamatan:
+            files["sources.boundaries.kecamatan.path"] = self.resolve(s.boundaries.kecamatan.path)
+        files["sources.tps.path"] = self.resolve(s.tps.path)
+        if s.roads:
+            files["sources.roads.path"] = self.resolve(s.roads.path)
+        for i, w in enumerate(s.waterways):
+            files[f"sources.waterways[{i}].path"] = self.resolve(w.path)
+        if s.police_posts:
+            files["sources.police_posts.path"] = self.resolve(s.police_posts.path)
+        return files
+
+    def attributions(self) -> list[str]:
+        """Attribution lines of every configured source, without repeats, in config order."""
+        s = self.sources
+        items: list[SourceFile | None] = [
+            s.boundaries.kelurahan,
+            s.boundaries.kecamatan,
+            s.tps,
+            s.roads,
+            *s.waterways,
+            s.police_posts,
+        ]
+        out: list[str] = []
+        for item in items:
+            if item is not None and item.attribution and item.attribution not in out:
+                out.append(item.attribution)
+        return out
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts[-1:] = [f"{parts[-1]}[{p}]"] if parts else [f"[{p}]"]
+        elif p in ("TpsCounts", "TpsList", "counts", "list"):
+            continue
+        else:
+            parts.append(str(p))
+    return ".".join(parts)
+
+
+def _fix_for(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "add this key"
+    if kind == "extra_forbidden":
+        return "remove it or correct its spelling (see data/regions/tangsel.yml for every key)"
+    if kind.startswith("literal") or kind == "union_tag_invalid":
+        return f"use one of the allowed values ({err.get('ctx', {}).get('expected', '')})"
+    return "correct the value"
+
+
+def resolve_region_path(region: str | os.PathLike[str]) -> Path:
+    """``"tangsel"`` -> ``data/regions/tangsel.yml``; a path is returned as it is."""
+    text = str(region)
+    p = Path(text)
+    if p.suffix in (".yml", ".yaml") or p.exists():
+        return p.resolve()
+    candidate = REGIONS_DIR / f"{text}.yml"
+    if not candidate.exists():
+        known = sorted(x.stem for x in REGIONS_DIR.glob("*.yml"))
+        raise ConfigError(
+            candidate,
+            "(file)",
+            f"no region named '{text}'",
+            f"use one of {known} or give the path of a region .yml file",
+        )
+    return candidate
+
+
+def load_config(region: str | os.PathLike[str], *, check_files: bool = True) -> RegionConfig:
+    """Read and validate a region file.
+
+    Parameters
+    ----------
+    region
+        Region name under ``data/regions/`` (``"tangsel"``) or a path to a ``.yml`` file.
+    check_files
+        Also check that every input file exists.
+
+    Raises
+    ------
+    ConfigError
+        With the file, the key and the fix.
+    """
+    path = resolve_region_path(region)
+    if not path.exists():
+        raise ConfigError(path, "(file)", "file not found", "check the path")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(unknown)"
+        raise ConfigError(path, where, f"not valid YAML ({exc})", "fix the YAML syntax") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "(file)", f"not UTF-8 text ({exc})", "save it as UTF-8") from None
+    if not isinstance(data, dict):
+        raise ConfigError(path, "(top level)", "expected a mapping of keys", "see tangsel.yml")
+    data["config_path"] = str(path)
+    try:
+        cfg = RegionConfig.model_validate(data)
+    except ValidationError as exc:
+        errs = exc.errors()
+        first = errs[0]
+        key = _format_loc(first["loc"])
+        others = "; ".join(f"'{_format_loc(e['loc'])}': {e['msg']}" for e in errs[1:])
+        problem = first["msg"] + (f" (also: {others})" if others else "")
+        raise ConfigError(path, key, problem, _fix_for(first)) from None
+    if cfg.police:
+        # a Polres area may reach outside the kota (coverage codes of another kab/kota are fine)
+        units = set(cfg.police.coverage)
+        for i, r in enumerate(cfg.police.rayons):
+            for p in r.polsek:
+                if units and p not in units:
+                    raise ConfigError(
+                        path,
+                        f"police.rayons[{i}].polsek",
+                        f"'{p}' is not a unit listed under police.coverage",
+                        f"add '{p}' to police.coverage or use one of {sorted(units)}",
+                    )
+    if check_files:
+        for key, file in cfg.source_files().items():
+            if not file.exists():
+                hint = (
+                    f"set PAMGEO_RAW to the raw bundle folder (now {raw_dir()})"
+                    if "{raw}" in _raw_key_value(cfg, key)
+                    else "correct the path"
+                )
+                raise ConfigError(path, key, f"file not found: {file}", hint)
+    return cfg
+
+
+def _raw_key_value(cfg: RegionConfig, key: str) -> str:
+    node: Any = cfg
+    for part in key.split("."):
+        if "[" in part:
+            name, idx = part[:-1].split("[")
+            node = getattr(node, name)[int(idx)]
+        else:
+            node = getattr(node, part)
+    return str(node)

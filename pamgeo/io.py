@@ -1,0 +1,409 @@
+"""Reading input files. The only module that opens input files.
+
+Every reader returns data in one schema per layer, whatever the source's column names, and
+raises :class:`~pamgeo._errors.InputError` naming the file (and row/column) when it cannot.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from charset_normalizer import from_bytes
+
+from pamgeo._errors import InputError
+from pamgeo.codes import kecamatan_of, normalise_code
+from pamgeo.config import RegionConfig
+
+WGS84 = "EPSG:4326"
+
+#: canonical TPS column -> accepted spellings (compared after lower-casing and replacing
+#: every run of non-alphanumerics with "_")
+TPS_ALIASES: dict[str, tuple[str, ...]] = {
+    "tps_id": ("tps_id", "id_tps", "kode_tps", "sirekap_id", "id_sirekap"),
+    "kecamatan": (
+        "kecamatan", "kec", "nama_kecamatan", "nama_kec", "kode_kecamatan", "kode_kec",
+        "kd_kec", "kecamatan_kode",
+    ),
+    "kelurahan": (
+        "kelurahan", "kel", "desa", "kelurahan_desa", "desa_kelurahan", "kel_desa",
+        "nama_kelurahan", "nama_kel", "nama_desa", "kode_kelurahan", "kode_kel", "kd_kel",
+        "kode_desa", "kelurahan_kode",
+    ),
+    "tps_no": ("tps_no", "no_tps", "nomor_tps", "nomor", "no", "tps", "nama_tps", "nmr_tps"),
+    "alamat": ("alamat", "alamat_tps", "lokasi", "lokasi_tps", "address"),
+    "lat": ("lat", "latitude", "lintang", "y", "koordinat_lat"),
+    "lon": ("lon", "lng", "long", "longitude", "bujur", "x", "koordinat_lon", "koordinat_lng"),
+    "koordinat": ("koordinat", "coordinates", "coordinate", "latlon", "lat_lon", "titik_koordinat"),
+    "dpt": ("dpt", "jumlah_dpt", "jml_dpt", "jumlah_pemilih", "pemilih"),
+    "risk_class": (
+        "risk_class", "kerawanan", "klasifikasi", "kategori", "kategori_kerawanan",
+        "status_kerawanan", "kelas", "tingkat_kerawanan",
+    ),
+    "position_source": ("position_source", "sumber_posisi"),
+}
+
+REQUIRED_TPS_COLUMNS = ("kelurahan", "tps_no")
+
+
+def _norm_col(name: object) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+@dataclass
+class TpsTable:
+    """A TPS list as read: canonical columns as text, plus where each row came from.
+
+    ``row`` holds the row's number as a user finds it in the file: the spreadsheet row
+    (header = row 1) for CSV/XLSX, the feature number (from 1) for vector files.
+    """
+
+    path: Path
+    frame: pd.DataFrame
+    row_label: str  # "row" or "feature"
+    columns_found: dict[str, str] = field(default_factory=dict)  # canonical -> file column
+    missing: list[str] = field(default_factory=list)
+
+
+def _decode(path: Path, raw: bytes, encoding: str | None) -> str:
+    if not raw.strip():
+        raise InputError(f"{path}: the file is empty. Fix: export the TPS list again.")
+    enc = encoding or "utf-8-sig"
+    try:
+        return raw.decode(enc)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        guess = from_bytes(raw).best()
+        hint = f" (it looks like {guess.encoding})" if guess is not None else ""
+        raise InputError(
+            f"{path}: line {line}, byte {col}: not {enc} text{hint}: byte "
+            f"0x{raw[exc.start]:02x} cannot be decoded. Fix: save the file as UTF-8, or set "
+            f"'encoding:' for this source in the region config."
+        ) from None
+
+
+def _find_header(cells: pd.DataFrame, aliases: dict[str, tuple[str, ...]]) -> int:
+    """Index of the row that holds the column names (KPU exports often have title rows)."""
+    known = {a for names in aliases.values() for a in names}
+    best, best_hits = 0, -1
+    for i in range(min(len(cells), 15)):
+        hits = sum(_norm_col(v) in known for v in cells.iloc[i].tolist() if str(v).strip())
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def map_columns(
+    columns: list[str], overrides: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Match file columns to canonical TPS columns.
+
+    Returns ``(found, missing_required)`` where ``found`` maps canonical name -> file column.
+    Explicit ``overrides`` (canonical -> file column) win over aliases.
+    """
+    overrides = overrides or {}
+    found: dict[str, str] = {}
+    by_norm = {_norm_col(c): c for c in columns}
+    for canon, names in TPS_ALIASES.items():
+        if canon in overrides:
+            if overrides[canon] in columns:
+                found[canon] = overrides[canon]
+            continue
+        for alias in names:
+            if alias in by_norm and by_norm[alias] not in found.values():
+                found[canon] = by_norm[alias]
+                break
+    missing = [c for c in REQUIRED_TPS_COLUMNS if c not in found]
+    has_coords = ("lat" in found and "lon" in found) or "koordinat" in found
+    if not has_coords:
+        missing += [c for c in ("lat", "lon") if c not in found]
+    missing += [f"{c} (set in columns:)" for c, v in overrides.items() if v not in columns]
+    return found, missing
+
+
+def read_tps_table(
+    path: str | Path, *, columns: dict[str, str] | None = None, encoding: str | None = None
+) -> TpsTable:
+    """Read a TPS list from CSV, XLSX/XLS or a vector file (GeoJSON, GeoPackage, Shapefile).
+
+    Values are kept as text; :func:`pamgeo.validate.validate_tps` parses and checks them.
+
+    Raises
+    ------
+    InputError
+        The file does not exist, is empty, is not valid text in the expected encoding, or
+        cannot be parsed at all.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found. Fix: check the path.")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        text = _decode(path, path.read_bytes(), encoding)
+        sep = "\t" if suffix == ".tsv" else None
+        from io import StringIO
+
+        try:
+            cells = pd.read_csv(
+                StringIO(text), header=None, dtype=str, keep_default_na=False,
+                sep=sep, engine="python", skip_blank_lines=False,
+            )
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path}: cannot parse as CSV ({exc}). Fix: export it again as CSV.") from None
+        return _table_from_cells(path, cells, columns)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        if path.stat().st_size == 0:
+            raise InputError(f"{path}: the file is empty. Fix: export the TPS list again.")
+        try:
+            cells = pd.read_excel(path, header=None, dtype=str).fillna("")
+        except Exception as exc:  # openpyxl raises many types for broken files
+            raise InputError(f"{path}: cannot read as a spreadsheet ({exc}). Fix: re-save it as .xlsx.") from None
+        return _table_from_cells(path, cells, columns)
+    # vector formats
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty. Fix: export the TPS list again.")
+    gdf = read_vector(path)
+    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
+    frame = frame.replace({"None": "", "nan": ""})
+    geom = gdf.geometry
+    if gdf.crs is not None and not gdf.crs.equals(WGS84):
+        geom = geom.to_crs(WGS84)
+    is_point = geom.geom_type == "Point"
+    frame["lon"] = np.where(is_point, geom.x.astype(str), "")
+    frame["lat"] = np.where(is_point, geom.y.astype(str), "")
+    found, missing = map_columns(list(frame.columns), columns)
+    frame = frame.rename(columns={v: k for k, v in found.items()})
+    frame["_row"] = np.arange(1, len(frame) + 1)
+    return TpsTable(path, frame, "feature", found, missing)
+
+
+def _table_from_cells(path: Path, cells: pd.DataFrame, overrides: dict[str, str] | None) -> TpsTable:
+    cells = cells.loc[~(cells.apply(lambda r: "".join(map(str, r)).strip() == "", axis=1))]
+    if cells.empty:
+        raise InputError(f"{path}: the file has no rows. Fix: export the TPS list again.")
+    h = _find_header(cells, TPS_ALIASES)
+    header = [str(v).strip() for v in cells.iloc[h].tolist()]
+    body = cells.iloc[h + 1 :].copy()
+    body.columns = header
+    body = body.loc[:, [c != "" for c in header]]
+    found, missing = map_columns([c for c in header if c], overrides)
+    frame = body.rename(columns={v: k for k, v in found.items()})
+    frame = frame.loc[:, ~frame.columns.duplicated()].copy()
+    frame["_row"] = body.index.to_numpy() + 1  # spreadsheet row number (header row = its row)
+    frame = frame.reset_index(drop=True)
+    if frame.empty:
+        raise InputError(f"{path}: the file has a header but no TPS rows. Fix: export the TPS list again.")
+    return TpsTable(path, frame, "row", found, missing)
+
+
+def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read any vector file GDAL knows (GeoJSON, GeoPackage, Shapefile, ...)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found. Fix: check the path in the region config.")
+    try:
+        gdf = gpd.read_file(path, layer=layer)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read as a vector file ({exc}).") from None
+    if gdf.crs is None:
+        gdf = gdf.set_crs(WGS84)
+    return gdf
+
+
+def read_kelurahan(cfg: RegionConfig) -> gpd.GeoDataFrame:
+    """Kelurahan of the region, selected by Kemendagri code, in the region's metric CRS.
+
+    Columns: ``kode_kel, kelurahan, kode_kec, kecamatan, geometry``.
+    """
+    src = cfg.sources.boundaries.kelurahan
+    path = cfg.resolve(src.path)
+    gdf = read_vector(path, layer=src.layer)
+    for key, col in (("code_column", src.code_column), ("name_column", src.name_column)):
+        if col not in gdf.columns:
+            raise InputError(
+                f"{path}: column '{col}' (sources.boundaries.kelurahan.{key}) not found; "
+                f"columns are {list(gdf.columns)}. Fix: set the right column in {cfg.config_path}."
+            )
+    codes = gdf[src.code_column].map(normalise_code)
+    bad = codes.isna() | (codes.str.count(r"\.") != 3)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{path}: feature {i + 1}, column '{src.code_column}': '{gdf[src.code_column].iloc[i]}' "
+            "is not a kelurahan code like 36.74.03.1007. Fix: point code_column at the Kemendagri code."
+        )
+    out = gpd.GeoDataFrame(
+        {
+            "kode_kel": codes,
+            "kelurahan": gdf[src.name_column].astype(str).str.strip(),
+            "geometry": gdf.geometry,
+        },
+        crs=gdf.crs,
+    )
+    out = out[out["kode_kel"].str.startswith(cfg.region.kode + ".")].copy()
+    if out.empty:
+        raise InputError(
+            f"{path}: no kelurahan with a code under {cfg.region.kode}. Fix: check region.kode "
+            f"and sources.boundaries.kelurahan in {cfg.config_path}."
+        )
+    out["kode_kec"] = out["kode_kel"].map(kecamatan_of)
+    if src.kecamatan_name_column:
+        if src.kecamatan_name_column not in gdf.columns:
+            raise InputError(
+                f"{path}: column '{src.kecamatan_name_column}' (kecamatan_name_column) not found."
+            )
+        out["kecamatan"] = gdf.loc[out.index, src.kecamatan_name_column].astype(str).str.strip()
+    elif cfg.sources.boundaries.kecamatan:
+        kec = read_kecamatan(cfg)
+        out["kecamatan"] = out["kode_kec"].map(dict(zip(kec["kode_kec"], kec["kecamatan"], strict=True)))
+    else:
+        out["kecamatan"] = out["kode_kec"]
+    dup = out["kode_kel"].duplicated(keep=False)
+    if dup.any():
+        # a kelurahan split into several features: merge them
+        out = out.dissolve(by="kode_kel", as_index=False, aggfunc="first")
+    out = out.to_crs(cfg.region.crs)
+    out["geometry"] = out.geometry.make_valid()
+    return out[["kode_kel", "kelurahan", "kode_kec", "kecamatan", "geometry"]].sort_values("kode_kel").reset_index(drop=True)
+
+
+def read_kecamatan(cfg: RegionConfig) -> gpd.GeoDataFrame:
+    """Kecamatan layer from its own file (when configured), in the region CRS."""
+    src = cfg.sources.boundaries.kecamatan
+    if src is None:
+        raise InputError("no kecamatan layer configured (sources.boundaries.kecamatan)")
+    gdf = read_vector(cfg.resolve(src.path), layer=src.layer)
+    codes = gdf[src.code_column].map(normalise_code)
+    out = gpd.GeoDataFrame(
+        {"kode_kec": codes, "kecamatan": gdf[src.name_column].astype(str), "geometry": gdf.geometry},
+        crs=gdf.crs,
+    )
+    out = out[out["kode_kec"].fillna("").str.startswith(cfg.region.kode + ".")]
+    return out.to_crs(cfg.region.crs).reset_index(drop=True)
+
+
+def read_tps_counts(cfg: RegionConfig) -> pd.DataFrame:
+    """Per-kelurahan TPS counts of the region.
+
+    Columns: ``kode_kel, n_regular, khusus_from, khusus_to`` (the last two may be empty).
+    """
+    src = cfg.sources.tps
+    path = cfg.resolve(src.path)
+    text = _decode(path, path.read_bytes(), src.encoding)
+    from io import StringIO
+
+    df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    cols = {
+        "kelurahan_code_column": src.kelurahan_code_column,
+        "regular_column": src.regular_column,
+    }
+    for key, col in cols.items():
+        if col not in df.columns:
+            raise InputError(
+                f"{path}: column '{col}' (sources.tps.{key}) not found; columns are "
+                f"{list(df.columns)}. Fix: set it in {cfg.config_path}."
+            )
+    out = pd.DataFrame({"kode_kel": df[src.kelurahan_code_column].map(normalise_code)})
+    out["row"] = df.index + 2
+    bad = out["kode_kel"].isna()
+    if bad.any():
+        r = int(out.loc[bad, "row"].iloc[0])
+        raise InputError(
+            f"{path}: row {r}, column '{src.kelurahan_code_column}': "
+            f"'{df.loc[bad, src.kelurahan_code_column].iloc[0]}' is not a kelurahan code."
+        )
+    keep = out["kode_kel"].str.startswith(cfg.region.kode + ".")
+    for name, col in (("n_regular", src.regular_column), ("khusus_from", src.khusus_from_column),
+                      ("khusus_to", src.khusus_to_column)):
+        if col is None or col not in df.columns:
+            out[name] = pd.NA
+            continue
+        vals = pd.to_numeric(df[col].str.strip().replace("", None), errors="coerce")
+        bad = df[col].str.strip().ne("") & vals.isna() & keep
+        if bad.any():
+            r = int(out.loc[bad, "row"].iloc[0])
+            raise InputError(f"{path}: row {r}, column '{col}': '{df.loc[bad, col].iloc[0]}' is not a number.")
+        out[name] = vals.astype("Int64")
+    out = out[keep].reset_index(drop=True)
+    if out.empty:
+        raise InputError(f"{path}: no rows for region {cfg.region.kode}. Fix: check sources.tps.path.")
+    missing = out["n_regular"].isna()
+    if missing.any():
+        raise InputError(
+            f"{path}: row {int(out.loc[missing, 'row'].iloc[0])}, column '{src.regular_column}': empty TPS count."
+        )
+    return out
+
+
+def read_roads(cfg: RegionConfig) -> gpd.GeoDataFrame | None:
+    """Road lines (``road_class, name, geometry``) exploded to LineStrings, in the region CRS.
+
+    Degenerate parts (fewer than two distinct points) are dropped.
+    """
+    src = cfg.sources.roads
+    if src is None:
+        return None
+    gdf = read_vector(cfg.resolve(src.path), layer=src.layer)
+    if src.class_column not in gdf.columns:
+        raise InputError(
+            f"{cfg.resolve(src.path)}: column '{src.class_column}' (sources.roads.class_column) not found."
+        )
+    out = gpd.GeoDataFrame(
+        {
+            "road_class": gdf[src.class_column].astype(str),
+            "name": gdf[src.name_column].fillna("").astype(str) if src.name_column in gdf else "",
+            "geometry": gdf.geometry,
+        },
+        crs=gdf.crs,
+    ).explode(index_parts=False)
+    out = out[out.geometry.notna() & (out.geometry.geom_type == "LineString")]
+    out = out.to_crs(cfg.region.crs)
+    out = out[out.geometry.length > 0.01]
+    return out.reset_index(drop=True)
+
+
+def read_waterways(cfg: RegionConfig) -> gpd.GeoDataFrame | None:
+    """Waterway lines of every configured source (``name, waterway_class, source, geometry``)."""
+    parts = []
+    for i, src in enumerate(cfg.sources.waterways):
+        gdf = read_vector(cfg.resolve(src.path), layer=src.layer)
+        names = gdf[src.name_column].fillna("").astype(str) if src.name_column in gdf else ""
+        out = gpd.GeoDataFrame(
+            {
+                "name": names,
+                "waterway_class": gdf[src.class_column].astype(str) if src.class_column in gdf else "river",
+                "source": i,
+                "geometry": gdf.geometry,
+            },
+            crs=gdf.crs,
+        )
+        if src.rename:
+            out["name"] = out["name"].replace(src.rename)
+        parts.append(out.to_crs(cfg.region.crs))
+    if not parts:
+        return None
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=cfg.region.crs)
+
+
+def read_police_posts(cfg: RegionConfig) -> pd.DataFrame | None:
+    """Police units table as written (``unit, level, kode_kel, lat, lon, ...``)."""
+    src = cfg.sources.police_posts
+    if src is None:
+        return None
+    path = cfg.resolve(src.path)
+    from io import StringIO
+
+    df = pd.read_csv(StringIO(_decode(path, path.read_bytes(), src.encoding)), dtype=str, keep_default_na=False)
+    for col in ("unit", "level"):
+        if col not in df.columns:
+            raise InputError(f"{path}: required column '{col}' is missing. Fix: add it (see data/README.md).")
+    has_xy = {"lat", "lon"} <= set(df.columns)
+    if not has_xy and "kode_kel" not in df.columns:
+        raise InputError(f"{path}: needs either 'lat' and 'lon' or 'kode_kel' columns.")
+    df["_row"] = df.index + 2
+    return df

@@ -1,0 +1,241 @@
+"""Build a region's analysis-ready layers from its config, and store/load them.
+
+:func:`build_region` reads every configured input (through :mod:`pamgeo.io`), validates the
+TPS list or estimates TPS positions, and returns a :class:`RegionData`. :func:`write_region`
+stores it as one GeoPackage per region (written to a temporary file and moved into place, so a
+killed build leaves the previous one), :func:`load_region` reads it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pamgeo import __version__
+from pamgeo import io as pio
+from pamgeo._errors import InputError
+from pamgeo.codes import kecamatan_of, normalise_code
+from pamgeo.config import PROJECT_ROOT, RegionConfig, TpsCounts
+from pamgeo.estimate import place_tps, tps_from_counts
+from pamgeo.validate import ValidationReport, validate_tps
+
+DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
+LAYERS = ("kelurahan", "kecamatan", "kota", "tps", "roads", "waterways", "police_posts")
+
+
+@dataclass
+class RegionData:
+    """Every layer of one region, in the region's metric CRS."""
+
+    config: RegionConfig
+    kelurahan: gpd.GeoDataFrame
+    kecamatan: gpd.GeoDataFrame
+    kota: gpd.GeoDataFrame
+    tps: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame | None = None
+    waterways: gpd.GeoDataFrame | None = None
+    police_posts: gpd.GeoDataFrame | None = None
+    validation: ValidationReport | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def positions_estimated(self) -> bool:
+        """True when any TPS position is an estimate."""
+        return bool((self.tps["position_source"] == "estimated").any())
+
+    def kecamatan_codes(self) -> list[str]:
+        return sorted(self.kecamatan["kode_kec"])
+
+
+def dissolve_kecamatan(kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Kecamatan polygons as the union of their kelurahan (a partition by construction)."""
+    kec = kelurahan.dissolve(by=["kode_kec", "kecamatan"], as_index=False)[["kode_kec", "kecamatan", "geometry"]]
+    n = kelurahan.groupby("kode_kec").size()
+    kec["n_kelurahan"] = kec["kode_kec"].map(n).astype(int)
+    return kec.sort_values("kode_kec").reset_index(drop=True)
+
+
+def police_posts_frame(table: pd.DataFrame, kelurahan: gpd.GeoDataFrame, path: str) -> gpd.GeoDataFrame:
+    """Police units with a point each: their own coordinates, or approximately inside their kelurahan.
+
+    Rows with ``lat``/``lon`` keep them (``position_source`` as written, else ``"surveyed"``);
+    rows with only ``kode_kel`` get a point inside that kelurahan (``"approximate"``).
+    """
+    kel = kelurahan.set_index("kode_kel")
+    lat = pd.to_numeric(table.get("lat", pd.Series([""] * len(table))).replace("", None), errors="coerce")
+    lon = pd.to_numeric(table.get("lon", pd.Series([""] * len(table))).replace("", None), errors="coerce")
+    has_xy = lat.notna() & lon.notna()
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon.fillna(0), lat.fillna(0)), crs=pio.WGS84).to_crs(kelurahan.crs)
+    geoms, sources, codes = [], [], []
+    for i, row in table.reset_index(drop=True).iterrows():
+        code = normalise_code(row.get("kode_kel", "")) if row.get("kode_kel", "") else None
+        if has_xy.iloc[i]:
+            geoms.append(pts.iloc[i])
+            sources.append(row.get("position_source") or "surveyed")
+            if code is None:
+                hit = kel.index[kel.contains(pts.iloc[i])]
+                code = hit[0] if len(hit) else None
+        elif code is not None and code in kel.index:
+            geoms.append(kel.loc[code, "geometry"].representative_point())
+            sources.append("approximate")
+        else:
+            raise InputError(
+                f"{path}: row {row['_row']}: unit '{row['unit']}' has neither lat/lon nor a kode_kel "
+                f"of this region ('{row.get('kode_kel', '')}'). Fix: add coordinates or a kelurahan code."
+            )
+        codes.append(code)
+    out = gpd.GeoDataFrame(table.drop(columns=[c for c in ("lat", "lon", "_row") if c in table]).reset_index(drop=True),
+                           geometry=geoms, crs=kelurahan.crs)
+    out["kode_kel"] = codes
+    out["kode_kec"] = [kecamatan_of(c) if c else None for c in codes]
+    out["position_source"] = sources
+    return out
+
+
+def build_region(cfg: RegionConfig, *, progress: bool = False) -> RegionData:
+    """Read, validate and assemble every layer of a region.
+
+    Raises
+    ------
+    InputError
+        A source cannot be read, or (with ``region.on_invalid: stop``) the TPS list has errors;
+        the error carries the row-level report.
+    """
+    kelurahan = pio.read_kelurahan(cfg)
+    kecamatan = dissolve_kecamatan(kelurahan)
+    kota = gpd.GeoDataFrame(
+        {"kode": [cfg.region.kode], "nama": [cfg.region.name]},
+        geometry=[kelurahan.geometry.union_all()], crs=kelurahan.crs,
+    )
+    roads = pio.read_roads(cfg)
+    src = cfg.sources.tps
+    tps_path = str(cfg.resolve(src.path))
+    if isinstance(src, TpsCounts):
+        counts = pio.read_tps_counts(cfg)
+        try:
+            rows = tps_from_counts(counts, kelurahan)
+        except ValueError as exc:
+            raise InputError(f"{tps_path}: {exc}. Fix: check region.kode and the boundary source.") from None
+        pl = src.placement
+        tps = place_tps(rows, kelurahan, roads, method=pl.method, seed=pl.seed,
+                        min_spacing_m=pl.min_spacing_m, offset_m=pl.offset_m,
+                        road_weights=pl.road_weights, progress=progress)
+        # check the estimate with the same rules a real list meets
+        check = tps.to_crs(pio.WGS84)
+        frame = pd.DataFrame({
+            "kelurahan": check["kode_kel"], "tps_no": check["tps_no"].astype(str),
+            "lat": check.geometry.y.astype(str), "lon": check.geometry.x.astype(str),
+            "_row": np.arange(1, len(check) + 1),
+        })
+        table = pio.TpsTable(Path(tps_path), frame, "tps", {c: c for c in frame.columns if c != "_row"}, [])
+        _, report = validate_tps(table, kelurahan, tolerance_m=cfg.region.tolerance_m,
+                                 kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m)
+        if not report.ok:
+            raise InputError(f"{tps_path}: estimated TPS failed validation:\n{report.format_text(10)}", report)
+    else:
+        table = pio.read_tps_table(cfg.resolve(src.path), columns=src.columns, encoding=src.encoding)
+        tps, report = validate_tps(table, kelurahan, tolerance_m=cfg.region.tolerance_m,
+                                   kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m)
+        if not report.ok and cfg.region.on_invalid == "stop":
+            raise InputError(
+                f"{report.format_text(30)}\nThe build stopped (region.on_invalid: stop). Fix the rows, "
+                "or set region.on_invalid: drop to build without them.", report,
+            )
+    waterways = pio.read_waterways(cfg)
+    police_table = pio.read_police_posts(cfg)
+    police = None
+    if police_table is not None:
+        police = police_posts_frame(police_table, kelurahan, str(cfg.resolve(cfg.sources.police_posts.path)))
+    return RegionData(cfg, kelurahan, kecamatan, kota, tps.sort_values("tps_id").reset_index(drop=True),
+                      roads, waterways, police, report)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def input_fingerprint(cfg: RegionConfig) -> dict[str, dict[str, str]]:
+    """Path and sha256 of the config file and of every input file."""
+    files = {"config": Path(cfg.config_path), **cfg.source_files()}
+    return {k: {"path": str(p), "sha256": _sha256(p)} for k, p in files.items()}
+
+
+def region_dir(cfg: RegionConfig, build_dir: Path | None = None) -> Path:
+    return Path(build_dir or DEFAULT_BUILD_DIR) / cfg.region.id
+
+
+def write_region(data: RegionData, build_dir: Path | None = None) -> Path:
+    """Store a region as ``<build_dir>/<id>/region.gpkg`` plus the validation report and meta.
+
+    The GeoPackage is written to a temporary file and moved into place.
+    """
+    out_dir = region_dir(data.config, build_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".gpkg", dir=out_dir, prefix=".tmp-")
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        for name in LAYERS:
+            layer = getattr(data, name)
+            if layer is None or len(layer) == 0:
+                continue
+            layer.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        meta = {
+            "region": data.config.region.id,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "pamgeo_version": __version__,
+            "inputs": input_fingerprint(data.config),
+            "counts": {"kelurahan": len(data.kelurahan), "kecamatan": len(data.kecamatan),
+                       "tps": len(data.tps)},
+        }
+        report_path = out_dir / "tps_validation.csv"
+        if data.validation is not None:
+            data.validation.to_frame().to_csv(report_path.with_suffix(".csv.tmp"), index=False)
+            os.replace(report_path.with_suffix(".csv.tmp"), report_path)
+        os.replace(tmp, out_dir / "region.gpkg")
+        (out_dir / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out_dir / "region.gpkg"
+
+
+def is_current(cfg: RegionConfig, build_dir: Path | None = None) -> bool:
+    """True when the stored build exists and was made from the same config and inputs."""
+    d = region_dir(cfg, build_dir)
+    if not (d / "region.gpkg").exists() or not (d / "meta.json").exists():
+        return False
+    meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+    return meta.get("inputs") == input_fingerprint(cfg) and meta.get("pamgeo_version") == __version__
+
+
+def load_region(cfg: RegionConfig, build_dir: Path | None = None) -> RegionData:
+    """Read a region stored by :func:`write_region`."""
+    d = region_dir(cfg, build_dir)
+    gpkg = d / "region.gpkg"
+    if not gpkg.exists():
+        raise InputError(f"{gpkg}: not built yet. Fix: run `pamgeo data build {cfg.region.id}`.")
+    import pyogrio
+
+    present = {name for name, _ in pyogrio.list_layers(gpkg)}
+    layers = {n: (gpd.read_file(gpkg, layer=n) if n in present else None) for n in LAYERS}
+    tps = layers["tps"]
+    tps["dpt"] = tps["dpt"].astype("Int64")
+    for c in ("alamat", "risk_class_official"):
+        tps[c] = tps[c].fillna("")
+    meta = json.loads((d / "meta.json").read_text(encoding="utf-8")) if (d / "meta.json").exists() else {}
+    return RegionData(cfg, layers["kelurahan"], layers["kecamatan"], layers["kota"], tps,
+                      layers["roads"], layers["waterways"], layers["police_posts"], None, meta)
