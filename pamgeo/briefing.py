@@ -1,0 +1,86 @@
+"""Briefing content blocks (HTML strings) used by the notebooks, in the report language.
+
+Pure functions of a :class:`~pamgeo.region.RegionData`: no file access. Every value from data
+is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from pamgeo.i18n import t
+from pamgeo.maps import kecamatan_map, map_iframe
+from pamgeo.region import RegionData
+
+
+def _kec_row(data: RegionData, kode_kec: str) -> pd.Series:
+    row = data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
+    if row.empty:
+        raise ValueError(f"kecamatan {kode_kec} is not in region {data.config.region.id}; "
+                         f"use one of {data.kecamatan_codes()}")
+    return row.iloc[0]
+
+
+def tps_counts_by(data: RegionData, by: str, kode_kec: str | None = None) -> pd.DataFrame:
+    """TPS counts (all, regular, khusus) grouped by ``"kelurahan"`` or ``"kecamatan"``."""
+    tps = data.tps if kode_kec is None else data.tps[data.tps["kode_kec"] == kode_kec]
+    keys = ["kode_kel", "kelurahan"] if by == "kelurahan" else ["kode_kec", "kecamatan"]
+    g = tps.groupby(keys, sort=True)
+    out = pd.DataFrame({"n_tps": g.size(), "n_khusus": g["is_khusus"].sum().astype(int)}).reset_index()
+    return out
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return f"<td class='num'>{int(value):,}</td>"
+    return f"<td>{html.escape(str(value))}</td>"
+
+
+def _table(frame: pd.DataFrame, headers: list[str], *, total: bool = True, lang: str = "id") -> str:
+    """HTML table of ``frame`` (escaped), with an optional total row of the numeric columns."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = ["<tr>" + "".join(_cell(v) for v in rec) + "</tr>" for rec in frame.itertuples(index=False)]
+    if total:
+        sums: list[object] = [
+            int(frame[c].sum()) if pd.api.types.is_numeric_dtype(frame[c]) else "" for c in frame.columns
+        ]
+        sums[0] = t("total", lang)
+        body.append("<tr class='total'>" + "".join(_cell(v) for v in sums) + "</tr>")
+    return f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def kecamatan_header(data: RegionData, kode_kec: str, *, lang: str = "id") -> str:
+    """Title block of a kecamatan briefing."""
+    kec = _kec_row(data, kode_kec)
+    n = int((data.tps["kode_kec"] == kode_kec).sum())
+    src = data.config.sources.tps
+    parts = [
+        f"<h2>{html.escape(t('kecamatan', lang))} {html.escape(kec['kecamatan'])} "
+        f"<span class='code'>({html.escape(kode_kec)})</span></h2>",
+        f"<p>{html.escape(data.config.region.name)} · {html.escape(t('election', lang))}: "
+        f"{html.escape(src.election)} · {html.escape(t('n_tps', lang))}: <b>{n:,}</b> · "
+        f"{html.escape(t('n_kelurahan', lang))}: {int(kec['n_kelurahan'])}</p>",
+    ]
+    return "".join(parts)
+
+
+def kecamatan_map_html(data: RegionData, kode_kec: str, *, lang: str = "id", height: int = 660) -> str:
+    """The kecamatan map as an embeddable, self-contained iframe."""
+    return map_iframe(kecamatan_map(data, kode_kec, lang=lang), height=height)
+
+
+def tps_per_kelurahan_table(data: RegionData, kode_kec: str, *, lang: str = "id") -> str:
+    """Table: TPS per kelurahan of a kecamatan, with a total row."""
+    frame = tps_counts_by(data, "kelurahan", kode_kec)
+    headers = ["Kode", t("kelurahan", lang), t("n_tps", lang), t("n_khusus", lang)]
+    return f"<h3>{html.escape(t('tps_per_kelurahan', lang))}</h3>" + _table(frame, headers, lang=lang)
+
+
+def tps_per_kecamatan_table(data: RegionData, *, lang: str = "id") -> str:
+    """Table: TPS per kecamatan of the region, with a total row."""
+    frame = tps_counts_by(data, "kecamatan")
+    headers = ["Kode", t("kecamatan", lang), t("n_tps", lang), t("n_khusus", lang)]
+    return f"<h3>{html.escape(t('tps_per_kecamatan', lang))}</h3>" + _table(frame, headers, lang=lang)

@@ -1,0 +1,107 @@
+"""The ``pamgeo`` command line (the Makefile calls these commands)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pamgeo._errors import PamgeoError
+
+app = typer.Typer(help="pamgeo: TPS security planning briefings.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Build region data from the configured sources.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+err = Console(stderr=True)
+out = Console()
+
+RegionArg = Annotated[str, typer.Argument(help="Region name under data/regions/ (e.g. tangsel) or a .yml path.")]
+BuildOpt = Annotated[Path | None, typer.Option("--build-dir", help="Folder for built regions (default: build/).")]
+
+
+def _fail(exc: Exception, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@data_app.command("build")
+def data_build(region: RegionArg, build_dir: BuildOpt = None) -> None:
+    """Read, validate and store a region's layers as one GeoPackage."""
+    from pamgeo.config import load_config
+    from pamgeo.region import build_region, write_region
+
+    try:
+        cfg = load_config(region)
+        data = build_region(cfg, progress=True)
+        path = write_region(data, build_dir)
+    except PamgeoError as exc:
+        _fail(exc)
+    out.print(f"{cfg.region.name}: {len(data.kelurahan)} kelurahan, {len(data.kecamatan)} kecamatan, "
+              f"{len(data.tps):,} TPS ({data.tps['position_source'].value_counts().to_dict()})")
+    if data.validation is not None and data.validation.findings:
+        out.print(data.validation.format_text(20), highlight=False)
+    out.print(f"written: {path}")
+
+
+@app.command("validate")
+def validate(
+    file: Annotated[Path, typer.Argument(help="TPS list: CSV, XLSX or GeoJSON/GeoPackage.")],
+    region: Annotated[str, typer.Option("--region", "-r", help="Region name or .yml path.")],
+    limit: Annotated[int, typer.Option(help="Print at most this many findings (0: all).")] = 0,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV (default UTF-8).")] = None,
+) -> None:
+    """Check a TPS list row by row against a region. Prints the report, writes nothing.
+
+    Exits 1 when the list has errors, 0 otherwise (warnings allowed).
+    """
+    from pamgeo import io as pio
+    from pamgeo.config import load_config
+    from pamgeo.validate import validate_tps
+
+    try:
+        cfg = load_config(region)
+        kel = pio.read_kelurahan(cfg)
+        columns = getattr(cfg.sources.tps, "columns", None) or None
+        table = pio.read_tps_table(file, columns=columns, encoding=encoding)
+        _, report = validate_tps(table, kel, tolerance_m=cfg.region.tolerance_m,
+                                 kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m)
+    except PamgeoError as exc:
+        _fail(exc, 1)
+    out.print(report.format_text(limit or None), highlight=False, soft_wrap=True)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("run")
+def run(
+    region: RegionArg,
+    kecamatan: Annotated[list[str] | None, typer.Option("--kecamatan", "-k", help="Kecamatan code (repeatable).")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Notebooks in parallel.")] = 1,
+    build_dir: BuildOpt = None,
+    reports_dir: Annotated[Path | None, typer.Option("--reports-dir", help="Output folder (default: reports/).")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="id or en (default: the region's).")] = None,
+) -> None:
+    """Render the briefing: one page per kecamatan, index, tps.csv and manifest."""
+    from pamgeo.report import run_region
+
+    try:
+        result = run_region(region, kecamatan=kecamatan, workers=workers, build_dir=build_dir,
+                            reports_dir=reports_dir, language=language)
+    except (PamgeoError, ValueError) as exc:
+        _fail(exc)
+    for nb in result.failed:
+        err.print(f"[red]FAILED[/] {nb['name']}: cell {nb.get('cell_index')}: {nb.get('error', '')[:400]}",
+                  highlight=False)
+    n_ok = len(result.notebooks) - len(result.failed)
+    out.print(f"{n_ok}/{len(result.notebooks)} briefings written")
+    out.print(f"index: {result.index}")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

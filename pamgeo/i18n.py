@@ -1,0 +1,65 @@
+"""Words a briefing reader sees, in Bahasa Indonesia (default) and English."""
+
+from __future__ import annotations
+
+LABELS: dict[str, dict[str, str]] = {
+    "kecamatan": {"id": "Kecamatan", "en": "Kecamatan (district)"},
+    "kelurahan": {"id": "Kelurahan", "en": "Kelurahan (village)"},
+    "tps": {"id": "TPS", "en": "Polling stations (TPS)"},
+    "tps_id": {"id": "ID TPS (Sirekap)", "en": "TPS id (Sirekap)"},
+    "tps_no": {"id": "Nomor TPS", "en": "TPS number"},
+    "n_tps": {"id": "Jumlah TPS", "en": "Number of TPS"},
+    "n_khusus": {"id": "TPS lokasi khusus", "en": "Special-location TPS"},
+    "n_kelurahan": {"id": "Jumlah kelurahan", "en": "Number of kelurahan"},
+    "total": {"id": "Jumlah", "en": "Total"},
+    "position_source": {"id": "Sumber posisi", "en": "Position source"},
+    "estimated": {"id": "perkiraan", "en": "estimated"},
+    "approximate": {"id": "perkiraan kasar", "en": "approximate"},
+    "file": {"id": "dari berkas", "en": "from file"},
+    "surveyed": {"id": "hasil survei", "en": "surveyed"},
+    "khusus": {"id": "lokasi khusus", "en": "special location"},
+    "regular": {"id": "reguler", "en": "regular"},
+    "police_posts": {"id": "Satuan Polri (Polres/Polsek)", "en": "Police units (Polres/Polsek)"},
+    "unit": {"id": "Satuan", "en": "Unit"},
+    "status": {"id": "Status", "en": "Status"},
+    "roads_major": {"id": "Jalan utama", "en": "Main roads"},
+    "roads_minor": {"id": "Jalan lingkungan", "en": "Local streets"},
+    "waterways": {"id": "Sungai dan saluran", "en": "Rivers and canals"},
+    "kelurahan_boundaries": {"id": "Batas kelurahan", "en": "Kelurahan boundaries"},
+    "online_tiles": {"id": "Peta dasar OSM (perlu internet)", "en": "OSM base map (needs internet)"},
+    "legend": {"id": "Legenda", "en": "Legend"},
+    "briefing_title": {"id": "Briefing Pengamanan TPS", "en": "TPS Security Briefing"},
+    "overview_title": {"id": "Ringkasan Wilayah", "en": "Region Overview"},
+    "index_title": {"id": "Daftar Briefing", "en": "Briefing Index"},
+    "estimated_note": {
+        "id": "Posisi TPS pada peta ini adalah PERKIRAAN: tidak ada daftar koordinat TPS publik. "
+              "Jumlah TPS per kelurahan sesuai data KPU; titiknya disebar di jalan permukiman "
+              "kelurahan tersebut. Gunakan untuk gambaran sebaran, bukan untuk menuju lokasi.",
+        "en": "TPS positions on this map are ESTIMATES: no public TPS coordinate list exists. "
+              "TPS counts per kelurahan follow KPU; the points are spread along the kelurahan's "
+              "residential streets. Use them for the overall picture, not to navigate.",
+    },
+    "approx_police_note": {
+        "id": "Lokasi satuan Polri adalah perkiraan kasar (di dalam kelurahan tempatnya).",
+        "en": "Police unit locations are approximate (inside their kelurahan).",
+    },
+    "attribution": {"id": "Sumber data", "en": "Data sources"},
+    "generated": {"id": "Dibuat", "en": "Generated"},
+    "election": {"id": "Pemilihan", "en": "Election"},
+    "tps_per_kelurahan": {"id": "TPS per kelurahan", "en": "TPS per kelurahan"},
+    "tps_per_kecamatan": {"id": "TPS per kecamatan", "en": "TPS per kecamatan"},
+    "open": {"id": "buka", "en": "open"},
+    "failed": {"id": "GAGAL", "en": "FAILED"},
+    "ok": {"id": "selesai", "en": "done"},
+    "report_status": {"id": "Status", "en": "Status"},
+    "map": {"id": "Peta", "en": "Map"},
+    "address": {"id": "Alamat", "en": "Address"},
+}
+
+
+def t(key: str, lang: str = "id") -> str:
+    """Label ``key`` in ``lang`` (``"id"`` or ``"en"``); unknown keys are returned unchanged."""
+    entry = LABELS.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang) or entry["id"]

@@ -1,0 +1,298 @@
+"""Folium maps for the briefings: readable offline, fast with thousands of TPS.
+
+The maps use ``offlinefolium`` (folium with its JavaScript and CSS embedded in the page), so a
+briefing opened from disk with no network still draws. The base map is drawn from the data
+(kelurahan boundaries, roads by class, rivers); online tiles are only an optional layer, off by
+default. Every layer is one GeoJSON object, not one marker object per TPS, and every text that
+comes from data is HTML-escaped before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import offlinefolium as folium
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from offlinefolium import plugins
+
+from pamgeo.i18n import t
+from pamgeo.io import WGS84
+from pamgeo.region import RegionData
+
+MAJOR_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+               "secondary", "secondary_link", "tertiary", "tertiary_link")
+
+TPS_STYLE = {
+    "regular": {"fillColor": "#1f6fb2", "color": "#0b3a5e"},
+    "khusus": {"fillColor": "#7b3fa0", "color": "#3d1f50"},
+}
+
+# only the assets the maps use: Leaflet itself (no jQuery, Bootstrap or icon fonts)
+_MAP_JS = [js for js in folium.Map.default_js if js[0] == "leaflet"]
+_MAP_CSS = [css for css in folium.Map.default_css if css[0] == "leaflet_css"]
+
+
+def _escape(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else round(float(value), 6)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
+
+
+def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: float = 0.0,
+               precision: float = 1e-5) -> dict:
+    """GeoJSON dict in EPSG:4326 with HTML-escaped properties and rounded coordinates.
+
+    Parameters
+    ----------
+    gdf
+        Layer in any CRS.
+    properties
+        Columns to carry as feature properties.
+    simplify_m
+        Douglas-Peucker tolerance, applied in the layer's (metric) CRS before reprojection.
+    precision
+        Coordinate grid in degrees (1e-5 is about 1 m).
+    """
+    geoms = gdf.geometry
+    if simplify_m > 0:
+        geoms = geoms.simplify(simplify_m, preserve_topology=True)
+    geoms = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(WGS84)
+    geoms = shapely.set_precision(geoms.to_numpy(), precision)
+    records = gdf[properties].to_dict("records") if properties else [{}] * len(gdf)
+    features = []
+    for geom, props in zip(geoms, records, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        features.append({
+            "type": "Feature",
+            "properties": {k: _escape(v) for k, v in props.items()},
+            "geometry": shapely.geometry.mapping(geom),
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+class _Attribution(MacroElement):
+    """Adds data attribution to Leaflet's attribution control (there is no tile layer)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class _Box(MacroElement):
+    """A fixed HTML box (legend, note) as a Leaflet control."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+          var box = L.control({position: {{ this.position|tojson }}});
+          box.onAdd = function() {
+            var div = L.DomUtil.create('div', 'pamgeo-box ' + {{ this.css_class|tojson }});
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            return div;
+          };
+          box.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str, position: str = "bottomleft", css_class: str = "") -> None:
+        super().__init__()
+        self.html, self.position, self.css_class = html_text, position, css_class
+
+
+_CSS = """
+<style>
+.pamgeo-box {background: rgba(255,255,255,0.93); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 12px/1.35 system-ui, sans-serif; max-width: 290px;}
+.pamgeo-box .sw {display:inline-block; width:11px; height:11px; border-radius:50%;
+  margin-right:5px; vertical-align:middle; border:1px solid #333;}
+.pamgeo-box .ln {display:inline-block; width:18px; height:0; margin-right:5px; vertical-align:middle;}
+.pamgeo-note {background: #fff4d6; border: 1px solid #d9a400; font-weight: 600;}
+.leaflet-container {background: #f4f1ea;}
+.leaflet-popup-content table td {padding: 1px 4px; vertical-align: top;}
+</style>
+"""
+
+
+def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lang: str = "id") -> folium.Map:
+    """An empty map fitted to ``bounds`` (EPSG:4326 minx, miny, maxx, maxy), offline-ready."""
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    m.default_js = list(_MAP_JS)
+    m.default_css = list(_MAP_CSS)
+    m.get_root().header.add_child(Element(_CSS), name="pamgeo_css")
+    folium.TileLayer("OpenStreetMap", name=t("online_tiles", lang), overlay=True, show=False,
+                     control=True).add_to(m)
+    minx, miny, maxx, maxy = bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    attribution = " | ".join(html.escape(a) for a in data.config.attributions())
+    _Attribution(attribution).add_to(m)
+    plugins.Fullscreen(position="topleft").add_to(m)
+    return m
+
+
+def add_kelurahan(m: folium.Map, kel: gpd.GeoDataFrame, *, lang: str, highlight: bool = True) -> None:
+    gj = to_geojson(kel, ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5)
+    folium.GeoJson(
+        gj, name=t("kelurahan_boundaries", lang),
+        style_function=lambda f: {"color": "#444", "weight": 1.6, "fillColor": "#ffffff", "fillOpacity": 0.35,
+                                  "dashArray": "4 3"},
+        tooltip=folium.GeoJsonTooltip(["kelurahan", "kode_kel"], aliases=[t("kelurahan", lang), "Kode"]),
+    ).add_to(m)
+
+
+def add_roads(m: folium.Map, roads: gpd.GeoDataFrame | None, area, *, lang: str) -> None:
+    if roads is None or roads.empty:
+        return
+    r = roads[roads.intersects(area)]
+    major = r[r["road_class"].isin(MAJOR_ROADS)]
+    minor = r[~r["road_class"].isin(MAJOR_ROADS)]
+    folium.GeoJson(to_geojson(minor, [], simplify_m=4), name=t("roads_minor", lang),
+                   style_function=lambda f: {"color": "#9a9a9a", "weight": 1}, interactive=False).add_to(m)
+    folium.GeoJson(to_geojson(major, ["name", "road_class"], simplify_m=4), name=t("roads_major", lang),
+                   style_function=lambda f: {"color": "#d98c1f", "weight": 3},
+                   tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
+
+
+def add_waterways(m: folium.Map, ww: gpd.GeoDataFrame | None, area, *, lang: str) -> None:
+    if ww is None or ww.empty:
+        return
+    w = ww[ww.intersects(area)]
+    if w.empty:
+        return
+    folium.GeoJson(to_geojson(w, ["name"], simplify_m=4), name=t("waterways", lang),
+                   style_function=lambda f: {"color": "#2f7fd1", "weight": 2.5, "opacity": 0.85},
+                   tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
+
+
+def _tps_kind(row) -> str:
+    return "khusus" if row["is_khusus"] else "regular"
+
+
+def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
+    """All TPS as one GeoJSON layer of circle markers with popups."""
+    t_ = tps.copy()
+    t_["kind"] = [_tps_kind(r) for _, r in t_.iterrows()]
+    t_["kind_label"] = t_["kind"].map(lambda k: t(k, lang))
+    t_["posisi"] = t_["position_source"].map(lambda s: t(s, lang))
+    fields = ["tps_id", "tps_no", "kelurahan", "kind_label", "posisi", "alamat"]
+    gj = to_geojson(t_, [*fields, "kind", "position_source"])
+    estimated = (tps["position_source"] == "estimated").any()
+
+    def style(feature: dict) -> dict:
+        p = feature["properties"]
+        s = dict(TPS_STYLE[p["kind"]])
+        s.update({"weight": 1.2, "fill": True, "fillOpacity": 0.85, "radius": 5})
+        if p["position_source"] == "estimated":
+            s.update({"dashArray": "2 2", "fillOpacity": 0.6})
+        return s
+
+    folium.GeoJson(
+        gj, name=f"{t('tps', lang)} ({len(tps)})",
+        marker=folium.CircleMarker(radius=5),
+        style_function=style,
+        popup=folium.GeoJsonPopup(fields, aliases=[t("tps_id", lang), t("tps_no", lang), t("kelurahan", lang),
+                                                   "Jenis" if lang == "id" else "Type",
+                                                   t("position_source", lang), t("address", lang)]),
+        tooltip=folium.GeoJsonTooltip(["tps_id"], labels=False),
+    ).add_to(m)
+    if estimated:
+        _Box(html.escape(t("estimated_note", lang)), "topright", "pamgeo-note").add_to(m)
+
+
+def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str) -> None:
+    if posts is None or posts.empty:
+        return
+    p = posts.copy()
+    p["posisi"] = p["position_source"].map(lambda s: t(s, lang))
+    gj = to_geojson(p, ["unit", "level", "status", "posisi"])
+    folium.GeoJson(
+        gj, name=t("police_posts", lang),
+        marker=folium.CircleMarker(radius=8),
+        style_function=lambda f: {"fillColor": "#111111", "color": "#f2c200", "weight": 3, "fill": True, "fillOpacity": 0.95,
+                                  "radius": 8, "dashArray": "3 2" if f["properties"]["posisi"] != t("surveyed", lang) else None},
+        popup=folium.GeoJsonPopup(["unit", "level", "status", "posisi"],
+                                  aliases=[t("unit", lang), "Tingkat" if lang == "id" else "Level",
+                                           t("status", lang), t("position_source", lang)]),
+        tooltip=folium.GeoJsonTooltip(["unit"], labels=False),
+    ).add_to(m)
+
+
+def legend_html(data: RegionData, *, lang: str) -> str:
+    rows = [f"<b>{html.escape(t('legend', lang))}</b>"]
+    for kind, style in TPS_STYLE.items():
+        rows.append(f"<div><span class='sw' style='background:{style['fillColor']}'></span>"
+                    f"TPS {html.escape(t(kind, lang))}</div>")
+    if data.positions_estimated:
+        rows.append(f"<div><span class='sw' style='background:#fff;border:1px dashed #333'></span>"
+                    f"{html.escape(t('position_source', lang))}: {html.escape(t('estimated', lang))}</div>")
+    if data.police_posts is not None and not data.police_posts.empty:
+        rows.append("<div><span class='sw' style='background:#111;border:2px solid #f2c200'></span>"
+                    f"{html.escape(t('police_posts', lang))}</div>")
+        if (data.police_posts["position_source"] == "approximate").any():
+            rows.append(f"<div style='font-size:11px'>{html.escape(t('approx_police_note', lang))}</div>")
+    rows.append(f"<div><span class='ln' style='border-top:3px solid #d98c1f'></span>{html.escape(t('roads_major', lang))}</div>")
+    rows.append(f"<div><span class='ln' style='border-top:1px solid #9a9a9a'></span>{html.escape(t('roads_minor', lang))}</div>")
+    if data.waterways is not None:
+        rows.append(f"<div><span class='ln' style='border-top:3px solid #2f7fd1'></span>{html.escape(t('waterways', lang))}</div>")
+    rows.append(f"<div><span class='ln' style='border-top:2px dashed #444'></span>{html.escape(t('kelurahan_boundaries', lang))}</div>")
+    return "".join(rows)
+
+
+def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id") -> folium.Map:
+    """Briefing map of one kecamatan: base from the data, its TPS and the police units."""
+    kec = data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
+    if kec.empty:
+        raise ValueError(f"kecamatan {kode_kec} is not in region {data.config.region.id}; "
+                         f"use one of {data.kecamatan_codes()}")
+    area = kec.geometry.iloc[0]
+    view = area.buffer(300)
+    bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
+    m = base_map(data, bounds, lang=lang)
+    add_kelurahan(m, data.kelurahan[data.kelurahan.intersects(view)], lang=lang)
+    folium.GeoJson(to_geojson(kec, ["kecamatan"], simplify_m=5), name=t("kecamatan", lang),
+                   style_function=lambda f: {"color": "#111", "weight": 3.5, "fill": False},
+                   interactive=False).add_to(m)
+    add_roads(m, data.roads, view, lang=lang)
+    add_waterways(m, data.waterways, view, lang=lang)
+    add_tps(m, data.tps[data.tps["kode_kec"] == kode_kec], lang=lang)
+    add_police(m, data.police_posts, lang=lang)
+    _Box(legend_html(data, lang=lang), "bottomleft").add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def map_html(m: folium.Map) -> str:
+    """The map as a complete standalone HTML document."""
+    return m.get_root().render()
+
+
+def map_iframe(m: folium.Map, height: int = 640) -> str:
+    """The map as an ``<iframe srcdoc>`` for embedding in a briefing page."""
+    doc = html.escape(map_html(m), quote=True)
+    return (f'<iframe class="pamgeo-map" srcdoc="{doc}" style="width:100%;height:{height}px;border:1px solid #999" '
+            'sandbox="allow-scripts allow-popups" loading="eager"></iframe>')
+
+
+__all__ = ["add_kelurahan", "add_police", "add_roads", "add_tps", "add_waterways", "base_map",
+           "kecamatan_map", "legend_html", "map_html", "map_iframe", "to_geojson"]

@@ -1,0 +1,306 @@
+"""Briefing runs: papermill per kecamatan, HTML pages, index, tables and manifest.
+
+The only module (with :mod:`pamgeo.region`) that writes outputs. A run renders into a temporary
+folder beside ``reports/<region>/`` and moves it into place at the end, so a run killed halfway
+leaves the previous report (or none), never a mix. A failing kecamatan does not stop the others:
+its cell and error go into ``manifest.json`` and onto the index page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from pamgeo import __version__
+from pamgeo.codes import normalise_code, undotted
+from pamgeo.config import PROJECT_ROOT, RegionConfig, load_config
+from pamgeo.i18n import t
+from pamgeo.io import WGS84
+from pamgeo.region import RegionData, build_region, is_current, load_region, write_region
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
+KERNEL_NAME = "pamgeo"
+PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "folium-offline", "papermill", "nbconvert", "scikit-learn")
+
+_env = Environment(loader=PackageLoader("pamgeo", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def ensure_kernel(name: str = KERNEL_NAME) -> str:
+    """Register the Jupyter kernel ``name`` for this interpreter if it is not known yet."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    if name not in specs:
+        from ipykernel.kernelspec import install
+
+        install(kernel_name=name, display_name=f"{name} (Python {sys.version_info.major}.{sys.version_info.minor})",
+                prefix=sys.prefix)
+    return name
+
+
+def notebook_body(nb: nbformat.NotebookNode) -> str:
+    """Outputs of an executed notebook as HTML, without code or notebook prose."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, exclude_markdown=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def render_page(cfg: RegionConfig, *, title: str, subtitle: str, body: str, lang: str,
+                estimated: bool, nav: str = "") -> str:
+    """A complete briefing page: banner, title, estimate note, body, attribution."""
+    return _env.get_template("page.html").render(
+        lang=lang, title=title, subtitle=subtitle, body=body, nav=nav,
+        classification=cfg.region.classification,
+        estimated_note=t("estimated_note", lang) if estimated else "",
+        attribution_label=t("attribution", lang), attributions=cfg.attributions(),
+        generated_label=t("generated", lang),
+        generated=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"), version=__version__,
+    )
+
+
+def _failure(exc: BaseException) -> dict:
+    info = {"error": f"{type(exc).__name__}: {exc}".strip()[:2000]}
+    for attr in ("cell_index", "exec_count", "ename", "evalue"):
+        if hasattr(exc, attr):
+            info[attr] = getattr(exc, attr)
+    if hasattr(exc, "source"):
+        info["cell_source"] = str(exc.source)[:2000]
+    return info
+
+
+def _run_notebook_job(job: dict) -> dict:
+    """Execute one notebook and write its page. Top-level so a process pool can call it."""
+    import papermill as pm
+
+    start = time.perf_counter()
+    result = {"name": job["name"], "notebook": job["template"], "parameters": job["parameters"],
+              "output": job["page_rel"], "status": "ok"}
+    try:
+        nb = pm.execute_notebook(job["template"], job["executed"], parameters=job["parameters"],
+                                 kernel_name=job["kernel"], progress_bar=False, cwd=str(NOTEBOOKS_DIR),
+                                 log_output=False)
+        cfg = load_config(job["config_path"])
+        lang = job["lang"]
+        page = render_page(cfg, title=job["title"], subtitle=job["subtitle"], body=notebook_body(nb),
+                           lang=lang, estimated=job["estimated"], nav=job["nav"])
+        Path(job["page"]).write_text(page, encoding="utf-8")
+    except Exception as exc:  # one kecamatan failing must not stop the others
+        result.update({"status": "failed", **_failure(exc)})
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    return result
+
+
+@dataclass
+class RunResult:
+    """What a run produced."""
+
+    report_dir: Path
+    index: Path
+    notebooks: list[dict] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[dict]:
+        return [n for n in self.notebooks if n["status"] != "ok"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0], "pamgeo": __version__}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def tps_table(data: RegionData) -> pd.DataFrame:
+    """TPS table for ``tps.csv``: one row per TPS with lat/lon in EPSG:4326."""
+    tps = data.tps
+    wgs = tps.geometry.to_crs(WGS84)
+    out = tps.drop(columns="geometry").copy()
+    out.insert(out.columns.get_loc("tps_no") + 1, "lat", wgs.y.round(6).to_numpy())
+    out.insert(out.columns.get_loc("lat") + 1, "lon", wgs.x.round(6).to_numpy())
+    return out
+
+
+def _index_body(data, results: list[dict], lang: str) -> str:
+    from pamgeo.briefing import tps_counts_by
+
+    counts = tps_counts_by(data, "kecamatan").set_index("kode_kec")
+    rows = []
+    for r in results:
+        code = r["parameters"]["kecamatan"]
+        name = counts.loc[code, "kecamatan"] if code in counts.index else code
+        n = int(counts.loc[code, "n_tps"]) if code in counts.index else 0
+        if r["status"] == "ok":
+            status = f"<a href='{html.escape(r['output'])}'>{html.escape(t('open', lang))}</a>"
+        else:
+            cell = f" (sel {r.get('cell_index')})" if r.get("cell_index") is not None else ""
+            status = (f"<span style='color:#b42318;font-weight:700'>{html.escape(t('failed', lang))}</span>"
+                      f"{html.escape(cell)}: {html.escape(r.get('error', '')[:300])}")
+        rows.append(f"<tr><td>{html.escape(code)}</td><td>{html.escape(str(name))}</td>"
+                    f"<td class='num'>{n:,}</td><td>{status}</td></tr>")
+    total = int(counts["n_tps"].sum())
+    rows.append(f"<tr class='total'><td>{html.escape(t('total', lang))}</td><td></td><td class='num'>{total:,}</td><td></td></tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in
+                   ("Kode", t("kecamatan", lang), t("n_tps", lang), t("report_status", lang)))
+    failed = [r for r in results if r["status"] != "ok"]
+    err = ""
+    if failed:
+        err = "<div class='error'>" + html.escape(
+            f"{len(failed)} briefing gagal dibuat; lihat manifest.json." if lang == "id"
+            else f"{len(failed)} briefings failed; see manifest.json.") + "</div>"
+    links = ("<p>Tabel: <a href='tps.csv'>tps.csv</a> · <a href='manifest.json'>manifest.json</a></p>")
+    return err + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + links
+
+
+def run_region(
+    region: str | os.PathLike[str],
+    *,
+    kecamatan: list[str] | None = None,
+    workers: int = 1,
+    build_dir: Path | None = None,
+    reports_dir: Path | None = None,
+    language: str | None = None,
+    progress: bool = True,
+    kernel: str = KERNEL_NAME,
+) -> RunResult:
+    """Build (if needed) and render the briefing of a region.
+
+    Parameters
+    ----------
+    region
+        Region name or config path.
+    kecamatan
+        Kecamatan codes to render (default: all). Other pages of an existing report are kept.
+    workers
+        Notebooks run in parallel.
+    build_dir, reports_dir
+        Where built regions and reports go (defaults: ``build/`` and ``reports/``).
+    language
+        ``"id"`` or ``"en"``; default the region's ``report.language``.
+
+    Returns
+    -------
+    RunResult
+        Paths and per-notebook status; ``ok`` is false when any notebook failed.
+    """
+    started = datetime.now(UTC)
+    cfg = load_config(region)
+    lang = language or cfg.region.language
+    if not is_current(cfg, build_dir):
+        write_region(build_region(cfg, progress=progress), build_dir)
+    data = load_region(cfg, build_dir)
+    codes = data.kecamatan_codes()
+    if kecamatan:
+        wanted = []
+        for c in kecamatan:
+            n = normalise_code(c)
+            if n not in codes:
+                raise ValueError(f"kecamatan '{c}' is not in region {cfg.region.id}; use one of {codes}")
+            wanted.append(n)
+        codes = wanted
+    reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR)
+    final = reports_dir / cfg.region.id
+    tmp = reports_dir / f".{cfg.region.id}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    if kecamatan and final.exists():
+        shutil.copytree(final, tmp)
+    (tmp / "kecamatan").mkdir(parents=True, exist_ok=True)
+    (tmp / "notebooks").mkdir(parents=True, exist_ok=True)
+    ensure_kernel(kernel)
+    names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
+    estimated = data.positions_estimated
+    nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
+    bdir = str(Path(build_dir).resolve()) if build_dir else None
+    jobs = []
+    for code in codes:
+        page_rel = f"kecamatan/{undotted(code)}.html"
+        jobs.append({
+            "name": f"kecamatan {code}",
+            "template": str(NOTEBOOKS_DIR / "kecamatan_briefing.ipynb"),
+            "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
+            "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang},
+            "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
+            "title": f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
+            "subtitle": f"{cfg.region.name} · {cfg.sources.tps.election}",
+            "nav": nav, "page": str(tmp / page_rel), "page_rel": page_rel,
+        })
+    results: list[dict] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc=f"briefing {cfg.region.id}", unit="notebook")
+    try:
+        if workers > 1 and len(jobs) > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for res in pool.map(_run_notebook_job, jobs):
+                    results.append(res)
+                    if bar:
+                        bar.update()
+        else:
+            for job in jobs:
+                results.append(_run_notebook_job(job))
+                if bar:
+                    bar.update()
+    finally:
+        if bar:
+            bar.close()
+    # keep earlier results of kecamatan not re-run
+    manifest_path = tmp / "manifest.json"
+    previous = []
+    if kecamatan and manifest_path.exists():
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        done = {r["parameters"]["kecamatan"] for r in results}
+        previous = [r for r in old.get("notebooks", []) if r["parameters"]["kecamatan"] not in done]
+    all_results = sorted(previous + results, key=lambda r: r["parameters"]["kecamatan"])
+    tps_table(data).to_csv(tmp / "tps.csv", index=False)
+    index_html = render_page(
+        cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
+        subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} {t('kecamatan', lang).lower()}",
+        body=_index_body(data, all_results, lang), lang=lang, estimated=estimated,
+    )
+    (tmp / "index.html").write_text(index_html, encoding="utf-8")
+    manifest = {
+        "region": cfg.region.id, "config": cfg.config_path,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parameters": {"kecamatan": codes, "workers": workers, "language": lang, "kernel": kernel},
+        "inputs": data.meta.get("inputs", {}), "build": {"built_at": data.meta.get("built_at")},
+        "versions": _versions(), "notebooks": all_results,
+        "status": "ok" if all(r["status"] == "ok" for r in all_results) else "failed",
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    # move into place
+    old_dir = reports_dir / f".{cfg.region.id}.old-{os.getpid()}"
+    if final.exists():
+        os.replace(final, old_dir)
+    os.replace(tmp, final)
+    if old_dir.exists():
+        shutil.rmtree(old_dir)
+    res = RunResult(final, final / "index.html", [dict(r, output=str(final / r["output"])) for r in all_results])
+    return res
+
