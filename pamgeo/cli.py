@@ -17,12 +17,13 @@ app.add_typer(data_app, name="data")
 err = Console(stderr=True)
 out = Console()
 
-RegionArg = Annotated[str, typer.Argument(help="Region name under data/regions/ (e.g. tangsel) or a .yml path.")]
+RegionArg = Annotated[str, typer.Argument(help="Region: a file name under data/regions/ without .yml, or a .yml path.")]
 BuildOpt = Annotated[Path | None, typer.Option("--build-dir", help="Folder for built regions (default: build/).")]
 
 
 def _fail(exc: Exception, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    err.print("[bold red]error:[/]", highlight=False, end=" ")
+    err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -41,7 +42,7 @@ def data_build(region: RegionArg, build_dir: BuildOpt = None) -> None:
     out.print(f"{cfg.region.name}: {len(data.kelurahan)} kelurahan, {len(data.kecamatan)} kecamatan, "
               f"{len(data.tps):,} TPS ({data.tps['position_source'].value_counts().to_dict()})")
     if data.validation is not None and data.validation.findings:
-        out.print(data.validation.format_text(20), highlight=False)
+        out.print(data.validation.format_text(20), highlight=False, markup=False)
     out.print(f"written: {path}")
 
 
@@ -69,7 +70,7 @@ def validate(
                                  kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m)
     except PamgeoError as exc:
         _fail(exc, 1)
-    out.print(report.format_text(limit or None), highlight=False, soft_wrap=True)
+    out.print(report.format_text(limit or None), highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(0 if report.ok else 1)
 
 

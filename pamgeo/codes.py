@@ -1,8 +1,8 @@
 """Kemendagri region codes, Sirekap TPS ids and place-name normalisation.
 
-Codes are kept in the dotted Kemendagri form (``36.74.03.1007``) inside pamgeo; the
-undotted form (``3674031007``) is the KPU/Sirekap id. A Sirekap TPS id is the 10-digit
-kelurahan id followed by the 3-digit TPS number, e.g. ``3674031007010``.
+Codes are kept in the dotted Kemendagri form (``32.71.01.1005``) inside pamgeo; the
+undotted form (``3271011005``) is the KPU/Sirekap id. A Sirekap TPS id is the 10-digit
+kelurahan id followed by the 3-digit TPS number, e.g. ``3271011005010``.
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ def normalise_code(value: object) -> str | None:
     Parameters
     ----------
     value
-        A code with or without dots (``"36.74.03.1007"``, ``"3674031007"``, ``3674031007``),
+        A code with or without dots (``"32.71.01.1005"``, ``"3271011005"``, ``3271011005``),
         at provinsi, kab/kota, kecamatan or kelurahan level.
 
     Examples
     --------
-    >>> normalise_code("3674031007")
-    '36.74.03.1007'
-    >>> normalise_code(" 36.74.03 ")
-    '36.74.03'
+    >>> normalise_code("3271011005")
+    '32.71.01.1005'
+    >>> normalise_code(" 32.71.01 ")
+    '32.71.01'
     >>> normalise_code("Pondok Aren") is None
     True
     """
@@ -64,7 +64,7 @@ def code_level(code: str) -> str:
 
 
 def undotted(code: str) -> str:
-    """``"36.74.03.1007"`` -> ``"3674031007"``."""
+    """``"32.71.01.1005"`` -> ``"3271011005"``."""
     return code.replace(".", "")
 
 
@@ -76,8 +76,8 @@ def kecamatan_of(kode_kel: str) -> str:
 def tps_id(kode_kel: str, tps_no: int) -> str:
     """Sirekap TPS id: 10-digit kelurahan id + 3-digit TPS number.
 
-    >>> tps_id("36.74.03.1007", 10)
-    '3674031007010'
+    >>> tps_id("32.71.01.1005", 10)
+    '3271011005010'
     """
     if not 1 <= int(tps_no) <= 999:
         raise ValueError(f"TPS number {tps_no} is outside 1..999")
@@ -98,7 +98,7 @@ _PREFIX_WORDS = re.compile(
 def normalise_name(value: object) -> str:
     """Comparable key for an Indonesian place name.
 
-    Case, accents, punctuation, spaces, numeric prefixes ("01 - ", "367401 ") and words like
+    Case, accents, punctuation, spaces, numeric prefixes ("01 - ", "327101 ") and words like
     "Kelurahan"/"Kec." are dropped, so "RAWA BUNTU", "Rawabuntu" and "Kel. Rawa-Buntu" match.
 
     >>> normalise_name("01. KEL. JURANG MANGU BARAT")

@@ -150,7 +150,7 @@ class Police(_Model):
             for c in codes:
                 n = normalise_code(c)
                 if n is None or n.count(".") != 2:
-                    raise ValueError(f"'{c}' under '{unit}' is not a kecamatan code like 36.74.01")
+                    raise ValueError(f"'{c}' under '{unit}' is not a kecamatan code like 32.71.01")
                 norm.append(n)
             out[unit] = norm
         return out
@@ -172,7 +172,7 @@ class RegionMeta(_Model):
     def _kode(cls, value: str) -> str:
         code = normalise_code(value)
         if code is None or code.count(".") != 1:
-            raise ValueError(f"'{value}' is not a kab/kota code like 36.74")
+            raise ValueError(f"'{value}' is not a kab/kota code like 32.71")
         return code
 
     @field_validator("crs")
@@ -188,7 +188,7 @@ class RegionMeta(_Model):
 
 
 class Deployment(_Model):
-    preset: str = "polres_tangsel_pilkada_2024"
+    preset: str | None = None
 
 
 class RegionConfig(_Model):
@@ -262,14 +262,14 @@ def _fix_for(err: dict[str, Any]) -> str:
     if kind == "missing":
         return "add this key"
     if kind == "extra_forbidden":
-        return "remove it or correct its spelling (see data/regions/tangsel.yml for every key)"
+        return "remove it or correct its spelling (the region files shipped in data/regions/ show every key)"
     if kind.startswith("literal") or kind == "union_tag_invalid":
         return f"use one of the allowed values ({err.get('ctx', {}).get('expected', '')})"
     return "correct the value"
 
 
 def resolve_region_path(region: str | os.PathLike[str]) -> Path:
-    """``"tangsel"`` -> ``data/regions/tangsel.yml``; a path is returned as it is."""
+    """A region name -> ``data/regions/<name>.yml``; a path is returned as it is."""
     text = str(region)
     p = Path(text)
     if p.suffix in (".yml", ".yaml") or p.exists():
@@ -292,7 +292,7 @@ def load_config(region: str | os.PathLike[str], *, check_files: bool = True) -> 
     Parameters
     ----------
     region
-        Region name under ``data/regions/`` (``"tangsel"``) or a path to a ``.yml`` file.
+        Region name (a file under ``data/regions/`` without ``.yml``) or a path to a ``.yml`` file.
     check_files
         Also check that every input file exists.
 
@@ -313,7 +313,7 @@ def load_config(region: str | os.PathLike[str], *, check_files: bool = True) -> 
     except UnicodeDecodeError as exc:
         raise ConfigError(path, "(file)", f"not UTF-8 text ({exc})", "save it as UTF-8") from None
     if not isinstance(data, dict):
-        raise ConfigError(path, "(top level)", "expected a mapping of keys", "see tangsel.yml")
+        raise ConfigError(path, "(top level)", "expected a mapping of keys", "see the region files in data/regions/")
     data["config_path"] = str(path)
     try:
         cfg = RegionConfig.model_validate(data)

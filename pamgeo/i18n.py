@@ -39,6 +39,10 @@ LABELS: dict[str, dict[str, str]] = {
               "TPS counts per kelurahan follow KPU; the points are spread along the kelurahan's "
               "residential streets. Use them for the overall picture, not to navigate.",
     },
+    "estimated_short": {
+        "id": "Posisi TPS: PERKIRAAN (bukan koordinat resmi)",
+        "en": "TPS positions: ESTIMATED (not official coordinates)",
+    },
     "approx_police_note": {
         "id": "Lokasi satuan Polri adalah perkiraan kasar (di dalam kelurahan tempatnya).",
         "en": "Police unit locations are approximate (inside their kelurahan).",

@@ -122,6 +122,8 @@ def map_columns(
     has_coords = ("lat" in found and "lon" in found) or "koordinat" in found
     if not has_coords:
         missing += [c for c in ("lat", "lon") if c not in found]
+    if "kecamatan" not in found and "kelurahan" in found and "tps_id" not in found:
+        missing.append("kecamatan")  # checked against the values by validate_tps
     missing += [f"{c} (set in columns:)" for c, v in overrides.items() if v not in columns]
     return found, missing
 
@@ -235,7 +237,7 @@ def read_kelurahan(cfg: RegionConfig) -> gpd.GeoDataFrame:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
             f"{path}: feature {i + 1}, column '{src.code_column}': '{gdf[src.code_column].iloc[i]}' "
-            "is not a kelurahan code like 36.74.03.1007. Fix: point code_column at the Kemendagri code."
+            "is not a kelurahan code like 32.71.01.1005. Fix: point code_column at the Kemendagri code."
         )
     out = gpd.GeoDataFrame(
         {

@@ -217,7 +217,7 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
         tooltip=folium.GeoJsonTooltip(["tps_id"], labels=False),
     ).add_to(m)
     if estimated:
-        _Box(html.escape(t("estimated_note", lang)), "topright", "pamgeo-note").add_to(m)
+        _Box(html.escape(t("estimated_short", lang)), "topright", "pamgeo-note").add_to(m)
 
 
 def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str) -> None:
@@ -290,8 +290,9 @@ def map_html(m: folium.Map) -> str:
 def map_iframe(m: folium.Map, height: int = 640) -> str:
     """The map as an ``<iframe srcdoc>`` for embedding in a briefing page."""
     doc = html.escape(map_html(m), quote=True)
-    return (f'<iframe class="pamgeo-map" srcdoc="{doc}" style="width:100%;height:{height}px;border:1px solid #999" '
-            'sandbox="allow-scripts allow-popups" loading="eager"></iframe>')
+    return (f'<div class="pamgeo-map-wrap"><iframe class="pamgeo-map" srcdoc="{doc}" '
+            f'style="width:100%;height:{height}px;border:1px solid #999" '
+            'sandbox="allow-scripts allow-popups" allowfullscreen loading="eager"></iframe></div>')
 
 
 __all__ = ["add_kelurahan", "add_police", "add_roads", "add_tps", "add_waterways", "base_map",

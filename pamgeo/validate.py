@@ -200,15 +200,27 @@ def validate_tps(
     df = table.frame
     rep = ValidationReport(str(table.path), table.row_label, len(df))
     label_col = {c: table.columns_found.get(c, c) for c in list(df.columns)}
-    for col in table.missing:
+    missing = list(table.missing)
+    if "kecamatan" in missing and "kelurahan" in df:
+        # kecamatan is only needed to tell kelurahan *names* apart
+        if df["kelurahan"].map(lambda v: normalise_code(v) is not None).all():
+            missing.remove("kecamatan")
+    found = sorted(table.columns_found.values())
+    for col in missing:
+        why = " (needed when kelurahan are given by name)" if col == "kecamatan" else ""
         rep.add("missing_column", "error", None, col, None,
-                f"required column '{col}' is missing (columns found: {sorted(table.columns_found.values())})",
+                f"required column '{col}'{why} is missing (columns found: {found})",
                 f"add a '{col}' column or map it under sources.tps.columns in the region config")
-    if table.missing:
-        return _empty(crs), rep
-
+    # checks go on with the columns that are there, so one pass reports every problem;
+    # without a required column no row is accepted
+    for col in ("kelurahan", "tps_no", "lat", "lon", "kecamatan"):
+        if col not in df and not (col in ("lat", "lon") and "koordinat" in df):
+            df = df.assign(**{col: ""})
+    has_coords = not ({"lat", "lon"} & set(missing))
     rows = df["_row"].to_numpy()
     bad = np.zeros(len(df), dtype=bool)
+    if missing:
+        bad[:] = True
 
     def err(mask: np.ndarray, rule: str, column: str, values: pd.Series, message, fix: str,
             severity: str = "error") -> None:
@@ -220,7 +232,7 @@ def validate_tps(
 
     # TPS number
     tps_no = _parse_tps_no(df["tps_no"])
-    err(tps_no.isna().to_numpy() | (tps_no.fillna(0) < 1).to_numpy(), "bad_tps_number", "tps_no",
+    err(("tps_no" not in missing) & (tps_no.isna().to_numpy() | (tps_no.fillna(0) < 1).to_numpy()), "bad_tps_number", "tps_no",
         df["tps_no"], "TPS number is missing or not a number from 1 to 999",
         "write the TPS number (e.g. 1, 001 or 'TPS 001')")
 
@@ -236,7 +248,7 @@ def validate_tps(
     fuzzy = pd.Series([pairs[(k, kc)][1] for k, kc in zip(kel_vals, kec_code, strict=True)])
     names = dict(zip(kelurahan["kode_kel"], kelurahan["kelurahan"], strict=True))
     known = sorted(kelurahan["kelurahan"])[:8]
-    err(kel_code.isna().to_numpy(), "unknown_kelurahan", "kelurahan", kel_vals,
+    err(("kelurahan" not in missing) & kel_code.isna().to_numpy(), "unknown_kelurahan", "kelurahan", kel_vals,
         "kelurahan not found in the region's boundary set (or ambiguous without kecamatan)",
         f"use the Kemendagri code (e.g. {kelurahan['kode_kel'].iloc[0]}) or the name as in the "
         f"boundary layer (e.g. {', '.join(known[:3])}), and fill 'kecamatan'")
@@ -246,7 +258,7 @@ def validate_tps(
         "check the match; write the official name or code to silence this", severity="warning")
     stated_kec = kec_vals.str.strip().ne("").to_numpy()
     mism = stated_kec & kel_code.notna().to_numpy() & np.array(
-        [kc is not None and k is not None and kecamatan_of(k) != kc for k, kc in zip(kel_code, kec_code, strict=True)]
+        [isinstance(kc, str) and isinstance(k, str) and kecamatan_of(k) != kc for k, kc in zip(kel_code, kec_code, strict=True)]
     )
     err(mism, "kecamatan_mismatch", "kecamatan", kec_vals,
         lambda i: f"kelurahan {names[kel_code.iloc[i]]} lies in kecamatan {kecamatan_of(kel_code.iloc[i])}",
@@ -264,7 +276,7 @@ def validate_tps(
         lat_raw, lon_raw = df["lat"].astype(str), df["lon"].astype(str)
         lat_col, lon_col = "lat", "lon"
     lat, lon = _parse_number(lat_raw).to_numpy(float), _parse_number(lon_raw).to_numpy(float)
-    coord_bad = np.zeros(len(df), dtype=bool)
+    coord_bad = np.zeros(len(df), dtype=bool) | (not has_coords)
     for raw, vals, col in ((lat_raw, lat, lat_col), (lon_raw, lon, lon_col)):
         m = np.isnan(vals) & ~coord_bad
         err(m, "bad_coordinate", col, raw, "not a number in decimal degrees",
@@ -328,7 +340,7 @@ def validate_tps(
     for j in range(len(ok_idx)):
         i = ok_idx[j]
         stated = kel_code.iloc[i]
-        if outside[j] or stated is None or actual.iloc[j] == stated:
+        if outside[j] or not isinstance(stated, str) or actual.iloc[j] == stated:
             continue
         d = kel_geom[stated].distance(pts.iloc[j])
         if d <= kelurahan_tolerance_m:
@@ -341,7 +353,7 @@ def validate_tps(
 
     # duplicate ids
     ids = pd.Series(
-        [tps_id(k, int(n)) if k is not None and pd.notna(n) and 1 <= int(n) <= 999 else None
+        [tps_id(k, int(n)) if isinstance(k, str) and pd.notna(n) and 1 <= int(n) <= 999 else None
          for k, n in zip(kel_code, tps_no, strict=True)]
     )
     dup = ids.notna() & ids.duplicated(keep="first")

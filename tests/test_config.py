@@ -1,0 +1,112 @@
+"""Region configs load, and every kind of mistake names the file, the key and the fix."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from pamgeo._errors import ConfigError
+from pamgeo.config import REGIONS_DIR, load_config
+
+from conftest import make_toy_region
+
+
+def test_shipped_regions_validate_without_files():
+    for path in sorted(REGIONS_DIR.glob("*.yml")):
+        cfg = load_config(path, check_files=False)
+        assert cfg.region.id == path.stem
+
+
+def test_no_region_literal_in_code():
+    """Nothing Tangsel-specific lives in the package: it is all in data/regions/."""
+    from pathlib import Path
+
+    import pamgeo
+
+    pkg = Path(pamgeo.__file__).parent
+    for py in pkg.rglob("*.py"):
+        text = py.read_text(encoding="utf-8").lower()
+        for literal in ("tangerang", "tangsel", "36.74", "3674", "32748", "pamulang", "depok"):
+            assert literal not in text, f"{py.name} mentions {literal!r}"
+
+
+def test_tangsel_config(bundle):
+    cfg = load_config("tangsel")
+    assert cfg.region.kode == "36.74" and cfg.region.crs == "EPSG:32748"
+    assert cfg.police.coverage["Polsek Pondok Aren"] == ["36.74.03"]
+    assert all(p.exists() for p in cfg.source_files().values())
+
+
+def _edit(path, fn):
+    data = yaml.safe_load(path.read_text())
+    fn(data)
+    path.write_text(yaml.safe_dump(data))
+
+
+def test_unknown_key_named(tmp_path):
+    path = make_toy_region(tmp_path)
+    _edit(path, lambda d: d["region"].update(clasification="RAHASIA"))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == "region.clasification"
+    assert str(path) in str(exc.value) and "spelling" in exc.value.fix
+
+
+def test_geographic_crs_refused(tmp_path):
+    path = make_toy_region(tmp_path)
+    _edit(path, lambda d: d["region"].update(crs="EPSG:4326"))
+    with pytest.raises(ConfigError, match="metres") as exc:
+        load_config(path)
+    assert exc.value.key == "region.crs"
+
+
+def test_bad_region_code(tmp_path):
+    path = make_toy_region(tmp_path)
+    _edit(path, lambda d: d["region"].update(kode="Tangsel"))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == "region.kode"
+
+
+def test_bad_tps_format(tmp_path):
+    path = make_toy_region(tmp_path)
+    _edit(path, lambda d: d["sources"]["tps"].update(format="pdf"))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key.startswith("sources.tps")
+
+
+def test_missing_file_names_key(tmp_path):
+    path = make_toy_region(tmp_path)
+    (tmp_path / "roads.geojson").unlink()
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == "sources.roads.path" and "roads.geojson" in exc.value.problem
+
+
+def test_yaml_syntax_error_has_line(tmp_path):
+    path = tmp_path / "broken.yml"
+    path.write_text("region:\n  id: x\n  name: [unclosed\n")
+    with pytest.raises(ConfigError, match="line"):
+        load_config(path)
+
+
+def test_rayon_with_unknown_polsek(tmp_path):
+    path = make_toy_region(tmp_path)
+    _edit(path, lambda d: d["police"]["rayons"][0]["polsek"].append("Polsek Tiga"))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == "police.rayons[0].polsek" and "Polsek Tiga" in exc.value.problem
+
+
+def test_coverage_codes_checked(tmp_path):
+    path = make_toy_region(tmp_path)
+    _edit(path, lambda d: d["police"]["coverage"].update({"Polsek Satu": ["Kec Satu"]}))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == "police.coverage"
+
+
+def test_unknown_region_name():
+    with pytest.raises(ConfigError, match="no region named"):
+        load_config("atlantis")
