@@ -70,7 +70,7 @@ def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: floa
     if simplify_m > 0:
         geoms = geoms.simplify(simplify_m, preserve_topology=True)
     geoms = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(WGS84)
-    geoms = shapely.set_precision(geoms.to_numpy(), precision)
+    geoms = shapely.set_precision(shapely.force_2d(geoms.to_numpy()), precision)
     records = gdf[properties].to_dict("records") if properties else [{}] * len(gdf)
     features = []
     for geom, props in zip(geoms, records, strict=True):

@@ -240,7 +240,8 @@ def validate_tps(
     matcher = _KelurahanMatcher(kelurahan)
     kec_vals = df["kecamatan"].astype(str) if "kecamatan" in df else pd.Series([""] * len(df))
     kel_vals = df["kelurahan"].astype(str)
-    kec_code = kec_vals.map(lambda v: matcher.kecamatan(v) if v.strip() else None)
+    kec_lookup = {v: (matcher.kecamatan(v) if v.strip() else None) for v in kec_vals.unique()}
+    kec_code = kec_vals.map(kec_lookup)
     pairs = {}
     for k, kc in set(zip(kel_vals, kec_code, strict=True)):
         pairs[(k, kc)] = matcher.kelurahan(k, kc)
@@ -323,7 +324,11 @@ def validate_tps(
     # distances to the region and to the stated kelurahan (metric CRS)
     ok_idx = np.flatnonzero(~coord_bad)
     pts = gpd.GeoSeries(gpd.points_from_xy(lon[ok_idx], lat[ok_idx]), crs=WGS84).to_crs(crs)
-    dist = shapely.distance(region, pts.to_numpy()) if len(ok_idx) else np.array([])
+    shapely.prepare(region)
+    pts_arr = pts.to_numpy()
+    dist = np.zeros(len(ok_idx))
+    away = ~shapely.contains(region, pts_arr)
+    dist[away] = shapely.distance(region, pts_arr[away])
     outside = dist > tolerance_m
     for j in np.flatnonzero(outside):
         i = ok_idx[j]
@@ -336,16 +341,16 @@ def validate_tps(
     kel_geom = kelurahan.set_index("kode_kel").geometry
     joined = gpd.sjoin(gpd.GeoDataFrame(geometry=pts.reset_index(drop=True)), kelurahan[["kode_kel", "geometry"]],
                        how="left", predicate="within")
-    actual = joined.groupby(level=0)["kode_kel"].first().reindex(range(len(ok_idx)))
-    for j in range(len(ok_idx)):
+    actual = joined.groupby(level=0)["kode_kel"].first().reindex(range(len(ok_idx))).to_numpy()
+    stated_all = kel_code.to_numpy()[ok_idx]
+    differs = ~outside & (actual != stated_all) & np.array([isinstance(k, str) for k in stated_all], dtype=bool)
+    for j in np.flatnonzero(differs):
         i = ok_idx[j]
-        stated = kel_code.iloc[i]
-        if outside[j] or not isinstance(stated, str) or actual.iloc[j] == stated:
-            continue
+        stated = stated_all[j]
         d = kel_geom[stated].distance(pts.iloc[j])
         if d <= kelurahan_tolerance_m:
             continue
-        where = names.get(actual.iloc[j], "outside every kelurahan") if isinstance(actual.iloc[j], str) else "outside every kelurahan"
+        where = names.get(actual[j], "outside every kelurahan") if isinstance(actual[j], str) else "outside every kelurahan"
         rep.add("other_kelurahan", "warning", rows[i], label_col.get(lat_col, lat_col),
                 f"{lat_raw.iloc[i]}, {lon_raw.iloc[i]}",
                 f"the point lies in {where}, {d:.0f} m from the stated kelurahan {names[stated]}",

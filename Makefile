@@ -1,0 +1,53 @@
+# pamgeo: two commands on a fresh clone -> `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+REGION ?= tangsel
+WORKERS ?= 2
+
+.PHONY: install demo data run test lint bench lab depok constraints clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,lab]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name pamgeo --display-name "pamgeo (Python 3)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+data: install
+	$(BIN)/pamgeo data build $(REGION)
+
+run: install
+	$(BIN)/pamgeo run $(REGION) --workers $(WORKERS)
+
+demo: install
+	$(BIN)/pamgeo data build tangsel
+	$(BIN)/pamgeo run tangsel --workers $(WORKERS)
+	@echo "Briefing: $(CURDIR)/reports/tangsel/index.html"
+
+depok: install
+	$(BIN)/pamgeo data build depok
+	$(BIN)/pamgeo run depok --workers $(WORKERS)
+	@echo "Briefing: $(CURDIR)/reports/depok/index.html"
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check pamgeo tests bench
+
+bench: install
+	$(BIN)/python bench/bench.py
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+constraints: install
+	(echo "# Exact versions of every package (direct and transitive) in the tested environment."; \
+	 echo "# make install uses it as a pip constraints file; regenerate with \`make constraints\`."; \
+	 $(BIN)/pip freeze --exclude-editable | grep -v '^pamgeo') > constraints.txt
+
+clean:
+	rm -rf build reports/*/ reports/.*.tmp-* .pytest_cache

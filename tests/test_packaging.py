@@ -1,0 +1,50 @@
+"""pyproject.toml and environment.yml list the same packages at the same versions."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject() -> dict[str, str]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    reqs = list(data["project"]["dependencies"])
+    for extra in data["project"]["optional-dependencies"].values():
+        reqs += extra
+    out = {}
+    for req in reqs:
+        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^;\s]+)", req.strip())
+        assert m, f"pyproject dependency not pinned with ==: {req}"
+        out[m.group(1).lower()] = m.group(2)
+    return out
+
+
+def _environment() -> dict[str, str]:
+    data = yaml.safe_load((ROOT / "environment.yml").read_text())
+    out = {}
+    for dep in data["dependencies"]:
+        if isinstance(dep, dict):
+            for req in dep["pip"]:
+                name, ver = req.split("==")
+                out[name.lower()] = ver
+        elif dep not in ("pip",) and not dep.startswith("python="):
+            name, ver = dep.split("=")
+            out[name.lower()] = ver
+    return out
+
+
+def test_environment_matches_pyproject():
+    assert _environment() == _pyproject()
+
+
+def test_constraints_agree_with_pins():
+    pins = _pyproject()
+    lines = [ln for ln in (ROOT / "constraints.txt").read_text().splitlines() if ln and not ln.startswith("#")]
+    frozen = {re.split("==", ln)[0].lower().replace("_", "-"): ln.split("==")[1] for ln in lines}
+    for name, ver in pins.items():
+        assert frozen.get(name.replace("_", "-")) == ver, name

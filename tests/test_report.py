@@ -1,0 +1,70 @@
+"""Briefing runs through papermill: pages, index, tables, manifest, failure path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from pamgeo import report
+from pamgeo.report import run_region
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_toy_region(tmp_path, toy_config_path):
+    res = run_region(toy_config_path, workers=2, build_dir=tmp_path / "b", reports_dir=tmp_path / "r",
+                     progress=False)
+    assert res.ok, res.failed
+    out = tmp_path / "r" / "toy"
+    assert sorted(p.name for p in (out / "kecamatan").iterdir()) == ["990101.html", "990102.html"]
+    index = (out / "index.html").read_text()
+    assert "kecamatan/990101.html" in index and "TERBATAS" in index and "PERKIRAAN" in index
+    page = (out / "kecamatan" / "990101.html").read_text()
+    assert "Kecamatan Kec Satu" in page and "TERBATAS" in page and "Batas: uji" in page
+    assert "srcdoc" in page and "def " not in page  # outputs only, no code
+    tps = pd.read_csv(out / "tps.csv", dtype={"tps_id": str})
+    assert len(tps) == 15
+    for col in ("tps_id", "kode_kel", "kecamatan", "kelurahan", "tps_no", "lat", "lon", "position_source"):
+        assert col in tps.columns
+    assert tps["lat"].between(-6.31, -6.27).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and len(manifest["notebooks"]) == 2
+    assert all(n["seconds"] > 0 for n in manifest["notebooks"])
+    assert "config" in manifest["inputs"] and manifest["versions"]["pamgeo"]
+    assert not list((tmp_path / "r").glob(".toy.*"))  # no temporary folder left behind
+
+
+def test_one_failing_kecamatan_does_not_stop_the_others(tmp_path, toy_config_path, monkeypatch):
+    nb_dir = tmp_path / "nb"
+    shutil.copytree(report.NOTEBOOKS_DIR, nb_dir)
+    src = (nb_dir / "kecamatan_briefing.ipynb").read_text()
+    broken = src.replace("lang = language or cfg.region.language",
+                         "lang = language or cfg.region.language\\n"
+                         "if kecamatan.endswith('02'): raise RuntimeError('peta gagal')")
+    assert broken != src
+    (nb_dir / "kecamatan_briefing.ipynb").write_text(broken)
+    monkeypatch.setattr(report, "NOTEBOOKS_DIR", nb_dir)
+    res = run_region(toy_config_path, build_dir=tmp_path / "b", reports_dir=tmp_path / "r", progress=False)
+    assert not res.ok
+    [failed] = res.failed
+    assert failed["parameters"]["kecamatan"] == "99.01.02"
+    assert failed["ename"] == "RuntimeError" and "peta gagal" in failed["evalue"]
+    assert failed["cell_index"] is not None
+    out = tmp_path / "r" / "toy"
+    assert (out / "kecamatan" / "990101.html").exists()
+    assert not (out / "kecamatan" / "990102.html").exists()
+    assert "GAGAL" in (out / "index.html").read_text()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "failed"
+
+
+def test_single_kecamatan_rerun_keeps_other_pages(tmp_path, toy_config_path):
+    kw = {"build_dir": tmp_path / "b", "reports_dir": tmp_path / "r", "progress": False}
+    run_region(toy_config_path, **kw)
+    res = run_region(toy_config_path, kecamatan=["990102"], **kw)
+    assert res.ok
+    out = tmp_path / "r" / "toy"
+    assert (out / "kecamatan" / "990101.html").exists()
+    assert len(json.loads((out / "manifest.json").read_text())["notebooks"]) == 2
