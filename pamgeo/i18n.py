@@ -31,13 +31,21 @@ LABELS: dict[str, dict[str, str]] = {
     "briefing_title": {"id": "Briefing Pengamanan TPS", "en": "TPS Security Briefing"},
     "overview_title": {"id": "Ringkasan Wilayah", "en": "Region Overview"},
     "index_title": {"id": "Daftar Briefing", "en": "Briefing Index"},
-    "estimated_note": {
+    "estimated_note_streets": {
         "id": "Posisi TPS pada peta ini adalah PERKIRAAN: tidak ada daftar koordinat TPS publik. "
               "Jumlah TPS per kelurahan sesuai data KPU; titiknya disebar di jalan permukiman "
               "kelurahan tersebut. Gunakan untuk gambaran sebaran, bukan untuk menuju lokasi.",
         "en": "TPS positions on this map are ESTIMATES: no public TPS coordinate list exists. "
               "TPS counts per kelurahan follow KPU; the points are spread along the kelurahan's "
               "residential streets. Use them for the overall picture, not to navigate.",
+    },
+    "estimated_note_uniform": {
+        "id": "Posisi TPS pada peta ini adalah PERKIRAAN: tidak ada daftar koordinat TPS publik. "
+              "Jumlah TPS per kelurahan sesuai data KPU; titiknya disebar acak merata di dalam "
+              "kelurahan (tidak ada data jalan). Gunakan untuk gambaran jumlah, bukan untuk menuju lokasi.",
+        "en": "TPS positions on this map are ESTIMATES: no public TPS coordinate list exists. "
+              "TPS counts per kelurahan follow KPU; the points are spread at random inside the "
+              "kelurahan (no road data). Use them for the counts, not to navigate.",
     },
     "estimated_short": {
         "id": "Posisi TPS: PERKIRAAN (bukan koordinat resmi)",

@@ -251,9 +251,10 @@ def legend_html(data: RegionData, *, lang: str) -> str:
                     f"{html.escape(t('police_posts', lang))}</div>")
         if (data.police_posts["position_source"] == "approximate").any():
             rows.append(f"<div style='font-size:11px'>{html.escape(t('approx_police_note', lang))}</div>")
-    rows.append(f"<div><span class='ln' style='border-top:3px solid #d98c1f'></span>{html.escape(t('roads_major', lang))}</div>")
-    rows.append(f"<div><span class='ln' style='border-top:1px solid #9a9a9a'></span>{html.escape(t('roads_minor', lang))}</div>")
-    if data.waterways is not None:
+    if data.roads is not None and not data.roads.empty:
+        rows.append(f"<div><span class='ln' style='border-top:3px solid #d98c1f'></span>{html.escape(t('roads_major', lang))}</div>")
+        rows.append(f"<div><span class='ln' style='border-top:1px solid #9a9a9a'></span>{html.escape(t('roads_minor', lang))}</div>")
+    if data.waterways is not None and not data.waterways.empty:
         rows.append(f"<div><span class='ln' style='border-top:3px solid #2f7fd1'></span>{html.escape(t('waterways', lang))}</div>")
     rows.append(f"<div><span class='ln' style='border-top:2px dashed #444'></span>{html.escape(t('kelurahan_boundaries', lang))}</div>")
     return "".join(rows)

@@ -52,6 +52,15 @@ class RegionData:
         """True when any TPS position is an estimate."""
         return bool((self.tps["position_source"] == "estimated").any())
 
+    @property
+    def estimated_note_key(self) -> str | None:
+        """i18n key of the note that explains how TPS positions were estimated (None if not)."""
+        est = self.tps.loc[self.tps["position_source"] == "estimated", "position_method"]
+        if est.empty:
+            return None
+        streets = est.astype(str).str.startswith("streets").mean()
+        return "estimated_note_streets" if streets >= 0.5 else "estimated_note_uniform"
+
     def kecamatan_codes(self) -> list[str]:
         return sorted(self.kecamatan["kode_kec"])
 

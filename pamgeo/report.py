@@ -63,12 +63,15 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
 
 
 def render_page(cfg: RegionConfig, *, title: str, subtitle: str, body: str, lang: str,
-                estimated: bool, nav: str = "") -> str:
-    """A complete briefing page: banner, title, estimate note, body, attribution."""
+                estimated: str | None, nav: str = "") -> str:
+    """A complete briefing page: banner, title, estimate note, body, attribution.
+
+    ``estimated`` is the i18n key of the estimated-positions note, or None.
+    """
     return _env.get_template("page.html").render(
         lang=lang, title=title, subtitle=subtitle, body=body, nav=nav,
         classification=cfg.region.classification,
-        estimated_note=t("estimated_note", lang) if estimated else "",
+        estimated_note=t(estimated, lang) if estimated else "",
         attribution_label=t("attribution", lang), attributions=cfg.attributions(),
         generated_label=t("generated", lang),
         generated=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"), version=__version__,
@@ -232,7 +235,7 @@ def run_region(
     (tmp / "notebooks").mkdir(parents=True, exist_ok=True)
     ensure_kernel(kernel)
     names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
-    estimated = data.positions_estimated
+    estimated = data.estimated_note_key
     nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
     bdir = str(Path(build_dir).resolve()) if build_dir else None
     jobs = []
