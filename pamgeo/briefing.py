@@ -11,9 +11,12 @@ import html
 import numpy as np
 import pandas as pd
 
+from pamgeo.analysis import Analysis
+from pamgeo.cluster import class_label
 from pamgeo.i18n import t
 from pamgeo.maps import kecamatan_map, map_iframe
 from pamgeo.region import RegionData
+from pamgeo.risk import CLASSES, class_counts
 
 
 def _kec_row(data: RegionData, kode_kec: str) -> pd.Series:
@@ -67,9 +70,56 @@ def kecamatan_header(data: RegionData, kode_kec: str, *, lang: str = "id") -> st
     return "".join(parts)
 
 
-def kecamatan_map_html(data: RegionData, kode_kec: str, *, lang: str = "id", height: int = 660) -> str:
+def kecamatan_map_html(data: RegionData, kode_kec: str, *, lang: str = "id", analysis: Analysis | None = None,
+                       height: int = 660) -> str:
     """The kecamatan map as an embeddable, self-contained iframe."""
-    return map_iframe(kecamatan_map(data, kode_kec, lang=lang), height=height)
+    return map_iframe(kecamatan_map(data, kode_kec, lang=lang, analysis=analysis), height=height)
+
+
+def class_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
+    """TPS per risk class, per kelurahan of a kecamatan (or per kecamatan of the region)."""
+    tps = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    by = "kelurahan" if kode_kec else "kecamatan"
+    frame = class_counts(tps, by)
+    frame["total"] = frame[list(CLASSES)].sum(axis=1)
+    headers = [t(by, lang), *[class_label(c, lang) for c in CLASSES], t("total", lang)]
+    note = f"<p class='small'>{html.escape(t('risk_method_note', lang))}</p>"
+    return f"<h3>{html.escape(t('tps_per_class', lang))}</h3>" + _table(frame, headers, lang=lang) + note
+
+
+def rawan_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
+    """Every rawan and sangat rawan TPS with its class source and reasons."""
+    tps = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    sel = tps[tps["risk_class"].isin(["sangat_rawan", "rawan"])].copy()
+    title = f"<h3>{html.escape(t('rawan_list', lang))} ({len(sel)})</h3>"
+    if sel.empty:
+        return title + f"<p>{html.escape(t('none', lang))}</p>"
+    sel["order"] = sel["risk_class"].map({"sangat_rawan": 0, "rawan": 1})
+    sel = sel.sort_values(["order", "risk_score"], ascending=[True, False])
+    frame = pd.DataFrame({
+        "tps_id": sel["tps_id"], "kelurahan": sel["kelurahan"], "tps_no": sel["tps_no"].astype(int),
+        "kelas": [class_label(c, lang) for c in sel["risk_class"]],
+        "sumber": [t(src, lang) + (f" {d}" if d else "") for src, d in zip(sel["risk_class_source"], sel["risk_class_date"], strict=True)],
+        "skor": sel["risk_score"].map(lambda v: f"{v:.2f}"),
+        "kantong": sel["pocket_id"].fillna("-"), "alasan": sel["risk_reasons"],
+    })
+    headers = [t("tps_id", lang), t("kelurahan", lang), t("tps_no", lang), t("risk_class", lang),
+               t("class_source", lang), t("risk_score", lang), t("pocket", lang), t("risk_reasons", lang)]
+    return title + _table(frame, headers, total=False, lang=lang)
+
+
+def pockets_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
+    """Pockets of risk touching a kecamatan (or all), with classes, factors and place."""
+    table = analysis.pocket_table(kode_kec)
+    title = (f"<h3>{html.escape(t('pockets', lang))} ({len(table)}) · DBSCAN eps {analysis.eps_m:.0f} m, "
+             f"min_samples {analysis.min_samples}</h3>")
+    if table.empty:
+        return title + f"<p>{html.escape(t('none', lang))}</p>"
+    frame = table[["pocket_id", "n_tps", *[f"n_{c}" for c in CLASSES], "dominant_reasons", "kelurahan", "area_km2"]].copy()
+    frame["area_km2"] = frame["area_km2"].map(lambda v: f"{v:.2f}")
+    headers = [t("pocket", lang), t("n_tps", lang), *[class_label(c, lang) for c in CLASSES],
+               t("dominant_reasons", lang), t("kelurahan", lang), "km²"]
+    return title + _table(frame, headers, total=False, lang=lang)
 
 
 def tps_per_kelurahan_table(data: RegionData, kode_kec: str, *, lang: str = "id") -> str:

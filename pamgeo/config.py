@@ -104,6 +104,8 @@ class TpsList(SourceFile):
     format: Literal["list"]
     columns: dict[str, str] = Field(default_factory=dict)
     election: str = "Pemilu 2024"
+    class_date: str | None = None       # date of the official risk classes in the list
+    class_authority: str | None = None  # who issued them (e.g. "Polres ...")
 
 
 class Roads(SourceFile):
@@ -117,6 +119,15 @@ class Waterways(SourceFile):
     rename: dict[str, str] = Field(default_factory=dict)
 
 
+class FloodProneList(SourceFile):
+    """Flood-prone locations without coordinates (e.g. BPBD lists via news), by kelurahan code."""
+
+    kelurahan_code_column: str = "kode_kel_kemendagri"
+    name_column: str = "lokasi"
+    kind_column: str | None = "record_type"
+    date_column: str | None = "source_date"
+
+
 class PolicePosts(SourceFile):
     """Police units table: CSV with ``unit, level`` and either ``lat, lon`` or ``kode_kel``."""
 
@@ -127,6 +138,7 @@ class Sources(_Model):
     roads: Roads | None = None
     waterways: list[Waterways] = Field(default_factory=list)
     police_posts: PolicePosts | None = None
+    flood_prone: FloodProneList | None = None
 
 
 class Rayon(_Model):
@@ -187,6 +199,44 @@ class RegionMeta(_Model):
         return value
 
 
+class RiskParams(_Model):
+    """Computed TPS risk: indicator ramps, weights and class thresholds (see :mod:`pamgeo.risk`)."""
+
+    weights: dict[Literal["waterway", "flood_kelurahan", "police_distance", "crowding", "khusus", "voters"],
+                  float] = Field(default_factory=lambda: {
+        "waterway": 0.30, "flood_kelurahan": 0.25, "police_distance": 0.20, "crowding": 0.15,
+        "khusus": 0.10, "voters": 0.0,
+    })
+    waterway_m: tuple[float, float] = (100.0, 400.0)       # indicator 1 at or below, 0 at or above
+    police_km: tuple[float, float] = (1.5, 4.0)            # indicator 0 at or below, 1 at or above
+    crowding_radius_m: float = Field(200.0, gt=0)
+    crowding_n: tuple[float, float] = (4.0, 12.0)          # other TPS within the radius: 0 .. 1
+    voters: tuple[float, float] = (250.0, 300.0)           # DPT per TPS: 0 .. 1 (when known)
+    thresholds: dict[Literal["rawan", "sangat_rawan"], float] = Field(
+        default_factory=lambda: {"rawan": 0.70, "sangat_rawan": 0.80})
+
+    @field_validator("thresholds")
+    @classmethod
+    def _order(cls, value: dict[str, float]) -> dict[str, float]:
+        if set(value) != {"rawan", "sangat_rawan"} or not 0 < value["rawan"] < value["sangat_rawan"] <= 1:
+            raise ValueError("need 0 < rawan < sangat_rawan <= 1")
+        return value
+
+
+class ClusterParams(_Model):
+    """DBSCAN pockets of risk (see :mod:`pamgeo.cluster`)."""
+
+    eps_m: float = Field(300.0, gt=0)
+    min_samples: int = Field(6, ge=1)
+    risk_tolerance: float | None = Field(0.25, ge=0)
+    min_score: float = Field(0.60, ge=0, le=1)
+    metric: Literal["haversine", "projected"] = "haversine"
+    class_weights: dict[str, float] = Field(default_factory=lambda: {
+        "kurang_rawan": 1.0, "rawan": 2.0, "sangat_rawan": 3.0, "khusus": 1.0})
+    max_neighbours: int = Field(50_000_000, gt=0)
+    hull_buffer_m: float = Field(75.0, ge=0)
+
+
 class Deployment(_Model):
     preset: str | None = None
 
@@ -198,6 +248,8 @@ class RegionConfig(_Model):
     sources: Sources
     police: Police | None = None
     deployment: Deployment = Deployment()
+    risk: RiskParams = RiskParams()
+    cluster: ClusterParams = ClusterParams()
     # where the file was read from; set by load_config
     config_path: str = ""
 
@@ -225,6 +277,8 @@ class RegionConfig(_Model):
             files[f"sources.waterways[{i}].path"] = self.resolve(w.path)
         if s.police_posts:
             files["sources.police_posts.path"] = self.resolve(s.police_posts.path)
+        if s.flood_prone:
+            files["sources.flood_prone.path"] = self.resolve(s.flood_prone.path)
         return files
 
     def attributions(self) -> list[str]:
@@ -237,6 +291,7 @@ class RegionConfig(_Model):
             s.roads,
             *s.waterways,
             s.police_posts,
+            s.flood_prone,
         ]
         out: list[str] = []
         for item in items:

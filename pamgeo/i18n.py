@@ -66,6 +66,27 @@ LABELS: dict[str, dict[str, str]] = {
     "report_status": {"id": "Status", "en": "Status"},
     "map": {"id": "Peta", "en": "Map"},
     "address": {"id": "Alamat", "en": "Address"},
+    "risk_class": {"id": "Kelas kerawanan", "en": "Risk class"},
+    "class_source": {"id": "Sumber kelas", "en": "Class source"},
+    "risk_score": {"id": "Skor risiko (0-1)", "en": "Risk score (0-1)"},
+    "risk_reasons": {"id": "Alasan", "en": "Reasons"},
+    "pocket": {"id": "Kantong kerawanan", "en": "Risk pocket"},
+    "pockets": {"id": "Kantong kerawanan", "en": "Risk pockets"},
+    "dominant_reasons": {"id": "Faktor dominan", "en": "Main factors"},
+    "tps_per_class": {"id": "TPS per kelas kerawanan", "en": "TPS per risk class"},
+    "rawan_list": {"id": "TPS rawan dan sangat rawan beserta alasannya",
+                   "en": "Vulnerable and highly vulnerable TPS with their reasons"},
+    "none": {"id": "tidak ada", "en": "none"},
+    "computed": {"id": "dihitung pamgeo", "en": "computed by pamgeo"},
+    "official": {"id": "resmi", "en": "official"},
+    "risk_method_note": {
+        "id": "Kelas kerawanan dihitung pamgeo dari jarak ke sungai, kelurahan rawan banjir (BPBD), jarak ke "
+              "satuan Polri, kepadatan TPS dan TPS lokasi khusus (bobot dan ambang di berkas konfigurasi wilayah). "
+              "Kelas resmi Polri, bila ada di daftar TPS, selalu dipakai.",
+        "en": "Risk classes are computed by pamgeo from the distance to rivers, flood-prone kelurahan (BPBD), the "
+              "distance to police units, TPS density and special-location TPS (weights and thresholds in the region "
+              "config). An official Polri class in the TPS list always wins.",
+    },
 }
 
 

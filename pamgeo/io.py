@@ -409,3 +409,33 @@ def read_police_posts(cfg: RegionConfig) -> pd.DataFrame | None:
         raise InputError(f"{path}: needs either 'lat' and 'lon' or 'kode_kel' columns.")
     df["_row"] = df.index + 2
     return df
+
+
+def read_flood_prone(cfg: RegionConfig) -> pd.DataFrame | None:
+    """Flood-prone locations listed by kelurahan (no coordinates).
+
+    Returns ``kode_kel, lokasi, kind, date`` with one row per distinct location name per
+    kelurahan; rows without a kelurahan code cannot be placed and are left out.
+    """
+    src = cfg.sources.flood_prone
+    if src is None:
+        return None
+    path = cfg.resolve(src.path)
+    from io import StringIO
+
+    df = pd.read_csv(StringIO(_decode(path, path.read_bytes(), src.encoding)), dtype=str, keep_default_na=False)
+    for key in ("kelurahan_code_column", "name_column"):
+        col = getattr(src, key)
+        if col not in df.columns:
+            raise InputError(f"{path}: column '{col}' (sources.flood_prone.{key}) not found; "
+                             f"columns are {list(df.columns)}.")
+    out = pd.DataFrame({
+        "kode_kel": df[src.kelurahan_code_column].map(normalise_code),
+        "lokasi": df[src.name_column].str.strip(),
+        "kind": df[src.kind_column] if src.kind_column in df else "",
+        "date": df[src.date_column] if src.date_column in df else "",
+    })
+    out = out[out["kode_kel"].notna() & (out["kode_kel"].str.count(r"\.") == 3)]
+    out = out[out["kode_kel"].str.startswith(cfg.region.kode + ".")]
+    out["_key"] = out["lokasi"].str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+    return out.drop_duplicates(["kode_kel", "_key"]).drop(columns="_key").reset_index(drop=True)

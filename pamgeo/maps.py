@@ -27,10 +27,13 @@ from pamgeo.region import RegionData
 MAJOR_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
                "secondary", "secondary_link", "tertiary", "tertiary_link")
 
-TPS_STYLE = {
-    "regular": {"fillColor": "#1f6fb2", "color": "#0b3a5e"},
+CLASS_STYLE = {
+    "kurang_rawan": {"fillColor": "#2e9d4f", "color": "#15532a"},
+    "rawan": {"fillColor": "#f08c00", "color": "#7a4600"},
+    "sangat_rawan": {"fillColor": "#d62828", "color": "#5c0f0f"},
     "khusus": {"fillColor": "#7b3fa0", "color": "#3d1f50"},
 }
+NO_CLASS_STYLE = {"fillColor": "#1f6fb2", "color": "#0b3a5e"}
 
 # only the assets the maps use: Leaflet itself (no jQuery, Bootstrap or icon fonts)
 _MAP_JS = [js for js in folium.Map.default_js if js[0] == "leaflet"]
@@ -185,39 +188,68 @@ def add_waterways(m: folium.Map, ww: gpd.GeoDataFrame | None, area, *, lang: str
                    tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
 
 
-def _tps_kind(row) -> str:
-    return "khusus" if row["is_khusus"] else "regular"
-
-
 def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
-    """All TPS as one GeoJSON layer of circle markers with popups."""
+    """All TPS as one GeoJSON layer of circle markers, coloured by risk class, with popups.
+
+    ``tps`` may carry the risk and pocket columns of :func:`pamgeo.analysis.analyse`; without
+    them TPS are drawn in one colour.
+    """
+    from pamgeo.cluster import class_label
+
     t_ = tps.copy()
-    t_["kind"] = [_tps_kind(r) for _, r in t_.iterrows()]
-    t_["kind_label"] = t_["kind"].map(lambda k: t(k, lang))
+    has_risk = "risk_class" in t_
+    if not has_risk:
+        t_["risk_class"] = ""
+    t_["kelas"] = [class_label(c, lang) if c else "" for c in t_["risk_class"]]
     t_["posisi"] = t_["position_source"].map(lambda s: t(s, lang))
-    fields = ["tps_id", "tps_no", "kelurahan", "kind_label", "posisi", "alamat"]
-    gj = to_geojson(t_, [*fields, "kind", "position_source"])
-    estimated = (tps["position_source"] == "estimated").any()
+    for col in ("risk_class_source", "risk_class_date", "risk_reasons", "pocket_id", "risk_score"):
+        if col not in t_:
+            t_[col] = ""
+    t_["sumber_kelas"] = [
+        f"{src} {date}".strip() if src else "" for src, date in zip(t_["risk_class_source"], t_["risk_class_date"], strict=True)
+    ]
+    t_["kantong"] = t_["pocket_id"].fillna("").astype(str)
+    fields = ["tps_id", "kelurahan", "kelas", "sumber_kelas", "risk_score", "risk_reasons", "kantong", "posisi", "alamat"]
+    aliases = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), t("class_source", lang),
+               t("risk_score", lang), t("risk_reasons", lang), t("pocket", lang), t("position_source", lang),
+               t("address", lang)]
+    gj = to_geojson(t_, [*fields, "risk_class", "position_source"])
 
     def style(feature: dict) -> dict:
         p = feature["properties"]
-        s = dict(TPS_STYLE[p["kind"]])
-        s.update({"weight": 1.2, "fill": True, "fillOpacity": 0.85, "radius": 5})
+        s = dict(CLASS_STYLE.get(p["risk_class"], NO_CLASS_STYLE))
+        big = p["risk_class"] in ("rawan", "sangat_rawan")
+        s.update({"weight": 1.2, "fill": True, "fillOpacity": 0.85, "radius": 7 if big else 4.5})
         if p["position_source"] == "estimated":
-            s.update({"dashArray": "2 2", "fillOpacity": 0.6})
+            s.update({"dashArray": "2 2", "fillOpacity": 0.7})
         return s
 
     folium.GeoJson(
         gj, name=f"{t('tps', lang)} ({len(tps)})",
         marker=folium.CircleMarker(radius=5),
         style_function=style,
-        popup=folium.GeoJsonPopup(fields, aliases=[t("tps_id", lang), t("tps_no", lang), t("kelurahan", lang),
-                                                   "Jenis" if lang == "id" else "Type",
-                                                   t("position_source", lang), t("address", lang)]),
-        tooltip=folium.GeoJsonTooltip(["tps_id"], labels=False),
+        popup=folium.GeoJsonPopup(fields, aliases=aliases, max_width=380),
+        tooltip=folium.GeoJsonTooltip(["tps_id", "kelas"], labels=False),
     ).add_to(m)
-    if estimated:
+    if (tps["position_source"] == "estimated").any():
         _Box(html.escape(t("estimated_short", lang)), "topright", "pamgeo-note").add_to(m)
+
+
+def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str) -> None:
+    """Pockets of risk as hulls, labelled with their id and TPS counts."""
+    if polygons is None or polygons.empty:
+        return
+    gj = to_geojson(polygons, ["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
+                    simplify_m=2)
+    folium.GeoJson(
+        gj, name=f"{t('pockets', lang)} ({len(polygons)})",
+        style_function=lambda f: {"color": "#b42318", "weight": 2.5, "fillColor": "#d62828",
+                                  "fillOpacity": 0.12, "dashArray": "6 4"},
+        popup=folium.GeoJsonPopup(["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
+                                  aliases=[t("pocket", lang), t("n_tps", lang), "rawan", "sangat rawan",
+                                           t("dominant_reasons", lang), t("kelurahan", lang)]),
+        tooltip=folium.GeoJsonTooltip(["pocket_id"], labels=False),
+    ).add_to(m)
 
 
 def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str) -> None:
@@ -239,10 +271,14 @@ def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str) -> N
 
 
 def legend_html(data: RegionData, *, lang: str) -> str:
+    from pamgeo.cluster import class_label
+
     rows = [f"<b>{html.escape(t('legend', lang))}</b>"]
-    for kind, style in TPS_STYLE.items():
+    for cls, style in CLASS_STYLE.items():
         rows.append(f"<div><span class='sw' style='background:{style['fillColor']}'></span>"
-                    f"TPS {html.escape(t(kind, lang))}</div>")
+                    f"TPS {html.escape(class_label(cls, lang))}</div>")
+    rows.append("<div><span class='ln' style='border-top:2px dashed #b42318'></span>"
+                f"{html.escape(t('pockets', lang))}</div>")
     if data.positions_estimated:
         rows.append(f"<div><span class='sw' style='background:#fff;border:1px dashed #333'></span>"
                     f"{html.escape(t('position_source', lang))}: {html.escape(t('estimated', lang))}</div>")
@@ -260,8 +296,15 @@ def legend_html(data: RegionData, *, lang: str) -> str:
     return "".join(rows)
 
 
-def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id") -> folium.Map:
-    """Briefing map of one kecamatan: base from the data, its TPS and the police units."""
+def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id", analysis=None) -> folium.Map:
+    """Briefing map of one kecamatan: base from the data, TPS by class, pockets, police units.
+
+    ``analysis`` is the result of :func:`pamgeo.analysis.analyse` (computed when omitted).
+    """
+    if analysis is None:
+        from pamgeo.analysis import analyse
+
+        analysis = analyse(data, lang=lang)
     kec = data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
     if kec.empty:
         raise ValueError(f"kecamatan {kode_kec} is not in region {data.config.region.id}; "
@@ -276,7 +319,9 @@ def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id") -> foliu
                    interactive=False).add_to(m)
     add_roads(m, data.roads, view, lang=lang)
     add_waterways(m, data.waterways, view, lang=lang)
-    add_tps(m, data.tps[data.tps["kode_kec"] == kode_kec], lang=lang)
+    pockets = analysis.pockets.polygons
+    add_pockets(m, pockets[pockets.intersects(view)] if not pockets.empty else pockets, lang=lang)
+    add_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
     add_police(m, data.police_posts, lang=lang)
     _Box(legend_html(data, lang=lang), "bottomleft").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
@@ -296,5 +341,5 @@ def map_iframe(m: folium.Map, height: int = 640) -> str:
             'sandbox="allow-scripts allow-popups" allowfullscreen loading="eager"></iframe></div>')
 
 
-__all__ = ["add_kelurahan", "add_police", "add_roads", "add_tps", "add_waterways", "base_map",
+__all__ = ["add_kelurahan", "add_pockets", "add_police", "add_roads", "add_tps", "add_waterways", "base_map",
            "kecamatan_map", "legend_html", "map_html", "map_iframe", "to_geojson"]

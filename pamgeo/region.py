@@ -44,6 +44,7 @@ class RegionData:
     roads: gpd.GeoDataFrame | None = None
     waterways: gpd.GeoDataFrame | None = None
     police_posts: gpd.GeoDataFrame | None = None
+    flood_prone: pd.DataFrame | None = None
     validation: ValidationReport | None = None
     meta: dict = field(default_factory=dict)
 
@@ -164,8 +165,9 @@ def build_region(cfg: RegionConfig, *, progress: bool = False) -> RegionData:
     police = None
     if police_table is not None:
         police = police_posts_frame(police_table, kelurahan, str(cfg.resolve(cfg.sources.police_posts.path)))
+    flood_prone = pio.read_flood_prone(cfg)
     return RegionData(cfg, kelurahan, kecamatan, kota, tps.sort_values("tps_id").reset_index(drop=True),
-                      roads, waterways, police, report)
+                      roads, waterways, police, flood_prone, report)
 
 
 def _sha256(path: Path) -> str:
@@ -210,6 +212,8 @@ def write_region(data: RegionData, build_dir: Path | None = None) -> Path:
             "counts": {"kelurahan": len(data.kelurahan), "kecamatan": len(data.kecamatan),
                        "tps": len(data.tps)},
         }
+        if data.flood_prone is not None:
+            data.flood_prone.to_csv(out_dir / "flood_prone.csv", index=False)
         report_path = out_dir / "tps_validation.csv"
         if data.validation is not None:
             data.validation.to_frame().to_csv(report_path.with_suffix(".csv.tmp"), index=False)
@@ -246,5 +250,8 @@ def load_region(cfg: RegionConfig, build_dir: Path | None = None) -> RegionData:
     for c in ("alamat", "risk_class_official"):
         tps[c] = tps[c].fillna("")
     meta = json.loads((d / "meta.json").read_text(encoding="utf-8")) if (d / "meta.json").exists() else {}
+    flood = None
+    if (d / "flood_prone.csv").exists():
+        flood = pd.read_csv(d / "flood_prone.csv", dtype=str, keep_default_na=False)
     return RegionData(cfg, layers["kelurahan"], layers["kecamatan"], layers["kota"], tps,
-                      layers["roads"], layers["waterways"], layers["police_posts"], None, meta)
+                      layers["roads"], layers["waterways"], layers["police_posts"], flood, None, meta)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import geopandas as gpd
 import nbformat
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -29,7 +30,8 @@ from pamgeo.codes import normalise_code, undotted
 from pamgeo.config import PROJECT_ROOT, RegionConfig, load_config
 from pamgeo.i18n import t
 from pamgeo.io import WGS84
-from pamgeo.region import RegionData, build_region, is_current, load_region, write_region
+from pamgeo.analysis import analyse
+from pamgeo.region import build_region, is_current, load_region, write_region
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
@@ -137,14 +139,19 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def tps_table(data: RegionData) -> pd.DataFrame:
-    """TPS table for ``tps.csv``: one row per TPS with lat/lon in EPSG:4326."""
-    tps = data.tps
+TPS_CSV_FIRST = ["tps_id", "kode_kel", "kode_kec", "kecamatan", "kelurahan", "tps_no", "lat", "lon",
+                 "position_source", "position_method", "is_khusus", "risk_class", "risk_class_source",
+                 "risk_class_date", "risk_class_authority", "risk_score", "risk_reasons", "pocket_id"]
+
+
+def tps_table(tps: gpd.GeoDataFrame) -> pd.DataFrame:
+    """TPS table for ``tps.csv``: one row per TPS, lat/lon in EPSG:4326, key columns first."""
     wgs = tps.geometry.to_crs(WGS84)
-    out = tps.drop(columns="geometry").copy()
-    out.insert(out.columns.get_loc("tps_no") + 1, "lat", wgs.y.round(6).to_numpy())
-    out.insert(out.columns.get_loc("lat") + 1, "lon", wgs.x.round(6).to_numpy())
-    return out
+    out = pd.DataFrame(tps.drop(columns="geometry"))
+    out["lat"] = wgs.y.round(6).to_numpy()
+    out["lon"] = wgs.x.round(6).to_numpy()
+    first = [c for c in TPS_CSV_FIRST if c in out.columns]
+    return out[first + [c for c in out.columns if c not in first]]
 
 
 def _index_body(data, results: list[dict], lang: str) -> str:
@@ -174,7 +181,8 @@ def _index_body(data, results: list[dict], lang: str) -> str:
         err = "<div class='error'>" + html.escape(
             f"{len(failed)} briefing gagal dibuat; lihat manifest.json." if lang == "id"
             else f"{len(failed)} briefings failed; see manifest.json.") + "</div>"
-    links = ("<p>Tabel: <a href='tps.csv'>tps.csv</a> · <a href='manifest.json'>manifest.json</a></p>")
+    links = ("<p>Tabel: <a href='tps.csv'>tps.csv</a> · <a href='pockets.csv'>pockets.csv</a> · "
+             "<a href='manifest.json'>manifest.json</a></p>")
     return err + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + links
 
 
@@ -280,7 +288,9 @@ def run_region(
         done = {r["parameters"]["kecamatan"] for r in results}
         previous = [r for r in old.get("notebooks", []) if r["parameters"]["kecamatan"] not in done]
     all_results = sorted(previous + results, key=lambda r: r["parameters"]["kecamatan"])
-    tps_table(data).to_csv(tmp / "tps.csv", index=False)
+    analysis = analyse(data, lang=lang)
+    tps_table(analysis.tps).to_csv(tmp / "tps.csv", index=False)
+    analysis.pockets.table.to_csv(tmp / "pockets.csv", index=False)
     index_html = render_page(
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
         subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} {t('kecamatan', lang).lower()}",

@@ -1,0 +1,251 @@
+"""TPS risk: official classes, Bawaslu flags, computed indicators, a weighted score, reasons.
+
+Classes (Polri): ``kurang_rawan``, ``rawan``, ``sangat_rawan`` and ``khusus`` (lokasi khusus TPS).
+Legacy classes are mapped: ``aman`` -> kurang_rawan, ``rawan_1`` -> rawan, ``rawan_2`` ->
+sangat_rawan. An official class always wins; the computed class stays beside it
+(``risk_class_computed``) for comparison.
+
+The computed score is a weighted mean of indicators, each scaled to 0..1 by a linear ramp
+whose ends are set in the region config (``risk:``):
+
+============== ======================================================================
+waterway       distance to the nearest river/canal: 1 at ``waterway_m[0]`` or closer, 0 at
+               ``waterway_m[1]`` or farther
+flood_kelurahan the kelurahan holds flood-prone locations on the BPBD list (1) or not (0);
+               the list has no coordinates, so this is kelurahan-level evidence
+police_distance distance to the nearest police unit: 0 at ``police_km[0]`` or closer, 1 at
+               ``police_km[1]`` or farther
+crowding       other TPS within ``crowding_radius_m``: 0 at ``crowding_n[0]``, 1 at ``crowding_n[1]``
+khusus         lokasi khusus TPS (901+): 1
+voters         DPT per TPS, when the list has it: 0 at ``voters[0]``, 1 at ``voters[1]``
+============== ======================================================================
+
+``score = sum(w_i * x_i) / sum(w_i)`` over the indicators with a weight; classes are cut at
+``thresholds.rawan`` and ``thresholds.sangat_rawan``; lokasi khusus TPS are class ``khusus``.
+Every TPS gets ``risk_reasons``: short phrases with numbers, in the report language.
+
+Bawaslu TPS-rawan indicators are multi-label flags (columns ``bawaslu_*``) kept beside the
+class and never merged into it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from pamgeo.config import RiskParams
+
+CLASSES = ("kurang_rawan", "rawan", "sangat_rawan", "khusus")
+CLASS_ORDER = {c: i for i, c in enumerate(CLASSES)}
+
+#: accepted spellings of official classes (after lower-casing and replacing non-letters by "_")
+CLASS_ALIASES = {
+    "kurang_rawan": "kurang_rawan", "kurangrawan": "kurang_rawan", "aman": "kurang_rawan",
+    "rawan": "rawan", "rawan_1": "rawan", "rawan_i": "rawan", "rawan1": "rawan",
+    "sangat_rawan": "sangat_rawan", "sangatrawan": "sangat_rawan", "rawan_2": "sangat_rawan",
+    "rawan_ii": "sangat_rawan", "rawan2": "sangat_rawan",
+    "khusus": "khusus", "tps_khusus": "khusus", "lokasi_khusus": "khusus",
+}
+
+CLASS_LABELS = {
+    "id": {"kurang_rawan": "kurang rawan", "rawan": "rawan", "sangat_rawan": "sangat rawan", "khusus": "khusus"},
+    "en": {"kurang_rawan": "less vulnerable", "rawan": "vulnerable", "sangat_rawan": "highly vulnerable",
+           "khusus": "special location"},
+}
+
+
+def normalise_class(value: object) -> str | None:
+    """Official class in pamgeo's vocabulary, ``None`` for empty, ``ValueError`` if unknown.
+
+    >>> normalise_class("Rawan 2"), normalise_class("AMAN"), normalise_class("")
+    ('sangat_rawan', 'kurang_rawan', None)
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = re.sub(r"[^a-z0-9]+", "_", str(value).strip().lower()).strip("_")
+    if not text:
+        return None
+    if text not in CLASS_ALIASES:
+        raise ValueError(f"unknown TPS class {value!r}; use kurang_rawan, rawan, sangat_rawan or khusus "
+                         "(legacy: aman, rawan_1, rawan_2)")
+    return CLASS_ALIASES[text]
+
+
+def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """0 at ``lo``, 1 at ``hi``, linear between (``lo > hi`` gives a falling ramp)."""
+    if lo == hi:
+        return (x >= hi).astype(float)
+    return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+
+
+def _fmt_m(d: float, lang: str) -> str:
+    if d < 1000:
+        return f"± {round(d / 10) * 10:.0f} m"
+    km = f"{d / 1000:.1f}"
+    return f"{km.replace('.', ',') if lang == 'id' else km} km"
+
+
+def nearest(points: gpd.GeoSeries, targets: gpd.GeoDataFrame | None, name_col: str | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) from each point to the nearest target geometry, and that target's name."""
+    n = len(points)
+    if targets is None or targets.empty or n == 0:
+        return np.full(n, np.inf), np.full(n, "", dtype=object)
+    idx_p, idx_t = targets.sindex.nearest(points.to_numpy(), return_all=False)
+    dist = np.full(n, np.inf)
+    dist[idx_p] = shapely.distance(targets.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
+    names = np.full(n, "", dtype=object)
+    if name_col is not None:
+        names[idx_p] = targets[name_col].fillna("").astype(str).to_numpy()[idx_t]
+    return dist, names
+
+
+def crowding(points: gpd.GeoSeries, radius_m: float) -> np.ndarray:
+    """Number of other TPS within ``radius_m`` of each TPS (metric CRS)."""
+    if len(points) == 0:
+        return np.zeros(0, dtype=int)
+    xy = np.column_stack([points.x, points.y])
+    tree = cKDTree(xy)
+    return tree.query_ball_point(xy, radius_m, return_length=True) - 1
+
+
+def score_tps(
+    tps: gpd.GeoDataFrame,
+    params: RiskParams,
+    *,
+    waterways: gpd.GeoDataFrame | None = None,
+    police_posts: gpd.GeoDataFrame | None = None,
+    flood_prone: pd.DataFrame | None = None,
+    lang: str = "id",
+    class_date: str | None = None,
+    class_authority: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Add risk indicators, score, classes and reasons to the TPS layer.
+
+    Parameters
+    ----------
+    tps
+        TPS in a metric CRS (``is_khusus``, ``risk_class_official``, optional ``dpt``).
+    params
+        Ramps, weights and thresholds (region config ``risk:``).
+    waterways, police_posts
+        Lines and points in the same CRS (either may be missing: the indicator is then left out
+        and its weight does not count).
+    flood_prone
+        Kelurahan-level flood evidence (``kode_kel, lokasi``).
+    lang
+        Language of ``risk_reasons`` (``"id"`` or ``"en"``).
+    class_date, class_authority
+        Date and issuing authority of official classes in the list.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``tps`` plus ``dist_waterway_m, nearest_waterway, dist_police_m, nearest_police,
+        n_tps_nearby, flood_kelurahan, risk_score, risk_class_computed, risk_class,
+        risk_class_source, risk_class_date, risk_class_authority, risk_reasons``.
+    """
+    out = tps.copy()
+    pts = out.geometry
+    w = dict(params.weights)
+    ind: dict[str, np.ndarray] = {}
+
+    d_w, n_w = nearest(pts, waterways, "name")
+    out["dist_waterway_m"] = np.round(d_w, 1)
+    out["nearest_waterway"] = n_w
+    if waterways is not None and not waterways.empty:
+        ind["waterway"] = _ramp(d_w, params.waterway_m[1], params.waterway_m[0])
+
+    d_p, n_p = nearest(pts, police_posts, "unit")
+    out["dist_police_m"] = np.round(d_p, 1)
+    out["nearest_police"] = n_p
+    if police_posts is not None and not police_posts.empty:
+        ind["police_distance"] = _ramp(d_p / 1000.0, params.police_km[0], params.police_km[1])
+
+    flood_sites: dict[str, list[str]] = {}
+    if flood_prone is not None and not flood_prone.empty:
+        flood_sites = flood_prone.groupby("kode_kel")["lokasi"].agg(list).to_dict()
+        ind["flood_kelurahan"] = out["kode_kel"].isin(flood_sites.keys()).to_numpy(float)
+    out["flood_kelurahan"] = out["kode_kel"].isin(flood_sites.keys())
+
+    near = crowding(pts, params.crowding_radius_m)
+    out["n_tps_nearby"] = near
+    ind["crowding"] = _ramp(near.astype(float), params.crowding_n[0], params.crowding_n[1])
+    ind["khusus"] = out["is_khusus"].to_numpy(float)
+    dpt = pd.to_numeric(out.get("dpt", pd.Series(pd.NA, index=out.index)), errors="coerce").to_numpy(float)
+    if np.isfinite(dpt).any():
+        ind["voters"] = np.nan_to_num(_ramp(dpt, params.voters[0], params.voters[1]), nan=0.0)
+
+    used = {k: v for k, v in w.items() if v > 0 and k in ind}
+    total = sum(used.values())
+    score = sum(used[k] * ind[k] for k in used) / total if total else np.zeros(len(out))
+    out["risk_score"] = np.round(score, 3)
+    th = params.thresholds
+    computed = np.where(score >= th["sangat_rawan"], "sangat_rawan",
+                        np.where(score >= th["rawan"], "rawan", "kurang_rawan")).astype(object)
+    computed[out["is_khusus"].to_numpy()] = "khusus"
+    out["risk_class_computed"] = computed
+
+    official = out.get("risk_class_official", pd.Series("", index=out.index)).map(normalise_class)
+    has_off = official.notna().to_numpy()
+    out["risk_class"] = np.where(has_off, official.fillna(""), computed)
+    out["risk_class_source"] = np.where(has_off, "official", "computed")
+    out["risk_class_date"] = np.where(has_off, class_date or "", "")
+    out["risk_class_authority"] = np.where(has_off, class_authority or "", "pamgeo")
+
+    out["risk_reasons"] = _reasons(out, ind, used, params, flood_sites, lang)
+    return out
+
+
+def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, float],
+             params: RiskParams, flood_sites: dict[str, list[str]], lang: str) -> list[str]:
+    """Phrases for every indicator that contributes (value > 0), strongest first."""
+    en = lang == "en"
+    res = []
+    rows = out.reset_index(drop=True)
+    for i, row in rows.iterrows():
+        parts: list[tuple[float, str]] = []
+        if "waterway" in used and ind["waterway"][i] > 0:
+            river = row["nearest_waterway"] or ("a river/canal" if en else "sungai/saluran")
+            dist = _fmt_m(row["dist_waterway_m"], lang)
+            parts.append((used["waterway"] * ind["waterway"][i], f"{dist} from {river}" if en else f"{dist} dari {river}"))
+        if "flood_kelurahan" in used and ind["flood_kelurahan"][i] > 0:
+            sites = flood_sites.get(row["kode_kel"], [])
+            names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
+            parts.append((used["flood_kelurahan"],
+                          f"flood-prone kelurahan per BPBD: {names}" if en else f"kelurahan rawan banjir (BPBD): {names}"))
+        if "police_distance" in used and ind["police_distance"][i] > 0:
+            dist = _fmt_m(row["dist_police_m"], lang)
+            unit = row["nearest_police"]
+            parts.append((used["police_distance"] * ind["police_distance"][i],
+                          f"{dist} from the nearest police unit ({unit})" if en else f"{dist} dari satuan Polri terdekat ({unit})"))
+        if "crowding" in used and ind["crowding"][i] > 0:
+            n, r = int(row["n_tps_nearby"]), int(params.crowding_radius_m)
+            parts.append((used["crowding"] * ind["crowding"][i],
+                          f"{n} other TPS within {r} m" if en else f"{n} TPS lain dalam radius {r} m"))
+        if "khusus" in used and ind["khusus"][i] > 0:
+            parts.append((used["khusus"], "special-location TPS" if en else "TPS lokasi khusus"))
+        if "voters" in used and ind["voters"][i] > 0:
+            parts.append((used["voters"] * ind["voters"][i],
+                          f"{int(row['dpt'])} voters" if en else f"{int(row['dpt'])} pemilih (DPT)"))
+        if row["risk_class_source"] == "official":
+            label = CLASS_LABELS[lang if lang in CLASS_LABELS else "id"][row["risk_class"]]
+            who = row["risk_class_authority"] or ("the list" if en else "daftar")
+            parts.append((9.0, f"official class '{label}' ({who})" if en else f"kelas resmi '{label}' ({who})"))
+        parts.sort(key=lambda p: -p[0])
+        res.append("; ".join(p[1] for p in parts))
+    return res
+
+
+def class_counts(tps: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """TPS per class (columns in class order), optionally per ``by``."""
+    if by is None:
+        counts = tps["risk_class"].value_counts().reindex(CLASSES, fill_value=0)
+        return counts.to_frame("n_tps").T.reset_index(drop=True)
+    table = pd.crosstab(tps[by], tps["risk_class"]).reindex(columns=CLASSES, fill_value=0)
+    return table.reset_index()
