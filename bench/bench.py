@@ -77,6 +77,30 @@ def make_tps_file(n: int, path: Path) -> None:
     df.to_csv(path, index=False)
 
 
+def make_java_points(n: int, path: Path) -> None:
+    """``n`` points spread like TPS over Java's extent: towns of lognormal size, denser centres.
+
+    Saved as ``X`` ([lat, lon] radians), ``risk`` (0-1) and ``w`` (class weight 1-3).
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(2024)
+    n_towns = 6000
+    lon_c = rng.uniform(105.2, 114.6, n_towns)
+    lat_c = rng.uniform(-8.8, -5.9, n_towns)
+    size = rng.lognormal(mean=0.0, sigma=1.1, size=n_towns)
+    counts = rng.multinomial(n, size / size.sum())
+    spread_km = 0.6 + 0.5 * np.sqrt(counts / counts.mean())
+    town = np.repeat(np.arange(n_towns), counts)
+    east = rng.normal(0, 1, n) * spread_km[town] * 1000
+    north = rng.normal(0, 1, n) * spread_km[town] * 1000
+    lat = lat_c[town] + north / 110_574.0
+    lon = lon_c[town] + east / (111_320.0 * np.cos(np.radians(lat_c[town])))
+    risk = rng.beta(2, 5, n)
+    w = np.where(risk > 0.8, 3.0, np.where(risk > 0.7, 2.0, 1.0))
+    np.savez(path, X=np.radians(np.column_stack([lat, lon])), risk=risk, w=w)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -108,6 +132,47 @@ def main() -> None:
     )
     times, peak = measure(validate, args.repeat)
     report("load + validate 50,000-row TPS CSV", times, peak)
+    # --- clustering (issue: risk pockets) ---
+    cluster_tangsel = (
+        "from pamgeo.config import load_config\n"
+        "from pamgeo.region import load_region\n"
+        "from pamgeo.analysis import analyse\n"
+        "import time\n"
+        f"d = load_region(load_config('tangsel'), __import__('pathlib').Path({str(WORK)!r}))\n"
+        "t = time.perf_counter(); a = analyse(d); dt = time.perf_counter() - t\n"
+        "print(f'    risk + pockets on {len(d.tps)} TPS: {dt:.2f} s in-process, {len(a.pockets.table)} pockets')\n"
+    )
+    times, peak = measure(cluster_tangsel, args.repeat)
+    report("analyse tangsel (risk + DBSCAN pockets), process", times, peak)
+
+    synth = WORK / "java_820k.npz"
+    if not synth.exists():
+        make_java_points(820_000, synth)
+    common = (
+        "import numpy as np, time\n"
+        f"z = np.load({str(synth)!r}); X = z['X']; risk = z['risk']; w = z['w']\n"
+    )
+    ours = common + (
+        "from pamgeo.cluster import risk_dbscan\n"
+        "t = time.perf_counter()\n"
+        "lab = risk_dbscan(X, eps_m=300, min_samples=6, metric='haversine', risk=risk, risk_tolerance=0.25,"
+        " sample_weight=w, max_pairs=200_000_000)\n"
+        "print(f'    pamgeo risk_dbscan: {time.perf_counter() - t:.2f} s, {lab.max() + 1} pockets')\n"
+    )
+    plain = common + (
+        "from sklearn.cluster import DBSCAN\n"
+        "from pamgeo.cluster import EARTH_RADIUS_M\n"
+        "t = time.perf_counter()\n"
+        "lab = DBSCAN(eps=300 / EARTH_RADIUS_M, min_samples=6, metric='haversine', algorithm='ball_tree').fit_predict(X)\n"
+        "print(f'    plain sklearn DBSCAN: {time.perf_counter() - t:.2f} s, {lab.max() + 1} clusters')\n"
+    )
+    t_ours, p_ours = measure(ours, args.repeat)
+    report("820,000 synthetic TPS (Java), pamgeo eps 300 m", t_ours, p_ours)
+    t_plain, p_plain = measure(plain, args.repeat)
+    report("820,000 synthetic TPS (Java), plain sklearn", t_plain, p_plain)
+    print(f"  ratio pamgeo / plain: {statistics.median(t_ours) / statistics.median(t_plain):.2f}x time, "
+          f"{p_ours / p_plain:.2f}x peak memory")
+
     baseline = "import geopandas, pamgeo.validate, pamgeo.io\n"
     times, peak = measure(baseline, args.repeat)
     report("  (import floor: python + geopandas + pamgeo)", times, peak)

@@ -45,7 +45,12 @@ TPS_ALIASES: dict[str, tuple[str, ...]] = {
         "status_kerawanan", "kelas", "tingkat_kerawanan",
     ),
     "position_source": ("position_source", "sumber_posisi"),
+    "risk_class_date": ("risk_class_date", "tanggal_kerawanan", "tanggal_klasifikasi"),
+    "risk_class_authority": ("risk_class_authority", "sumber_kerawanan", "penerbit_kerawanan"),
 }
+
+#: prefix of Bawaslu TPS-rawan indicator columns (multi-label flags kept beside the class)
+BAWASLU_PREFIX = "bawaslu_"
 
 REQUIRED_TPS_COLUMNS = ("kelurahan", "tps_no")
 

@@ -195,8 +195,12 @@ def score_tps(
     has_off = official.notna().to_numpy()
     out["risk_class"] = np.where(has_off, official.fillna(""), computed)
     out["risk_class_source"] = np.where(has_off, "official", "computed")
-    out["risk_class_date"] = np.where(has_off, class_date or "", "")
-    out["risk_class_authority"] = np.where(has_off, class_authority or "", "pamgeo")
+    date = out.get("risk_class_date_file", pd.Series("", index=out.index)).fillna("").astype(str)
+    auth = out.get("risk_class_authority_file", pd.Series("", index=out.index)).fillna("").astype(str)
+    date = date.where(date != "", class_date or "")
+    auth = auth.where(auth != "", class_authority or "")
+    out["risk_class_date"] = np.where(has_off, date, "")
+    out["risk_class_authority"] = np.where(has_off, auth, "pamgeo")
 
     out["risk_reasons"] = _reasons(out, ind, used, params, flood_sites, lang)
     return out

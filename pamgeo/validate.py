@@ -19,6 +19,8 @@ swapped_latlon        E  latitude and longitude are swapped
 implausible_location  E  far from the region (over 50 km: another province or island)
 outside_region        E  outside the region by more than the tolerance
 other_kelurahan       W  inside the region but in another kelurahan than stated
+unknown_risk_class    E  the official class is not one pamgeo knows (kurang_rawan, rawan, ...)
+bad_flag              E  a Bawaslu indicator column (``bawaslu_*``) holds something not yes/no
 duplicate_tps_id      E  the same TPS id (kelurahan + number) appears again
 shared_pin            W  several TPS on one coordinate (allowed, reported)
 ===================== == ================================================================
@@ -35,9 +37,12 @@ import pandas as pd
 import shapely
 
 from pamgeo.codes import KHUSUS_FROM, kecamatan_of, normalise_code, normalise_name, tps_id
-from pamgeo.io import WGS84, TpsTable
+from pamgeo.io import BAWASLU_PREFIX, WGS84, TpsTable
+from pamgeo.risk import normalise_class
 
 FAR_M = 50_000.0
+_TRUE = {"1", "ya", "y", "yes", "true", "x", "v"}
+_FALSE = {"0", "tidak", "t", "n", "no", "false", "", "-"}
 
 #: columns of the TPS layer every pamgeo module works with
 TPS_COLUMNS = [
@@ -356,6 +361,23 @@ def validate_tps(
                 f"the point lies in {where}, {d:.0f} m from the stated kelurahan {names[stated]}",
                 "check the coordinates or the kelurahan; the stated kelurahan is kept")
 
+    # official classes and Bawaslu flags
+    if "risk_class" in df:
+        def known(v: str) -> bool:
+            try:
+                normalise_class(v)
+                return True
+            except ValueError:
+                return False
+
+        ok_class = df["risk_class"].astype(str).map(known).to_numpy()
+        err(~ok_class, "unknown_risk_class", "risk_class", df["risk_class"],
+            "not a Polri TPS class", "use kurang_rawan, rawan, sangat_rawan or khusus (legacy: aman, rawan_1, rawan_2)")
+    for col in [c for c in df.columns if str(c).lower().startswith(BAWASLU_PREFIX)]:
+        vals = df[col].astype(str).str.strip().str.lower()
+        err(~vals.isin(list(_TRUE | _FALSE)).to_numpy(), "bad_flag", col, df[col],
+            "a Bawaslu indicator must be yes or no", "write 1/0, ya/tidak, y/n, true/false or leave it empty")
+
     # duplicate ids
     ids = pd.Series(
         [tps_id(k, int(n)) if isinstance(k, str) and pd.notna(n) and 1 <= int(n) <= 999 else None
@@ -412,6 +434,8 @@ def _assemble(df: pd.DataFrame, keep: np.ndarray, kel_code: pd.Series, tps_no: p
     def col(name: str) -> np.ndarray:
         return df[name].iloc[idx].astype(str).str.strip().to_numpy() if name in df else np.array([""] * len(idx))
 
+    flags = {str(c).lower(): df[c].iloc[idx].astype(str).str.strip().str.lower().isin(_TRUE).to_numpy()
+             for c in df.columns if str(c).lower().startswith(BAWASLU_PREFIX)}
     pos_src = col("position_source")
     out = gpd.GeoDataFrame(
         {
@@ -432,5 +456,11 @@ def _assemble(df: pd.DataFrame, keep: np.ndarray, kel_code: pd.Series, tps_no: p
         crs=WGS84,
     ).to_crs(kelurahan.crs)
     out["is_khusus"] = out["tps_no"] >= KHUSUS_FROM
-    return out[[*TPS_COLUMNS, "geometry"]].reset_index(drop=True)
+    for name in ("risk_class_date", "risk_class_authority"):
+        if name in df:
+            out[name + "_file"] = col(name)
+    for name, values in flags.items():
+        out[name] = values
+    extra = [c for c in out.columns if c not in TPS_COLUMNS and c != "geometry"]
+    return out[[*TPS_COLUMNS, *extra, "geometry"]].reset_index(drop=True)
 

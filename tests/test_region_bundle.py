@@ -66,3 +66,22 @@ def test_depok_builds(bundle):
     assert len(data.tps) == 5570
     assert data.tps["position_method"].str.startswith("uniform").all()
     assert data.validation.ok
+
+
+def test_tangsel_risk_and_pockets_plausible(tangsel):
+    from pamgeo.analysis import analyse
+
+    a = analyse(tangsel)
+    tps = a.tps
+    share = tps["risk_class"].value_counts(normalize=True)
+    # Polres Tangsel 2024: 30 rawan of 5,644 TPS; a computed class should stay at a few percent
+    assert 0.002 < share.get("rawan", 0) < 0.05
+    assert share.get("sangat_rawan", 0) < 0.01
+    assert (tps.loc[tps["is_khusus"], "risk_class"] == "khusus").all()
+    rawan = tps[tps["risk_class"].isin(["rawan", "sangat_rawan"])]
+    assert (rawan["risk_reasons"].str.len() > 10).all()
+    assert rawan["risk_reasons"].str.contains(r"\d").all()  # reasons carry numbers
+    assert len(a.pockets.table) >= 3
+    in_pockets = tps["pocket_id"].notna()
+    assert tps.loc[in_pockets, "risk_score"].min() >= tangsel.config.cluster.min_score
+    assert a.pockets.table["n_tps"].sum() == in_pockets.sum()

@@ -27,8 +27,11 @@ def test_run_toy_region(tmp_path, toy_config_path):
     assert "srcdoc" in page and "def " not in page  # outputs only, no code
     tps = pd.read_csv(out / "tps.csv", dtype={"tps_id": str})
     assert len(tps) == 15
-    for col in ("tps_id", "kode_kel", "kecamatan", "kelurahan", "tps_no", "lat", "lon", "position_source"):
+    for col in ("tps_id", "kode_kel", "kecamatan", "kelurahan", "tps_no", "lat", "lon", "position_source",
+                "risk_class", "risk_class_source", "risk_score", "risk_reasons", "pocket_id"):
         assert col in tps.columns
+    assert (out / "pockets.csv").exists()
+    assert "TPS per kelas kerawanan" in page and "Kantong kerawanan" in page
     assert tps["lat"].between(-6.31, -6.27).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "ok" and len(manifest["notebooks"]) == 2

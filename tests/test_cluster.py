@@ -1,0 +1,152 @@
+"""DBSCAN pockets by risk and geography, on hand-built points near latitude -6."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from sklearn.cluster import DBSCAN
+
+from pamgeo._errors import RunError
+from pamgeo.cluster import (
+    EARTH_RADIUS_M,
+    coordinates,
+    find_pockets,
+    k_distances,
+    plot_k_distance,
+    risk_dbscan,
+    suggest_eps,
+)
+from pamgeo.config import ClusterParams, RiskParams
+
+LAT0, LON0 = -6.30, 106.70
+M_PER_DEG_LAT = 110_574.0  # near -6 degrees
+M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(LAT0))
+
+
+def pts(offsets_m: list[tuple[float, float]]) -> gpd.GeoSeries:
+    """Points at (east, north) metre offsets from (LAT0, LON0), in EPSG:4326."""
+    lon = [LON0 + e / M_PER_DEG_LON for e, _ in offsets_m]
+    lat = [LAT0 + n / M_PER_DEG_LAT for _, n in offsets_m]
+    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def line(n: int, start_e: float, step: float = 50.0, north: float = 0.0) -> list[tuple[float, float]]:
+    return [(start_e + i * step, north) for i in range(n)]
+
+
+@pytest.mark.parametrize("metric", ["haversine", "projected"])
+def test_known_pockets_in_metres(metric):
+    # group A: 5 points 50 m apart; group B: 4 points 50 m apart, 1 km east; one lone point
+    g = pts(line(5, 0) + line(4, 1000) + [(0, 3000)])
+    if metric == "projected":
+        g = g.to_crs("EPSG:32748")
+    labels = risk_dbscan(coordinates(g, metric), eps_m=60, min_samples=3, metric=metric)
+    assert list(labels) == [0] * 5 + [1] * 4 + [-1]
+
+
+def test_eps_is_in_metres_not_radians():
+    g = pts(line(3, 0, step=120))
+    X = coordinates(g, "haversine")
+    assert (risk_dbscan(X, eps_m=100, min_samples=2) == -1).all()
+    assert (risk_dbscan(X, eps_m=130, min_samples=2) == 0).all()
+
+
+def test_risk_tolerance_separates_touching_groups():
+    # one chain of 10 points 50 m apart: first half low risk, second half high risk
+    g = pts(line(10, 0))
+    risk = np.array([0.1] * 5 + [0.9] * 5)
+    X = coordinates(g, "haversine")
+    together = risk_dbscan(X, eps_m=60, min_samples=3)
+    apart = risk_dbscan(X, eps_m=60, min_samples=3, risk=risk, risk_tolerance=0.2)
+    assert len(set(together)) == 1
+    assert len(set(apart[:5])) == 1 and len(set(apart[5:])) == 1 and apart[0] != apart[9]
+    assert -1 not in apart
+
+
+def test_weights_make_core_points():
+    # three points 50 m apart: too few for min_samples=4 unless the risky one weighs more
+    X = coordinates(pts(line(3, 0)), "haversine")
+    assert (risk_dbscan(X, eps_m=60, min_samples=4) == -1).all()
+    w = np.array([1.0, 3.0, 1.0])  # middle one sangat rawan
+    assert (risk_dbscan(X, eps_m=60, min_samples=4, sample_weight=w) == 0).all()
+
+
+def test_equals_plain_sklearn_without_risk_terms():
+    rng = np.random.default_rng(4)
+    centres = rng.uniform(0, 5000, size=(12, 2))
+    offsets = np.vstack([c + rng.normal(0, 120, size=(40, 2)) for c in centres] + [rng.uniform(0, 5000, (100, 2))])
+    X = coordinates(pts([tuple(o) for o in offsets]), "haversine")
+    ours = risk_dbscan(X, eps_m=150, min_samples=5)
+    plain = DBSCAN(eps=150 / EARTH_RADIUS_M, min_samples=5, metric="haversine", algorithm="ball_tree").fit_predict(X)
+    assert (ours == plain).all()
+    assert len(set(plain)) > 5  # the check is not vacuous
+
+
+def test_memory_guard_refuses_and_suggests():
+    rng = np.random.default_rng(0)
+    X = coordinates(pts([tuple(o) for o in rng.uniform(0, 500, size=(3000, 2))]), "haversine")
+    with pytest.raises(RunError, match=r"eps_m <= \d+") as exc:
+        risk_dbscan(X, eps_m=400, min_samples=5, max_pairs=100_000)
+    assert "cluster.max_neighbours" in str(exc.value)
+
+
+def test_k_distance_knee():
+    g = pts(line(20, 0, step=50) + [(5000, 0), (9000, 0)])
+    kd = k_distances(coordinates(g, "haversine"), k=2)
+    assert kd[0] == pytest.approx(50, abs=1) and kd[-1] > 3000
+    eps = suggest_eps(kd)
+    assert 45 <= eps <= 150
+    fig = plot_k_distance(kd, eps, k=2)
+    assert fig.axes[0].get_ylabel().startswith("jarak")
+
+
+def _scored(offsets, scores, classes):
+    g = pts(offsets).to_crs("EPSG:32748")
+    n = len(g)
+    return gpd.GeoDataFrame({
+        "tps_id": [f"99010110010{i:02d}" for i in range(n)], "kode_kel": "99.01.01.1001", "kode_kec": "99.01.01",
+        "kecamatan": "Kec Satu", "kelurahan": "Alpha Jaya", "is_khusus": False,
+        "risk_score": scores, "risk_class": classes, "risk_class_source": "computed",
+        "dist_waterway_m": 50.0, "flood_kelurahan": True, "dist_police_m": 500.0, "n_tps_nearby": 2,
+    }, geometry=g.to_numpy(), crs="EPSG:32748")
+
+
+def test_find_pockets_outputs():
+    offsets = line(5, 0) + line(5, 2000) + line(5, 4000)
+    scores = [0.8] * 5 + [0.75] * 5 + [0.2] * 5  # third group below min_score
+    classes = ["sangat_rawan"] + ["rawan"] * 4 + ["rawan"] * 5 + ["kurang_rawan"] * 5
+    tps = _scored(offsets, scores, classes)
+    params = ClusterParams(eps_m=60, min_samples=4, risk_tolerance=0.1, min_score=0.6, hull_buffer_m=25)
+    p = find_pockets(tps, params, RiskParams())
+    assert list(p.labels.iloc[:10]) == ["K01"] * 5 + ["K02"] * 5
+    assert p.labels.iloc[10:].isna().all()
+    row = p.table.set_index("pocket_id").loc["K01"]
+    assert row["n_tps"] == 5 and row["n_sangat_rawan"] == 1 and row["n_rawan"] == 4
+    assert "dekat sungai (100%)" in row["dominant_reasons"]
+    assert row["kelurahan"] == "Alpha Jaya" and row["area_km2"] > 0
+    assert abs(row["centroid_lat"] - LAT0) < 0.01
+    assert len(p.polygons) == 2 and p.polygons.crs == tps.crs
+    assert all(p.polygons.geometry.iloc[0].contains(g) for g in tps.geometry.iloc[:5])
+
+
+@pytest.mark.parametrize("tolerance,weighted", [(None, False), (0.2, False), (None, True), (0.15, True)])
+def test_labels_equal_sklearn_precomputed_on_the_same_graph(tolerance, weighted):
+    """The SciPy labelling equals scikit-learn's DBSCAN fed the same sparse graph."""
+    from scipy import sparse
+
+    from pamgeo.cluster import neighbourhood_graph
+
+    rng = np.random.default_rng(11)
+    centres = rng.uniform(0, 4000, size=(10, 2))
+    offsets = np.vstack([c + rng.normal(0, 100, size=(30, 2)) for c in centres] + [rng.uniform(0, 4000, (80, 2))])
+    X = coordinates(pts([tuple(o) for o in offsets]), "haversine")
+    risk = rng.uniform(0, 1, len(X))
+    w = rng.choice([1.0, 2.0, 3.0], size=len(X)) if weighted else None
+    ours = risk_dbscan(X, eps_m=120, min_samples=5, risk=risk if tolerance else None,
+                       risk_tolerance=tolerance, sample_weight=w)
+    graph = neighbourhood_graph(X, 120, "haversine", risk=risk if tolerance else None, risk_tolerance=tolerance)
+    dist = sparse.csr_matrix((np.full(graph.nnz, 1e-9), graph.indices, graph.indptr), shape=graph.shape)
+    ref = DBSCAN(eps=1e-6, min_samples=5, metric="precomputed").fit_predict(dist, sample_weight=w)
+    assert (ours == ref).all()
+    assert len(set(ref)) > 3
