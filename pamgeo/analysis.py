@@ -1,4 +1,4 @@
-"""One call that runs the analysis chain on a built region: risk, then pockets.
+"""One call that runs the analysis chain on a built region: risk, pockets, rayons, personnel.
 
 Pure: takes a :class:`~pamgeo.region.RegionData`, returns new frames, touches no file. The
 briefing notebooks and :mod:`pamgeo.report` call it with the same defaults (the region config),
@@ -7,24 +7,36 @@ so the tables a run writes match its pages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 
+from pamgeo import catchment as C
+from pamgeo import plotting as P
 from pamgeo.cluster import Pockets, find_pockets
+from pamgeo.network import RoadGraph, build_road_graph
 from pamgeo.region import RegionData
 from pamgeo.risk import score_tps
 
 
 @dataclass
 class Analysis:
-    """TPS with risk and pocket columns, and the pockets."""
+    """TPS with risk, pocket, rayon and response columns, and every derived layer and table."""
 
     tps: gpd.GeoDataFrame
     pockets: Pockets
     eps_m: float
     min_samples: int
+    catchment_method: str | None = None
+    catchments: dict[str, C.Catchments] = field(default_factory=dict)
+    staging: gpd.GeoDataFrame | None = None
+    polsek_points: gpd.GeoDataFrame | None = None
+    routes: gpd.GeoDataFrame | None = None
+    graph: RoadGraph | None = None
+    preset: P.Preset | None = None
+    personnel: pd.DataFrame | None = None      # per kelurahan
+    strength: pd.DataFrame | None = None
 
     def pocket_table(self, kode_kec: str | None = None) -> pd.DataFrame:
         t = self.pockets.table
@@ -35,8 +47,9 @@ class Analysis:
 
 
 def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = None,
-            min_samples: int | None = None) -> Analysis:
-    """Score every TPS and find the pockets of risk.
+            min_samples: int | None = None, catchment_method: str | None = None,
+            preset: str | None = None) -> Analysis:
+    """Score every TPS, find pockets, assign rayons and reserve times, plot personnel.
 
     Parameters
     ----------
@@ -46,6 +59,11 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
         Language of reasons and labels (default: the region's).
     eps_m, min_samples
         Override the config's DBSCAN parameters (``cluster:``).
+    catchment_method
+        ``administrative``, ``voronoi`` or ``travel_time`` for the TPS -> rayon/Polsek assignment
+        (default ``police.catchment_method``); all three catchments are computed either way.
+    preset
+        Deployment preset name (default ``deployment.preset``).
     """
     cfg = data.config
     lang = lang or cfg.region.language
@@ -57,4 +75,42 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
     )
     pockets = find_pockets(scored, cfg.cluster, cfg.risk, lang=lang, eps_m=eps_m, min_samples=min_samples)
     scored["pocket_id"] = pockets.labels
-    return Analysis(scored, pockets, float(eps_m or cfg.cluster.eps_m), int(min_samples or cfg.cluster.min_samples))
+    result = Analysis(scored, pockets, float(eps_m or cfg.cluster.eps_m),
+                      int(min_samples or cfg.cluster.min_samples))
+
+    police = cfg.police
+    if police is not None and police.coverage and data.police_posts is not None:
+        method = catchment_method or police.catchment_method
+        allkec, area = C.police_area(data.kecamatan, data.outside_kecamatan)
+        polsek_pts, staging = C.unit_points(police, data.police_posts)
+        cats = {"administrative": C.administrative(scored, allkec, police),
+                "voronoi": C.voronoi(scored, polsek_pts, staging, area)}
+        net = None
+        if data.roads is not None and not data.roads.empty:
+            roads_cfg = cfg.sources.roads
+            graph = build_road_graph(data.roads, roads_cfg.speeds_kmh, precision_m=roads_cfg.node_precision_m)
+            net = C.Network(graph)
+            result.graph = graph
+            cats["travel_time"] = C.travel_time(scored, polsek_pts, staging, area, net, bands=police.isochrone_min)
+        if method not in cats:
+            raise ValueError(f"catchment method {method!r} needs roads (sources.roads); use administrative or voronoi")
+        scored["rayon"] = cats[method].assignment["rayon"]
+        scored["polsek"] = cats[method].assignment["polsek"]
+        if net is not None and not staging.empty:
+            table, routes = C.reserve_response(scored, scored["rayon"], staging, net,
+                                               access_kmh=cfg.sources.roads.access_kmh,
+                                               response_min=police.response_min)
+            for col in table.columns:
+                scored[col] = table[col]
+            result.routes = routes
+        result.catchment_method, result.catchments = method, cats
+        result.staging, result.polsek_points = staging, polsek_pts
+    preset_obj = P.get_preset(preset or cfg.deployment.preset, cfg.deployment.custom)
+    result.preset = preset_obj
+    result.personnel = P.personnel_by_kelurahan(scored, preset_obj)
+    n_rayon = len(police.rayons) if police else 0
+    result.strength = P.strength_table(result.personnel, n_rayon=n_rayon,
+                                       peleton_size=police.peleton_size if police else 30,
+                                       available=police.available if police else {})
+    result.tps = scored
+    return result

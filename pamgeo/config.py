@@ -111,6 +111,9 @@ class TpsList(SourceFile):
 class Roads(SourceFile):
     class_column: str = "fclass"
     name_column: str | None = "name"
+    speeds_kmh: dict[str, float] | None = None   # per road class; None: pamgeo.network defaults
+    node_precision_m: float = Field(2.0, gt=0)   # vertices closer than this are one junction
+    access_kmh: float = Field(10.0, gt=0)        # from the road to a TPS off the network
 
 
 class Waterways(SourceFile):
@@ -152,6 +155,13 @@ class Police(_Model):
     coverage: dict[str, list[str]] = Field(default_factory=dict)
     rayons: list[Rayon] = Field(default_factory=list)
     peleton_size: int = Field(30, gt=0)
+    # personnel available by source (Polres, BKO, TNI, Linmas, ...)
+    available: dict[str, int] = Field(default_factory=dict)
+    catchment_method: Literal["administrative", "voronoi", "travel_time"] = "administrative"
+    response_min: float = Field(15.0, gt=0)      # rawan TPS beyond this reserve time are flagged
+    isochrone_min: list[float] = Field(default_factory=lambda: [5.0, 10.0, 15.0])
+    # kecamatan outside the kota that the Polres covers (boundaries for the coverage codes)
+    outside_kecamatan: KecamatanLayer | None = None
 
     @field_validator("coverage")
     @classmethod
@@ -239,6 +249,8 @@ class ClusterParams(_Model):
 
 class Deployment(_Model):
     preset: str | None = None
+    # a user's own pattern: {kurang_rawan: {polri: 2, per_tps: 8, linmas: null}, rawan: ..., ...}
+    custom: dict | None = None
 
 
 class RegionConfig(_Model):
@@ -279,6 +291,8 @@ class RegionConfig(_Model):
             files["sources.police_posts.path"] = self.resolve(s.police_posts.path)
         if s.flood_prone:
             files["sources.flood_prone.path"] = self.resolve(s.flood_prone.path)
+        if self.police and self.police.outside_kecamatan:
+            files["police.outside_kecamatan.path"] = self.resolve(self.police.outside_kecamatan.path)
         return files
 
     def attributions(self) -> list[str]:
@@ -381,8 +395,20 @@ def load_config(region: str | os.PathLike[str], *, check_files: bool = True) -> 
         raise ConfigError(path, key, problem, _fix_for(first)) from None
     if cfg.police:
         # a Polres area may reach outside the kota (coverage codes of another kab/kota are fine)
+        seen: dict[str, str] = {}
+        for unit, codes in cfg.police.coverage.items():
+            for c in codes:
+                if c in seen:
+                    raise ConfigError(path, "police.coverage", f"kecamatan {c} is covered by both '{seen[c]}' "
+                                      f"and '{unit}'", "give each kecamatan to one Polsek")
+                seen[c] = unit
         units = set(cfg.police.coverage)
         for i, r in enumerate(cfg.police.rayons):
+            if units and r.staging not in units and r.staging != cfg.police.polres:
+                raise ConfigError(
+                    path, f"police.rayons[{i}].staging", f"'{r.staging}' is not a unit under police.coverage",
+                    f"use one of {sorted(units)} or the Polres ('{cfg.police.polres}')",
+                )
             for p in r.polsek:
                 if units and p not in units:
                     raise ConfigError(

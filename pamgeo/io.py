@@ -279,19 +279,41 @@ def read_kelurahan(cfg: RegionConfig) -> gpd.GeoDataFrame:
     return out[["kode_kel", "kelurahan", "kode_kec", "kecamatan", "geometry"]].sort_values("kode_kel").reset_index(drop=True)
 
 
-def read_kecamatan(cfg: RegionConfig) -> gpd.GeoDataFrame:
-    """Kecamatan layer from its own file (when configured), in the region CRS."""
-    src = cfg.sources.boundaries.kecamatan
-    if src is None:
-        raise InputError("no kecamatan layer configured (sources.boundaries.kecamatan)")
-    gdf = read_vector(cfg.resolve(src.path), layer=src.layer)
+def _kecamatan_layer(cfg: RegionConfig, src, key: str) -> gpd.GeoDataFrame:
+    path = cfg.resolve(src.path)
+    gdf = read_vector(path, layer=src.layer)
+    for col in (src.code_column, src.name_column):
+        if col not in gdf.columns:
+            raise InputError(f"{path}: column '{col}' ({key}) not found; columns are {list(gdf.columns)}.")
     codes = gdf[src.code_column].map(normalise_code)
     out = gpd.GeoDataFrame(
         {"kode_kec": codes, "kecamatan": gdf[src.name_column].astype(str), "geometry": gdf.geometry},
         crs=gdf.crs,
     )
-    out = out[out["kode_kec"].fillna("").str.startswith(cfg.region.kode + ".")]
-    return out.to_crs(cfg.region.crs).reset_index(drop=True)
+    return out[out["kode_kec"].notna() & (out["kode_kec"].str.count(r"\.") == 2)].to_crs(cfg.region.crs)
+
+
+def read_kecamatan(cfg: RegionConfig) -> gpd.GeoDataFrame:
+    """Kecamatan layer from its own file (when configured), in the region CRS."""
+    src = cfg.sources.boundaries.kecamatan
+    if src is None:
+        raise InputError("no kecamatan layer configured (sources.boundaries.kecamatan)")
+    out = _kecamatan_layer(cfg, src, "sources.boundaries.kecamatan")
+    return out[out["kode_kec"].str.startswith(cfg.region.kode + ".")].reset_index(drop=True)
+
+
+def read_outside_kecamatan(cfg: RegionConfig) -> gpd.GeoDataFrame | None:
+    """Kecamatan outside the kota that the Polres covers (``police.outside_kecamatan``)."""
+    if cfg.police is None or cfg.police.outside_kecamatan is None:
+        return None
+    wanted = {c for codes in cfg.police.coverage.values() for c in codes if not c.startswith(cfg.region.kode + ".")}
+    out = _kecamatan_layer(cfg, cfg.police.outside_kecamatan, "police.outside_kecamatan")
+    out = out[out["kode_kec"].isin(wanted)]
+    missing = wanted - set(out["kode_kec"])
+    if missing:
+        raise InputError(f"{cfg.resolve(cfg.police.outside_kecamatan.path)}: kecamatan {sorted(missing)} named in "
+                         "police.coverage are not in this file. Fix: correct the codes or the file.")
+    return out.dissolve(by=["kode_kec", "kecamatan"], as_index=False).reset_index(drop=True)
 
 
 def read_tps_counts(cfg: RegionConfig) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from pamgeo.estimate import place_tps, tps_from_counts
 from pamgeo.validate import ValidationReport, validate_tps
 
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
-LAYERS = ("kelurahan", "kecamatan", "kota", "tps", "roads", "waterways", "police_posts")
+LAYERS = ("kelurahan", "kecamatan", "kota", "tps", "roads", "waterways", "police_posts", "outside_kecamatan")
 
 
 @dataclass
@@ -45,6 +45,7 @@ class RegionData:
     waterways: gpd.GeoDataFrame | None = None
     police_posts: gpd.GeoDataFrame | None = None
     flood_prone: pd.DataFrame | None = None
+    outside_kecamatan: gpd.GeoDataFrame | None = None
     validation: ValidationReport | None = None
     meta: dict = field(default_factory=dict)
 
@@ -167,7 +168,7 @@ def build_region(cfg: RegionConfig, *, progress: bool = False) -> RegionData:
         police = police_posts_frame(police_table, kelurahan, str(cfg.resolve(cfg.sources.police_posts.path)))
     flood_prone = pio.read_flood_prone(cfg)
     return RegionData(cfg, kelurahan, kecamatan, kota, tps.sort_values("tps_id").reset_index(drop=True),
-                      roads, waterways, police, flood_prone, report)
+                      roads, waterways, police, flood_prone, pio.read_outside_kecamatan(cfg), report)
 
 
 def _sha256(path: Path) -> str:
@@ -254,4 +255,5 @@ def load_region(cfg: RegionConfig, build_dir: Path | None = None) -> RegionData:
     if (d / "flood_prone.csv").exists():
         flood = pd.read_csv(d / "flood_prone.csv", dtype=str, keep_default_na=False)
     return RegionData(cfg, layers["kelurahan"], layers["kecamatan"], layers["kota"], tps,
-                      layers["roads"], layers["waterways"], layers["police_posts"], flood, None, meta)
+                      layers["roads"], layers["waterways"], layers["police_posts"], flood,
+                      layers["outside_kecamatan"], None, meta)

@@ -1,0 +1,162 @@
+"""A routable road graph from plain road lines, built once and shared by rayon and flood code.
+
+OSM road lines (as in Geofabrik extracts) connect where they share a vertex, not wherever they
+cross: a flyover crosses the road below it without a junction. The graph therefore splits each
+line at vertices that other lines share (and at its ends), which keeps bridges and tunnels
+apart. Each edge gets its length and a travel time from a speed per road class (config
+``sources.roads.speeds_kmh``); footways and paths are left out unless given a speed. Roads are
+treated as two-way: police vehicles on election day respond either way, and the bundle's
+``oneway`` tags are too sparse to trust.
+
+Shortest paths use SciPy's sparse Dijkstra from every source at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+DEFAULT_SPEEDS_KMH = {
+    "motorway": 60.0, "motorway_link": 40.0, "trunk": 45.0, "trunk_link": 35.0, "primary": 35.0,
+    "primary_link": 30.0, "secondary": 30.0, "secondary_link": 25.0, "tertiary": 25.0,
+    "tertiary_link": 20.0, "unclassified": 20.0, "residential": 18.0, "living_street": 10.0,
+    "service": 12.0, "unknown": 15.0, "road": 15.0, "track": 8.0,
+}
+
+
+@dataclass
+class RoadGraph:
+    """Nodes, edges and a symmetric sparse matrix of travel times (minutes)."""
+
+    crs: object
+    node_xy: np.ndarray          # (n_nodes, 2) metres
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_minutes: np.ndarray
+    edge_class: np.ndarray
+    edge_line: np.ndarray        # index of the source line
+    edge_span: np.ndarray        # (n_edges, 2) first/last vertex index into vertex_xy
+    vertex_xy: np.ndarray        # every vertex of every kept line, in line order
+    matrix: sparse.csr_matrix    # travel time (min) between adjacent nodes, both directions
+    component: np.ndarray        # connected component id of each node
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_xy)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edge_u)
+
+    def with_minutes(self, edge_minutes: np.ndarray) -> RoadGraph:
+        """The same graph with other edge times (``inf`` closes an edge)."""
+        open_ = np.isfinite(edge_minutes)
+        m = _matrix(self.edge_u[open_], self.edge_v[open_], edge_minutes[open_], self.n_nodes)
+        return RoadGraph(self.crs, self.node_xy, self.edge_u, self.edge_v, self.edge_length_m, edge_minutes,
+                         self.edge_class, self.edge_line, self.edge_span, self.vertex_xy, m,
+                         connected_components(m, directed=False)[1])
+
+    def snap(self, points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest node of each point and the straight-line distance to it (m)."""
+        tree = cKDTree(self.node_xy)
+        d, i = tree.query(np.column_stack([points.x.to_numpy(), points.y.to_numpy()]))
+        return i, d
+
+    def edge_geometries(self, edges: np.ndarray | None = None) -> np.ndarray:
+        """LineStrings of the given edges (all by default)."""
+        edges = np.arange(self.n_edges) if edges is None else np.asarray(edges)
+        return np.array([shapely.LineString(self.vertex_xy[a:b + 1]) for a, b in self.edge_span[edges]], dtype=object)
+
+    def edges_frame(self) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"u": self.edge_u, "v": self.edge_v, "road_class": self.edge_class,
+                                 "length_m": self.edge_length_m, "minutes": self.edge_minutes},
+                                geometry=self.edge_geometries(), crs=self.crs)
+
+
+def _matrix(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_matrix:
+    # parallel edges: keep the fastest (csr sums duplicates, so take the minimum first)
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    order = np.lexsort((w, b, a))
+    a, b, w = a[order], b[order], w[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    a, b, w = a[first], b[first], w[first]
+    w = np.maximum(w, 1e-9)  # a zero weight would read as "no edge"
+    m = sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
+    return m.tocsr()
+
+
+def build_road_graph(roads: gpd.GeoDataFrame, speeds_kmh: dict[str, float] | None = None,
+                     *, class_column: str = "road_class", precision_m: float = 0.01) -> RoadGraph:
+    """Node road lines at shared vertices and weight edges by travel time.
+
+    Parameters
+    ----------
+    roads
+        LineStrings in a metric CRS with a road class column.
+    speeds_kmh
+        Speed per road class; classes without a speed (footway, path, ...) are left out.
+    precision_m
+        Vertices closer than this are the same node.
+    """
+    speeds = dict(DEFAULT_SPEEDS_KMH if speeds_kmh is None else speeds_kmh)
+    lines = roads[roads.geometry.geom_type == "LineString"]
+    speed = lines[class_column].map(speeds).to_numpy(float)
+    keep = np.isfinite(speed) & (speed > 0) & (shapely.length(lines.geometry.to_numpy()) > 0)
+    lines, speed = lines[keep], speed[keep]
+    geoms = lines.geometry.to_numpy()
+    xy, line_idx = shapely.get_coordinates(geoms, return_index=True)
+    # node identity: rounded coordinates
+    key = np.round(xy / precision_m).astype(np.int64)
+    _, vid, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    vid = vid.ravel()
+    first_v = np.r_[True, line_idx[1:] != line_idx[:-1]]
+    last_v = np.r_[line_idx[1:] != line_idx[:-1], True]
+    junction = first_v | last_v | (counts[vid] > 1)
+    seg = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
+    seg[line_idx[1:] != line_idx[:-1]] = 0.0
+    cum = np.r_[0.0, np.cumsum(seg)]
+    jpos = np.flatnonzero(junction)
+    same = line_idx[jpos[1:]] == line_idx[jpos[:-1]]
+    a, b = jpos[:-1][same], jpos[1:][same]
+    length = cum[b] - cum[a]
+    ok = length > 0
+    a, b, length = a[ok], b[ok], length[ok]
+    # compact node numbering over junction vertices only
+    nodes, node_of = np.unique(vid[np.r_[a, b]], return_inverse=True)
+    u, v = node_of[: len(a)], node_of[len(a):]
+    node_xy = np.zeros((len(nodes), 2))
+    node_xy[node_of] = xy[np.r_[a, b]]
+    eline = line_idx[a]
+    minutes = length / (speed[eline] * 1000.0 / 60.0)
+    m = _matrix(u, v, minutes, len(nodes))
+    comp = connected_components(m, directed=False)[1]
+    return RoadGraph(roads.crs, node_xy, u, v, length, minutes, lines[class_column].to_numpy()[eline],
+                     eline, np.column_stack([a, b]), xy, m, comp)
+
+
+def travel_minutes(graph: RoadGraph, source_nodes: np.ndarray, *, limit: float = np.inf
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes from each source node to every node, and the predecessor tree of each.
+
+    Returns ``(minutes, predecessors)`` of shape ``(n_sources, n_nodes)``; unreachable nodes
+    have ``inf`` and predecessor ``-9999``.
+    """
+    dist, pred = dijkstra(graph.matrix, directed=False, indices=np.asarray(source_nodes), return_predecessors=True,
+                          limit=limit)
+    return np.atleast_2d(dist), np.atleast_2d(pred)
+
+
+def route(graph: RoadGraph, predecessors: np.ndarray, target: int) -> list[int]:
+    """Node path from the source of ``predecessors`` (one row) to ``target`` (empty if none)."""
+    path = [int(target)]
+    while predecessors[path[-1]] >= 0:
+        path.append(int(predecessors[path[-1]]))
+    return path[::-1] if len(path) > 1 or predecessors[target] != -9999 else []

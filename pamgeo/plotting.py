@@ -1,0 +1,138 @@
+"""Personnel plotting: how many Polri and Linmas the deployment pattern needs, against strength.
+
+Patterns (pola pengamanan) are data with named fields, never "2-4-6" strings: for each TPS class,
+``polri`` officers (and ``linmas``) guard a group of ``per_tps`` TPS. Sources order the numbers
+differently; the presets below are written from the sources in docs/domain.md.
+
+Rounding rule: TPS are grouped **within a kelurahan** (a patrol covers neighbouring TPS, not TPS
+across the kota), and a part group needs a full team: ``ceil(n_tps / per_tps) * polri``. So 9
+kurang rawan TPS at 2 Polri per 8 TPS need 2 groups = 4 Polri. Kecamatan, rayon and kota totals
+are sums of kelurahan figures. Linmas follow the same rule when a pattern gives Linmas per group;
+otherwise KPU's 2 Linmas per TPS (PKPU 8/2022) apply. Each rayon adds one reserve peleton
+(``police.peleton_size``, default 30).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from pamgeo.risk import CLASSES
+
+KPU_LINMAS_PER_TPS = 2
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """``polri`` Polri (and ``linmas`` Linmas, when given) per group of ``per_tps`` TPS."""
+
+    polri: int
+    per_tps: int
+    linmas: int | None = None
+
+    def polri_for(self, n_tps: int) -> int:
+        return math.ceil(n_tps / self.per_tps) * self.polri if n_tps > 0 else 0
+
+    def linmas_for(self, n_tps: int) -> int:
+        if n_tps <= 0:
+            return 0
+        if self.linmas is None:
+            return KPU_LINMAS_PER_TPS * n_tps
+        return math.ceil(n_tps / self.per_tps) * self.linmas
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    source: str
+    kurang_rawan: Pattern
+    rawan: Pattern
+    sangat_rawan: Pattern
+    khusus: Pattern
+    note: str = ""
+
+    def pattern(self, cls: str) -> Pattern:
+        return getattr(self, cls)
+
+
+PRESETS: dict[str, Preset] = {
+    "polres_tangsel_pilkada_2024": Preset(
+        "Polres Tangerang Selatan, Pilkada Nov 2024", "metrotvnews.com, tangselxpress.com",
+        Pattern(2, 8), Pattern(2, 2), Pattern(2, 1), Pattern(1, 1),
+        "Linmas not given by the source: KPU's 2 per TPS."),
+    "mabes_2019": Preset(
+        "Mabes Polri, Pemilu 2019", "independensi.com, tirto.id",
+        Pattern(2, 4, 6), Pattern(4, 2, 8), Pattern(6, 2, 8), Pattern(2, 4, 6),
+        "No khusus pattern in the source: the kurang rawan pattern is used."),
+    "polda_lampung_2024": Preset(
+        "Polda Lampung, Pemilu 2024", "tribratanews.com",
+        Pattern(2, 12, 40), Pattern(2, 2, 4), Pattern(2, 1, 2), Pattern(2, 1),
+        "Kurang rawan: 2 Polri + 40 Linmas per 12-20 TPS; the smaller group (12) is used."),
+    "polres_serang_2024": Preset(
+        "Polres Serang, Pemilu 2024", "banten.suara.com",
+        Pattern(2, 12, 24), Pattern(2, 2, 4), Pattern(2, 1), Pattern(2, 12, 24),
+        "No khusus pattern in the source: the kurang rawan pattern is used."),
+}
+
+
+def get_preset(name: str | None, custom: dict | None = None) -> Preset:
+    """A preset by name, or a user's own from a mapping of class -> {polri, per_tps, linmas}."""
+    if custom:
+        return Preset(custom.get("name", "custom"), custom.get("source", "region config"),
+                      *(Pattern(**custom[c]) for c in CLASSES), custom.get("note", ""))
+    key = name or "polres_tangsel_pilkada_2024"
+    if key not in PRESETS:
+        raise ValueError(f"unknown deployment preset {key!r}; use one of {sorted(PRESETS)} or define deployment.custom")
+    return PRESETS[key]
+
+
+def personnel_by_kelurahan(tps: pd.DataFrame, preset: Preset) -> pd.DataFrame:
+    """TPS and personnel needed per kelurahan and class (the rounding unit)."""
+    keys = ["kode_kel", "kelurahan", "kode_kec", "kecamatan"] + (["rayon"] if "rayon" in tps else [])
+    counts = pd.crosstab([tps[k].fillna("-") for k in keys], tps["risk_class"]).reindex(columns=list(CLASSES), fill_value=0)
+    out = counts.reset_index()
+    out.columns.name = None
+    for cls in CLASSES:
+        pat = preset.pattern(cls)
+        out[f"polri_{cls}"] = out[cls].map(pat.polri_for)
+        out[f"linmas_{cls}"] = out[cls].map(pat.linmas_for)
+    out = out.rename(columns={c: f"tps_{c}" for c in CLASSES})
+    out["tps"] = out[[f"tps_{c}" for c in CLASSES]].sum(axis=1)
+    out["polri"] = out[[f"polri_{c}" for c in CLASSES]].sum(axis=1)
+    out["linmas"] = out[[f"linmas_{c}" for c in CLASSES]].sum(axis=1)
+    return out
+
+
+def summarise(by_kel: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Sum kelurahan figures per ``kecamatan`` or ``rayon``."""
+    keys = ["kode_kec", "kecamatan"] if by == "kecamatan" else ["rayon"]
+    num = [c for c in by_kel.columns if c.startswith(("tps", "polri", "linmas"))]
+    return by_kel.groupby(keys, as_index=False)[num].sum()
+
+
+def strength_table(by_kel: pd.DataFrame, *, n_rayon: int, peleton_size: int, available: dict[str, int]) -> pd.DataFrame:
+    """Needed against available: Polri at TPS + reserve peleton per rayon; Linmas; shortfall."""
+    polri_tps = int(by_kel["polri"].sum())
+    reserve = n_rayon * peleton_size
+    linmas = int(by_kel["linmas"].sum())
+    avail_polri = sum(v for k, v in available.items() if k.lower() not in ("tni", "linmas"))
+    rows = [
+        {"item": "polri_tps", "needed": polri_tps, "available": None},
+        {"item": "reserve_peleton", "needed": reserve, "available": None},
+        {"item": "polri_total", "needed": polri_tps + reserve, "available": avail_polri or None},
+        {"item": "tni", "needed": None, "available": available.get("tni")},
+        {"item": "linmas", "needed": linmas, "available": available.get("linmas")},
+    ]
+    out = pd.DataFrame(rows)
+    out["shortfall"] = [
+        (max(0, r["needed"] - r["available"]) if r["needed"] is not None and r["available"] is not None else None)
+        for r in rows
+    ]
+    return out
+
+
+def preset_table(preset: Preset) -> pd.DataFrame:
+    """The preset as a table a reader can check the arithmetic against."""
+    return pd.DataFrame([{"class": c, **asdict(preset.pattern(c))} for c in CLASSES])
