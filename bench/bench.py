@@ -140,10 +140,33 @@ def main() -> None:
         "import time\n"
         f"d = load_region(load_config('tangsel'), __import__('pathlib').Path({str(WORK)!r}))\n"
         "t = time.perf_counter(); a = analyse(d); dt = time.perf_counter() - t\n"
-        "print(f'    risk + pockets on {len(d.tps)} TPS: {dt:.2f} s in-process, {len(a.pockets.table)} pockets')\n"
+        "print(f'    full analysis of {len(d.tps)} TPS: {dt:.2f} s in-process, {len(a.pockets.table)} pockets')\n"
     )
     times, peak = measure(cluster_tangsel, args.repeat)
-    report("analyse tangsel (risk + DBSCAN pockets), process", times, peak)
+    report("analyse tangsel (risk, pockets, rayons, plotting)", times, peak)
+
+    roads = (
+        "import time, numpy as np\n"
+        "from pamgeo.config import load_config\n"
+        "from pamgeo.region import load_region\n"
+        "from pamgeo.network import build_road_graph\n"
+        "from pamgeo import catchment as C\n"
+        "cfg = load_config('tangsel')\n"
+        f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
+        "t0 = time.perf_counter()\n"
+        "g = build_road_graph(d.roads, cfg.sources.roads.speeds_kmh, precision_m=cfg.sources.roads.node_precision_m)\n"
+        "t1 = time.perf_counter()\n"
+        "net = C.Network(g)\n"
+        "allkec, area = C.police_area(d.kecamatan, d.outside_kecamatan)\n"
+        "pol, stg = C.unit_points(cfg.police, d.police_posts)\n"
+        "cat = C.travel_time(d.tps, pol, stg, area, net, bands=cfg.police.isochrone_min)\n"
+        "t2 = time.perf_counter()\n"
+        "print(f'    road graph {g.n_nodes:,} nodes / {g.n_edges:,} edges ({len(net.main):,} in the routable component):'"
+        " f' build {t1 - t0:.2f} s, travel-time catchments + isochrones from {len(stg)} staging points and'"
+        " f' {len(pol)} Polsek {t2 - t1:.2f} s, total {t2 - t0:.2f} s')\n"
+    )
+    times, peak = measure(roads, args.repeat)
+    report("tangsel road graph + travel-time catchments, process", times, peak)
 
     synth = WORK / "java_820k.npz"
     if not synth.exists():

@@ -134,3 +134,69 @@ def tps_per_kecamatan_table(data: RegionData, *, lang: str = "id") -> str:
     frame = tps_counts_by(data, "kecamatan")
     headers = ["Kode", t("kecamatan", lang), t("n_tps", lang), t("n_khusus", lang)]
     return f"<h3>{html.escape(t('tps_per_kecamatan', lang))}</h3>" + _table(frame, headers, lang=lang)
+
+
+def personnel_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
+    """Polri and Linmas needed per kelurahan (kecamatan page) or per kecamatan and rayon (region)."""
+    from pamgeo.plotting import summarise
+
+    per = analysis.personnel
+    if per is None:
+        return ""
+    cls_cols = [f"polri_{c}" for c in CLASSES]
+    heads_cls = [f"Polri {class_label(c, lang)}" for c in CLASSES]
+    preset = analysis.preset
+    title = (f"<h3>{html.escape(t('personnel', lang))} · {html.escape(t('preset', lang))}: "
+             f"{html.escape(preset.name)}</h3>")
+    if kode_kec is not None:
+        frame = per[per["kode_kec"] == kode_kec][["kelurahan", "tps", *cls_cols, "polri", "linmas"]]
+        headers = [t("kelurahan", lang), t("n_tps", lang), *heads_cls, "Polri", "Linmas"]
+        body = _table(frame, headers, lang=lang)
+    else:
+        kec = summarise(per, "kecamatan")[["kecamatan", "tps", *cls_cols, "polri", "linmas"]]
+        body = _table(kec, [t("kecamatan", lang), t("n_tps", lang), *heads_cls, "Polri", "Linmas"], lang=lang)
+        if "rayon" in per:
+            ray = summarise(per, "rayon")[["rayon", "tps", *cls_cols, "polri", "linmas"]]
+            body += _table(ray, ["Rayon", t("n_tps", lang), *heads_cls, "Polri", "Linmas"], lang=lang)
+    pattern_rows = [
+        f"{class_label(c, lang)}: {p.polri} Polri" + (f" + {p.linmas} Linmas" if p.linmas else "") + f" / {p.per_tps} TPS"
+        for c in CLASSES for p in [preset.pattern(c)]
+    ]
+    note = (f"<p class='small'>{html.escape('; '.join(pattern_rows))}. {html.escape(t('rounding_note', lang))}"
+            f" ({html.escape(preset.source)}{'; ' + html.escape(preset.note) if preset.note else ''})</p>")
+    return title + body + note
+
+
+def strength_html(analysis: Analysis, *, lang: str = "id") -> str:
+    """Needed against available strength, with the shortfall."""
+    s = analysis.strength
+    if s is None:
+        return ""
+    frame = pd.DataFrame({
+        "item": [t(i, lang) for i in s["item"]],
+        "needed": ["" if pd.isna(v) else int(v) for v in s["needed"]],
+        "available": ["" if pd.isna(v) else int(v) for v in s["available"]],
+        "shortfall": ["" if pd.isna(v) else int(v) for v in s["shortfall"]],
+    })
+    headers = ["", t("needed", lang), t("available", lang), t("shortfall", lang)]
+    return f"<h3>{html.escape(t('strength', lang))}</h3>" + _table(frame, headers, total=False, lang=lang)
+
+
+def beyond_response_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
+    """Rawan and sangat rawan TPS the reserve cannot reach within ``police.response_min``."""
+    tps = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    if "beyond_response" not in tps:
+        return ""
+    sel = tps[tps["beyond_response"].astype(bool)].sort_values("response_min", ascending=False)
+    title = f"<h3>{html.escape(t('beyond_response', lang))} ({len(sel)})</h3>"
+    if sel.empty:
+        return title + f"<p>{html.escape(t('none', lang))}</p>"
+    frame = pd.DataFrame({
+        "tps_id": sel["tps_id"], "kelurahan": sel["kelurahan"], "kelas": [class_label(c, lang) for c in sel["risk_class"]],
+        "rayon": sel["rayon"].fillna("-"),
+        "menit": [t("unreachable", lang) if pd.isna(v) else f"{v:.0f}" for v in sel["response_min"]],
+        "km": ["" if pd.isna(v) else f"{v:.1f}" for v in sel["route_km"]],
+    })
+    headers = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), "Rayon",
+               f"{t('response_min', lang)} ({t('minutes', lang)})", "km"]
+    return title + _table(frame, headers, total=False, lang=lang)

@@ -157,7 +157,7 @@ def travel_time(tps: gpd.GeoDataFrame, polsek_pts: gpd.GeoDataFrame, staging: gp
     node_polsek = polsek_pts["polsek"].to_numpy()[np.argmin(tp, axis=0)]
     best = ts.min(axis=0)
     edges = [0.0, *sorted(bands)]
-    band = np.full(g.n_nodes, f">{edges[-1]:g}", dtype=object)
+    band = np.full(g.n_nodes, f"{edges[-1]:g}+", dtype=object)
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         band[(best >= lo) & (best < hi)] = f"{lo:g}-{hi:g}"
     ray = _node_cells(net, node_rayon, "rayon", area, tps.crs)

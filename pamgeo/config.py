@@ -417,6 +417,13 @@ def load_config(region: str | os.PathLike[str], *, check_files: bool = True) -> 
                         f"'{p}' is not a unit listed under police.coverage",
                         f"add '{p}' to police.coverage or use one of {sorted(units)}",
                     )
+    from pamgeo.plotting import PRESETS  # here, not at import: plotting reads the config types
+
+    dep = cfg.deployment
+    if dep.custom is None and dep.preset not in PRESETS:
+        raise ConfigError(path, "deployment.preset",
+                          f"{'missing' if dep.preset is None else repr(dep.preset) + ' is not a known preset'}",
+                          f"use one of {sorted(PRESETS)} (data/deployment_presets.yml) or write deployment.custom")
     if check_files:
         for key, file in cfg.source_files().items():
             if not file.exists():

@@ -77,6 +77,36 @@ LABELS: dict[str, dict[str, str]] = {
     "rawan_list": {"id": "TPS rawan dan sangat rawan beserta alasannya",
                    "en": "Vulnerable and highly vulnerable TPS with their reasons"},
     "none": {"id": "tidak ada", "en": "none"},
+    "catchment": {"id": "Wilayah rayon", "en": "Rayon catchment"},
+    "method_administrative": {"id": "administratif", "en": "administrative"},
+    "method_voronoi": {"id": "Voronoi", "en": "Voronoi"},
+    "method_travel_time": {"id": "waktu tempuh jalan", "en": "road travel time"},
+    "isochrones": {"id": "Waktu tempuh cadangan (menit)", "en": "Reserve travel time (minutes)"},
+    "minutes": {"id": "menit", "en": "min"},
+    "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
+    "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},
+    "response_min": {"id": "Waktu tempuh cadangan", "en": "Reserve travel time"},
+    "unreachable": {"id": "tidak terjangkau jalan", "en": "unreachable by road"},
+    "personnel": {"id": "Kebutuhan personel", "en": "Personnel needed"},
+    "strength": {"id": "Kebutuhan dibanding kekuatan tersedia", "en": "Needed against available strength"},
+    "preset": {"id": "Pola pengamanan", "en": "Deployment pattern"},
+    "beyond_response": {"id": "TPS rawan di luar waktu tanggap", "en": "Vulnerable TPS beyond the response time"},
+    "needed": {"id": "Dibutuhkan", "en": "Needed"},
+    "available": {"id": "Tersedia", "en": "Available"},
+    "shortfall": {"id": "Kekurangan", "en": "Shortfall"},
+    "polri_tps": {"id": "Polri di TPS", "en": "Polri at TPS"},
+    "reserve_peleton": {"id": "Peleton cadangan (1 per rayon)", "en": "Reserve peleton (1 per rayon)"},
+    "polri_total": {"id": "Jumlah Polri", "en": "Polri total"},
+    "tni": {"id": "TNI", "en": "TNI"},
+    "linmas": {"id": "Linmas", "en": "Linmas"},
+    "rounding_note": {
+        "id": "Pembulatan: TPS dikelompokkan per kelurahan, kelompok yang tidak penuh tetap mendapat satu tim "
+              "(mis. 9 TPS kurang rawan dengan pola 2 Polri per 8 TPS = 2 kelompok = 4 Polri). Linmas: 2 per TPS "
+              "(PKPU 8/2022) bila pola tidak menyebutkan.",
+        "en": "Rounding: TPS are grouped within each kelurahan and a part group gets a full team (e.g. 9 kurang "
+              "rawan TPS at 2 Polri per 8 TPS = 2 groups = 4 Polri). Linmas: 2 per TPS (PKPU 8/2022) unless the "
+              "pattern says otherwise.",
+    },
     "computed": {"id": "dihitung pamgeo", "en": "computed by pamgeo"},
     "official": {"id": "resmi", "en": "official"},
     "risk_method_note": {

@@ -209,10 +209,16 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
         f"{src} {date}".strip() if src else "" for src, date in zip(t_["risk_class_source"], t_["risk_class_date"], strict=True)
     ]
     t_["kantong"] = t_["pocket_id"].fillna("").astype(str)
-    fields = ["tps_id", "kelurahan", "kelas", "sumber_kelas", "risk_score", "risk_reasons", "kantong", "posisi", "alamat"]
+    for col in ("rayon", "polsek", "response_min", "flood_class", "flood_reasons", "access_cut"):
+        if col not in t_:
+            t_[col] = ""
+    t_["respon"] = [f"{v:.0f} {t('minutes', lang)}" if isinstance(v, float) and np.isfinite(v)
+                    else ("" if v == "" else t("unreachable", lang)) for v in t_["response_min"]]
+    fields = ["tps_id", "kelurahan", "kelas", "sumber_kelas", "risk_score", "risk_reasons", "kantong", "rayon",
+              "polsek", "respon", "posisi", "alamat"]
     aliases = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), t("class_source", lang),
-               t("risk_score", lang), t("risk_reasons", lang), t("pocket", lang), t("position_source", lang),
-               t("address", lang)]
+               t("risk_score", lang), t("risk_reasons", lang), t("pocket", lang), "Rayon", "Polsek",
+               t("response_min", lang), t("position_source", lang), t("address", lang)]
     gj = to_geojson(t_, [*fields, "risk_class", "position_source"])
 
     def style(feature: dict) -> dict:
@@ -252,6 +258,73 @@ def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str) 
     ).add_to(m)
 
 
+RAYON_COLORS = ["#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b15928"]
+BAND_COLORS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"]
+
+
+def add_catchments(m: folium.Map, analysis, area, *, lang: str) -> None:
+    """Rayon catchments of every method (the configured one shown), Polsek lines, isochrones."""
+    if not analysis.catchments:
+        return
+    rayons = sorted({r for c in analysis.catchments.values() for r in c.rayon["rayon"].dropna()})
+    # keys as they appear in the (escaped) GeoJSON properties
+    color = {html.escape(r, quote=True): RAYON_COLORS[i % len(RAYON_COLORS)] for i, r in enumerate(rayons)}
+    for method, cat in analysis.catchments.items():
+        ray = cat.rayon[cat.rayon.intersects(area)]
+        if ray.empty:
+            continue
+        folium.GeoJson(
+            to_geojson(ray, ["rayon"], simplify_m=10),
+            name=f"{t('catchment', lang)}: {t('method_' + method, lang)}",
+            show=method == analysis.catchment_method,
+            style_function=lambda f, c=color: {"color": c.get(f["properties"]["rayon"], "#555"), "weight": 2.5,
+                                               "fillColor": c.get(f["properties"]["rayon"], "#555"), "fillOpacity": 0.10},
+            tooltip=folium.GeoJsonTooltip(["rayon"], labels=False),
+            interactive=True,
+        ).add_to(m)
+    tt = analysis.catchments.get("travel_time")
+    if tt is not None and tt.isochrones is not None:
+        iso = tt.isochrones[tt.isochrones.intersects(area)]
+        bands = list(tt.isochrones["band_min"])
+        bcol = {html.escape(b, quote=True): BAND_COLORS[min(i, len(BAND_COLORS) - 1)] for i, b in enumerate(bands)}
+        folium.GeoJson(
+            to_geojson(iso, ["band_min"], simplify_m=10), name=t("isochrones", lang), show=False,
+            style_function=lambda f, c=bcol: {"color": c[f["properties"]["band_min"]], "weight": 0.5,
+                                              "fillColor": c[f["properties"]["band_min"]], "fillOpacity": 0.35},
+            tooltip=folium.GeoJsonTooltip(["band_min"], aliases=[t("minutes", lang)]),
+        ).add_to(m)
+
+
+def add_routes(m: folium.Map, routes: gpd.GeoDataFrame | None, tps_ids: set[str], *, lang: str) -> None:
+    """The reserve's routes to the rawan and sangat rawan TPS of this map."""
+    if routes is None or routes.empty:
+        return
+    r = routes[routes["tps_id"].isin(tps_ids)]
+    if r.empty:
+        return
+    folium.GeoJson(
+        to_geojson(r, ["tps_id", "rayon", "risk_class", "response_min", "route_km"], simplify_m=3),
+        name=f"{t('routes', lang)} ({len(r)})", show=True,
+        style_function=lambda f: {"color": "#b42318" if f["properties"]["risk_class"] == "sangat_rawan" else "#e8590c",
+                                  "weight": 3, "opacity": 0.75},
+        tooltip=folium.GeoJsonTooltip(["tps_id", "response_min", "route_km"],
+                                      aliases=[t("tps_id", lang), t("response_min", lang), "km"]),
+    ).add_to(m)
+
+
+def add_staging(m: folium.Map, staging: gpd.GeoDataFrame | None, *, lang: str) -> None:
+    """Rayon staging points, where the reserve peleton waits."""
+    if staging is None or staging.empty:
+        return
+    gj = to_geojson(staging, ["rayon", "staging"])
+    folium.GeoJson(
+        gj, name=t("staging", lang), marker=folium.CircleMarker(radius=13),
+        style_function=lambda f: {"color": "#111", "weight": 3, "fill": True, "fillColor": "#ffffff",
+                                  "fillOpacity": 0.4, "radius": 13},
+        tooltip=folium.GeoJsonTooltip(["rayon", "staging"], aliases=["Rayon", t("staging", lang)]),
+    ).add_to(m)
+
+
 def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str) -> None:
     if posts is None or posts.empty:
         return
@@ -287,6 +360,11 @@ def legend_html(data: RegionData, *, lang: str) -> str:
                     f"{html.escape(t('police_posts', lang))}</div>")
         if (data.police_posts["position_source"] == "approximate").any():
             rows.append(f"<div style='font-size:11px'>{html.escape(t('approx_police_note', lang))}</div>")
+    if data.config.police is not None and data.config.police.rayons:
+        rows.append("<div><span class='sw' style='background:#fff;border:3px solid #111'></span>"
+                    f"{html.escape(t('staging', lang))}</div>")
+        rows.append("<div><span class='ln' style='border-top:3px solid #b42318'></span>"
+                    f"{html.escape(t('routes', lang))}</div>")
     if data.roads is not None and not data.roads.empty:
         rows.append(f"<div><span class='ln' style='border-top:3px solid #d98c1f'></span>{html.escape(t('roads_major', lang))}</div>")
         rows.append(f"<div><span class='ln' style='border-top:1px solid #9a9a9a'></span>{html.escape(t('roads_minor', lang))}</div>")
@@ -319,9 +397,12 @@ def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id", analysis
                    interactive=False).add_to(m)
     add_roads(m, data.roads, view, lang=lang)
     add_waterways(m, data.waterways, view, lang=lang)
+    add_catchments(m, analysis, view, lang=lang)
+    add_routes(m, analysis.routes, set(analysis.tps.loc[analysis.tps["kode_kec"] == kode_kec, "tps_id"]), lang=lang)
     pockets = analysis.pockets.polygons
     add_pockets(m, pockets[pockets.intersects(view)] if not pockets.empty else pockets, lang=lang)
     add_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
+    add_staging(m, analysis.staging, lang=lang)
     add_police(m, data.police_posts, lang=lang)
     _Box(legend_html(data, lang=lang), "bottomleft").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
@@ -341,5 +422,6 @@ def map_iframe(m: folium.Map, height: int = 640) -> str:
             'sandbox="allow-scripts allow-popups" allowfullscreen loading="eager"></iframe></div>')
 
 
-__all__ = ["add_kelurahan", "add_pockets", "add_police", "add_roads", "add_tps", "add_waterways", "base_map",
+__all__ = ["add_catchments", "add_kelurahan", "add_pockets", "add_police", "add_roads", "add_routes", "add_staging",
+           "add_tps", "add_waterways", "base_map",
            "kecamatan_map", "legend_html", "map_html", "map_iframe", "to_geojson"]

@@ -2,7 +2,7 @@
 
 Patterns (pola pengamanan) are data with named fields, never "2-4-6" strings: for each TPS class,
 ``polri`` officers (and ``linmas``) guard a group of ``per_tps`` TPS. Sources order the numbers
-differently; the presets below are written from the sources in docs/domain.md.
+differently; the presets are written down in ``data/deployment_presets.yml`` from the sources.
 
 Rounding rule: TPS are grouped **within a kelurahan** (a patrol covers neighbouring TPS, not TPS
 across the kota), and a part group needs a full team: ``ceil(n_tps / per_tps) * polri``. So 9
@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
+from pamgeo.config import PROJECT_ROOT
 from pamgeo.risk import CLASSES
 
 KPU_LINMAS_PER_TPS = 2
@@ -57,35 +60,36 @@ class Preset:
         return getattr(self, cls)
 
 
-PRESETS: dict[str, Preset] = {
-    "polres_tangsel_pilkada_2024": Preset(
-        "Polres Tangerang Selatan, Pilkada Nov 2024", "metrotvnews.com, tangselxpress.com",
-        Pattern(2, 8), Pattern(2, 2), Pattern(2, 1), Pattern(1, 1),
-        "Linmas not given by the source: KPU's 2 per TPS."),
-    "mabes_2019": Preset(
-        "Mabes Polri, Pemilu 2019", "independensi.com, tirto.id",
-        Pattern(2, 4, 6), Pattern(4, 2, 8), Pattern(6, 2, 8), Pattern(2, 4, 6),
-        "No khusus pattern in the source: the kurang rawan pattern is used."),
-    "polda_lampung_2024": Preset(
-        "Polda Lampung, Pemilu 2024", "tribratanews.com",
-        Pattern(2, 12, 40), Pattern(2, 2, 4), Pattern(2, 1, 2), Pattern(2, 1),
-        "Kurang rawan: 2 Polri + 40 Linmas per 12-20 TPS; the smaller group (12) is used."),
-    "polres_serang_2024": Preset(
-        "Polres Serang, Pemilu 2024", "banten.suara.com",
-        Pattern(2, 12, 24), Pattern(2, 2, 4), Pattern(2, 1), Pattern(2, 12, 24),
-        "No khusus pattern in the source: the kurang rawan pattern is used."),
-}
+PRESETS_FILE = PROJECT_ROOT / "data" / "deployment_presets.yml"
+
+
+def _preset_from(key: str, d: dict) -> Preset:
+    return Preset(d.get("name", key), d.get("source", ""), *(Pattern(**d[c]) for c in CLASSES), d.get("note", ""))
+
+
+def load_presets(path: Path = PRESETS_FILE) -> dict[str, Preset]:
+    """Presets written down in ``data/deployment_presets.yml``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {k: _preset_from(k, v) for k, v in data.items()}
+
+
+PRESETS: dict[str, Preset] = load_presets()
 
 
 def get_preset(name: str | None, custom: dict | None = None) -> Preset:
     """A preset by name, or a user's own from a mapping of class -> {polri, per_tps, linmas}."""
     if custom:
-        return Preset(custom.get("name", "custom"), custom.get("source", "region config"),
-                      *(Pattern(**custom[c]) for c in CLASSES), custom.get("note", ""))
-    key = name or "polres_tangsel_pilkada_2024"
-    if key not in PRESETS:
-        raise ValueError(f"unknown deployment preset {key!r}; use one of {sorted(PRESETS)} or define deployment.custom")
-    return PRESETS[key]
+        try:
+            return _preset_from("custom", {"name": "custom", "source": "region config", **custom})
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"deployment.custom needs polri/per_tps (and optional linmas) for every class "
+                             f"{list(CLASSES)} ({exc})") from None
+    if name is None:
+        raise ValueError(f"no deployment preset: set deployment.preset to one of {sorted(PRESETS)} "
+                         "or define deployment.custom in the region config")
+    if name not in PRESETS:
+        raise ValueError(f"unknown deployment preset {name!r}; use one of {sorted(PRESETS)} or define deployment.custom")
+    return PRESETS[name]
 
 
 def personnel_by_kelurahan(tps: pd.DataFrame, preset: Preset) -> pd.DataFrame:

@@ -154,7 +154,23 @@ def tps_table(tps: gpd.GeoDataFrame) -> pd.DataFrame:
     return out[first + [c for c in out.columns if c not in first]]
 
 
-def _index_body(data, results: list[dict], lang: str) -> str:
+def write_plotting(analysis, folder: Path, lang: str) -> None:
+    """``plotting.csv`` (per kelurahan) and ``plotting.xlsx`` (kelurahan, kecamatan, rayon, strength, pattern)."""
+    from pamgeo.plotting import preset_table, summarise
+
+    per = analysis.personnel
+    per.to_csv(folder / "plotting.csv", index=False)
+    with pd.ExcelWriter(folder / "plotting.xlsx", engine="openpyxl") as xl:
+        per.to_excel(xl, sheet_name="kelurahan", index=False)
+        summarise(per, "kecamatan").to_excel(xl, sheet_name="kecamatan", index=False)
+        if "rayon" in per:
+            summarise(per, "rayon").to_excel(xl, sheet_name="rayon", index=False)
+        analysis.strength.to_excel(xl, sheet_name="kekuatan" if lang == "id" else "strength", index=False)
+        preset_table(analysis.preset).assign(preset=analysis.preset.name).to_excel(
+            xl, sheet_name="pola" if lang == "id" else "pattern", index=False)
+
+
+def _index_body(data, results: list[dict], lang: str, analysis=None) -> str:
     from pamgeo.briefing import tps_counts_by
 
     counts = tps_counts_by(data, "kecamatan").set_index("kode_kec")
@@ -182,8 +198,16 @@ def _index_body(data, results: list[dict], lang: str) -> str:
             f"{len(failed)} briefing gagal dibuat; lihat manifest.json." if lang == "id"
             else f"{len(failed)} briefings failed; see manifest.json.") + "</div>"
     links = ("<p>Tabel: <a href='tps.csv'>tps.csv</a> · <a href='pockets.csv'>pockets.csv</a> · "
+             "<a href='plotting.csv'>plotting.csv</a> · <a href='plotting.xlsx'>plotting.xlsx</a> · "
              "<a href='manifest.json'>manifest.json</a></p>")
-    return err + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + links
+    body = err + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + links
+    if analysis is not None:
+        from pamgeo import briefing
+
+        body += (briefing.class_table(analysis, lang=lang) + briefing.strength_html(analysis, lang=lang)
+                 + briefing.personnel_table(analysis, lang=lang) + briefing.pockets_table(analysis, lang=lang)
+                 + briefing.beyond_response_table(analysis, lang=lang))
+    return body
 
 
 def run_region(
@@ -291,10 +315,11 @@ def run_region(
     analysis = analyse(data, lang=lang)
     tps_table(analysis.tps).to_csv(tmp / "tps.csv", index=False)
     analysis.pockets.table.to_csv(tmp / "pockets.csv", index=False)
+    write_plotting(analysis, tmp, lang)
     index_html = render_page(
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
         subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} {t('kecamatan', lang).lower()}",
-        body=_index_body(data, all_results, lang), lang=lang, estimated=estimated,
+        body=_index_body(data, all_results, lang, analysis), lang=lang, estimated=estimated,
     )
     (tmp / "index.html").write_text(index_html, encoding="utf-8")
     manifest = {

@@ -86,6 +86,7 @@ def make_toy_region(folder: Path, *, placement: str = "streets", extra: dict | N
         "police": {"polres": "Polres Uji",
                    "coverage": {"Polsek Satu": ["99.01.01"], "Polsek Dua": ["99.01.02"]},
                    "rayons": [{"name": "Rayon I", "polsek": ["Polsek Satu", "Polsek Dua"], "staging": "Polsek Satu"}]},
+        "deployment": {"preset": "polres_tangsel_pilkada_2024"},
     }
     if extra:
         for key, value in extra.items():

@@ -110,3 +110,11 @@ def test_coverage_codes_checked(tmp_path):
 def test_unknown_region_name():
     with pytest.raises(ConfigError, match="no region named"):
         load_config("atlantis")
+
+
+def test_unknown_deployment_preset(tmp_path):
+    path = make_toy_region(tmp_path)
+    _edit(path, lambda d: d["deployment"].update(preset="polres_atlantis"))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == "deployment.preset" and "mabes_2019" in exc.value.fix

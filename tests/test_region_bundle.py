@@ -85,3 +85,19 @@ def test_tangsel_risk_and_pockets_plausible(tangsel):
     in_pockets = tps["pocket_id"].notna()
     assert tps.loc[in_pockets, "risk_score"].min() >= tangsel.config.cluster.min_score
     assert a.pockets.table["n_tps"].sum() == in_pockets.sum()
+
+
+def test_tangsel_rayons_and_personnel(tangsel):
+    from pamgeo.analysis import analyse
+
+    a = analyse(tangsel)
+    tps = a.tps
+    assert tps["rayon"].notna().all() and tps["polsek"].notna().all()
+    assert set(a.catchments) == {"administrative", "voronoi", "travel_time"}
+    # 3,821 regular TPS at 2 Polri per 8 plus rawan at 2 per 2: about a thousand Polri,
+    # the order of the 981 Polri fielded for Pemilu 2024 (docs/domain.md)
+    polri_tps = int(a.strength.set_index("item").loc["polri_tps", "needed"])
+    assert 950 <= polri_tps <= 1300
+    assert tps["reachable"].mean() > 0.99
+    assert tps.loc[tps["reachable"], "response_min"].median() < 30
+    assert a.graph.n_nodes > 10_000

@@ -28,9 +28,13 @@ def test_run_toy_region(tmp_path, toy_config_path):
     tps = pd.read_csv(out / "tps.csv", dtype={"tps_id": str})
     assert len(tps) == 15
     for col in ("tps_id", "kode_kel", "kecamatan", "kelurahan", "tps_no", "lat", "lon", "position_source",
-                "risk_class", "risk_class_source", "risk_score", "risk_reasons", "pocket_id"):
+                "risk_class", "risk_class_source", "risk_score", "risk_reasons", "pocket_id", "rayon", "polsek",
+                "response_min"):
         assert col in tps.columns
-    assert (out / "pockets.csv").exists()
+    assert (out / "pockets.csv").exists() and (out / "plotting.csv").exists()
+    xl = pd.read_excel(out / "plotting.xlsx", sheet_name=None)
+    assert {"kelurahan", "kecamatan", "rayon", "kekuatan", "pola"} <= set(xl)
+    assert int(xl["kelurahan"]["tps"].sum()) == 15
     assert "TPS per kelas kerawanan" in page and "Kantong kerawanan" in page
     assert tps["lat"].between(-6.31, -6.27).all()
     manifest = json.loads((out / "manifest.json").read_text())

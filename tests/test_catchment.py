@@ -1,0 +1,129 @@
+"""Rayon catchments, road travel times and the reserve's response."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString, Point
+
+from pamgeo import catchment as C
+from pamgeo.analysis import analyse
+from pamgeo.config import load_config
+from pamgeo.network import build_road_graph, travel_minutes
+from pamgeo.region import build_region
+
+from conftest import D, X0, Y0, make_toy_region
+
+CRS = "EPSG:32748"
+
+
+def _partition_ok(polys: gpd.GeoDataFrame, area, tol_m2: float = 1.0) -> None:
+    union = polys.geometry.union_all()
+    assert union.symmetric_difference(area).area < tol_m2, "gap or spill beyond the Polres area"
+    total = polys.geometry.area.sum()
+    assert total - union.area < tol_m2, "catchments overlap"
+
+
+@pytest.fixture
+def toy_two_rayons(tmp_path):
+    # an extra kecamatan outside the kota (code 99.02.01, east of it) covered by Polsek Dua
+    x0, x1 = X0 + 2 * D, X0 + 3 * D
+    outside = {"type": "FeatureCollection", "features": [{"type": "Feature",
+               "properties": {"kode": "99.02.01", "nama": "Kec Luar"},
+               "geometry": {"type": "Polygon", "coordinates": [[[x0, Y0], [x1, Y0], [x1, Y0 + 2 * D], [x0, Y0 + 2 * D], [x0, Y0]]]}}]}
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    (folder / "outside.geojson").write_text(json.dumps(outside))
+    path = make_toy_region(folder, extra={
+        "police": {"polres": "Polres Uji",
+                   "coverage": {"Polsek Satu": ["99.01.01"], "Polsek Dua": ["99.01.02", "99.02.01"]},
+                   "rayons": [{"name": "Rayon I", "polsek": ["Polsek Satu"], "staging": "Polsek Satu"},
+                              {"name": "Rayon II", "polsek": ["Polsek Dua"], "staging": "Polsek Dua"}],
+                   "outside_kecamatan": {"path": "outside.geojson", "code_column": "kode", "name_column": "nama"},
+                   "available": {"polres": 20, "tni": 4, "linmas": 30}, "peleton_size": 30},
+    })
+    return build_region(load_config(path))
+
+
+def test_catchments_partition_the_polres_area(toy_two_rayons):
+    data = toy_two_rayons
+    a = analyse(data)
+    allkec, area = C.police_area(data.kecamatan, data.outside_kecamatan)
+    assert area.area > data.kota.geometry.iloc[0].area * 1.4  # reaches outside the kota
+    for method in ("administrative", "voronoi", "travel_time"):
+        cat = a.catchments[method]
+        _partition_ok(cat.rayon, area, tol_m2=50.0)
+        _partition_ok(cat.polsek, area, tol_m2=50.0)
+        assert cat.assignment["rayon"].notna().all()
+    adm = a.catchments["administrative"]
+    dua = adm.polsek.set_index("polsek").geometry["Polsek Dua"]
+    # a Polsek covering two kecamatan, one of them outside the kota
+    assert dua.area == pytest.approx(allkec.set_index("kode_kec").loc[["99.01.02", "99.02.01"]].area.sum(), rel=1e-6)
+    assert set(a.tps.loc[a.tps["kode_kec"] == "99.01.02", "polsek"]) == {"Polsek Dua"}
+    assert set(a.tps.loc[a.tps["kode_kec"] == "99.01.01", "rayon"]) == {"Rayon I"}
+
+
+def test_personnel_and_strength(toy_two_rayons):
+    a = analyse(toy_two_rayons)
+    s = a.strength.set_index("item")
+    assert s.loc["reserve_peleton", "needed"] == 60  # two rayons x 30
+    assert s.loc["polri_total", "available"] == 20
+    assert s.loc["polri_total", "shortfall"] == s.loc["polri_total", "needed"] - 20
+
+
+def _graph():
+    # a square A(0,0) - B(1000,0) - C(1000,1000) and a diagonal A - C on a fast road,
+    # plus a piece E-F that touches nothing
+    roads = gpd.GeoDataFrame({"road_class": ["residential", "residential", "primary", "residential"]}, geometry=[
+        LineString([(0, 0), (1000, 0)]), LineString([(1000, 0), (1000, 1000)]),
+        LineString([(0, 0), (500, 500), (1000, 1000)]), LineString([(5000, 0), (5600, 0)]),
+    ], crs=CRS)
+    return build_road_graph(roads, {"residential": 30.0, "primary": 60.0})
+
+
+def test_travel_times_by_hand():
+    g = _graph()
+    assert g.n_nodes == 5 and g.n_edges == 4
+    a = int(np.argmin(np.hypot(*(g.node_xy - [0, 0]).T)))
+    b = int(np.argmin(np.hypot(*(g.node_xy - [1000, 0]).T)))
+    c = int(np.argmin(np.hypot(*(g.node_xy - [1000, 1000]).T)))
+    minutes, _ = travel_minutes(g, np.array([a]))
+    assert minutes[0, b] == pytest.approx(2.0)             # 1 km at 30 km/h
+    assert minutes[0, c] == pytest.approx(np.hypot(1000, 1000) / 1000.0)  # 1.414 km at 60 km/h
+    e = int(np.argmin(np.hypot(*(g.node_xy - [5000, 0]).T)))
+    assert np.isinf(minutes[0, e])
+
+
+def test_disconnected_piece_is_unreachable_not_a_crash():
+    g = _graph()
+    net = C.Network(g)
+    staging = gpd.GeoDataFrame({"rayon": ["R"], "staging": ["S"]}, geometry=[Point(0, 0)], crs=CRS)
+    tps = gpd.GeoDataFrame({"tps_id": ["t1", "t2"], "risk_class": ["rawan", "sangat_rawan"]},
+                           geometry=[Point(1000, 10), Point(5300, 0)], crs=CRS)
+    # t2 sits on the disconnected piece: snapped to the main network instead it would be far;
+    # use the full graph to show an unreachable node stays unreachable
+    net.main = np.arange(g.n_nodes)
+    table, routes = C.reserve_response(tps, tps.assign(r="R")["r"], staging, net, access_kmh=10, response_min=15)
+    assert table.loc[0, "reachable"] and table.loc[0, "response_min"] == pytest.approx(2.0 + 10 / (10000 / 60), abs=0.05)
+    assert table.loc[0, "route_km"] == pytest.approx(1.01, abs=0.01)
+    assert not table.loc[1, "reachable"] and np.isnan(table.loc[1, "response_min"])
+    assert table.loc[1, "beyond_response"]
+    assert list(routes["tps_id"]) == ["t1"]
+
+
+def test_unknown_unit_in_config(toy_two_rayons):
+    posts = toy_two_rayons.police_posts[toy_two_rayons.police_posts["unit"] != "Polsek Dua"]
+    with pytest.raises(Exception, match="Polsek Dua"):
+        C.unit_points(toy_two_rayons.config.police, posts)
+
+
+def test_kecamatan_covered_twice_is_a_config_error(tmp_path):
+    from pamgeo._errors import ConfigError
+
+    path = make_toy_region(tmp_path / "t", extra={"police.coverage": {"Polsek Satu": ["99.01.01"],
+                                                                      "Polsek Dua": ["99.01.01", "99.01.02"]}})
+    with pytest.raises(ConfigError, match="covered by both"):
+        load_config(path)
