@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+import numpy as np
+
 from pamgeo import catchment as C
+from pamgeo import flood as F
 from pamgeo import plotting as P
 from pamgeo.cluster import Pockets, find_pockets
 from pamgeo.network import RoadGraph, build_road_graph
@@ -37,6 +40,10 @@ class Analysis:
     preset: P.Preset | None = None
     personnel: pd.DataFrame | None = None      # per kelurahan
     strength: pd.DataFrame | None = None
+    flood_layers: F.FloodLayers | None = None
+    edge_flood_class: np.ndarray | None = None
+    flood_warning: str | None = None
+    flood_params: object = None
 
     def pocket_table(self, kode_kec: str | None = None) -> pd.DataFrame:
         t = self.pockets.table
@@ -105,6 +112,36 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
             result.routes = routes
         result.catchment_method, result.catchments = method, cats
         result.staging, result.polsek_points = staging, polsek_pts
+    # flood exposure of TPS and of the roads that reach them
+    layers = F.FloodLayers(
+        waterways=F.merge_waterways(data.waterways), lakes=data.flood_lakes, events=data.flood_events,
+        polygons=data.flood_polygons, rasters=tuple(data.flood_rasters),
+        flood_kelurahan=(data.flood_prone.groupby("kode_kel")["lokasi"].agg(list).to_dict()
+                         if data.flood_prone is not None and not data.flood_prone.empty else None),
+    )
+    result.flood_layers, result.flood_params = layers, cfg.flood
+    fl = F.classify_points(scored.geometry, layers, cfg.flood, kode_kel=scored["kode_kel"], lang=lang)
+    for col in fl.columns:
+        scored[col] = fl[col]
+    if layers.rasters:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result.flood_warning = F.coverage_warning(scored.geometry, layers.rasters)
+    if result.graph is not None and result.staging is not None and not result.staging.empty:
+        mids = result.graph.edge_midpoints()
+        kel_of = gpd.sjoin(gpd.GeoDataFrame(geometry=mids), data.kelurahan[["kode_kel", "geometry"]],
+                           how="left", predicate="within").groupby(level=0)["kode_kel"].first()
+        ec = F.classify_points(mids, layers, cfg.flood, kode_kel=kel_of.reindex(mids.index),
+                               corridor_exempt=result.graph.edge_bridge, corridor_max=cfg.flood.road_corridor_max,
+                               lang=lang)
+        result.edge_flood_class = ec["flood_class"].to_numpy()
+        cut = F.access_cut(scored, scored["rayon"], result.staging, C.Network(result.graph), result.edge_flood_class,
+                           access_kmh=cfg.sources.roads.access_kmh)
+        for col in cut.columns:
+            scored[col] = cut[col]
+
     preset_obj = P.get_preset(preset or cfg.deployment.preset, cfg.deployment.custom)
     result.preset = preset_obj
     result.personnel = P.personnel_by_kelurahan(scored, preset_obj)

@@ -200,3 +200,49 @@ def beyond_response_table(analysis: Analysis, kode_kec: str | None = None, *, la
     headers = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), "Rayon",
                f"{t('response_min', lang)} ({t('minutes', lang)})", "km"]
     return title + _table(frame, headers, total=False, lang=lang)
+
+
+def flood_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
+    """TPS per flood class, with access cut and unreachable counts, per kelurahan (or kecamatan)."""
+    from pamgeo.flood import LABELS, LEVELS
+
+    tps = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    if "flood_class" not in tps:
+        return ""
+    by = "kelurahan" if kode_kec else "kecamatan"
+    frame = pd.crosstab(tps[by], tps["flood_class"]).reindex(columns=list(LEVELS), fill_value=0)
+    if "access_cut" in tps:
+        frame["cut"] = tps.groupby(by)["access_cut"].sum().astype(int)
+        frame["unreach"] = tps.groupby(by)["cut_unreachable"].sum().astype(int)
+    frame = frame.reset_index()
+    lab = LABELS.get(lang, LABELS["id"])
+    headers = [t(by, lang), *[lab[c] for c in LEVELS]]
+    if "cut" in frame:
+        headers += [t("access_cut", lang), t("unreachable", lang)]
+    key = "flood_per_kelurahan" if kode_kec else "flood_per_kecamatan"
+    warn = (f"<p class='small'>{html.escape(analysis.flood_warning)}</p>" if analysis.flood_warning else "")
+    return (f"<h3>{html.escape(t(key, lang))}</h3>" + _table(frame, headers, lang=lang)
+            + f"<p class='small'>{html.escape(t('flood_note', lang))}</p>" + warn)
+
+
+def access_cut_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
+    """TPS whose access road from the rayon staging point floods, with the detour."""
+    tps = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    if "access_cut" not in tps:
+        return ""
+    sel = tps[tps["access_cut"].astype(bool)].sort_values(["cut_unreachable", "detour_min"], ascending=[False, False])
+    title = f"<h3>{html.escape(t('access_cut', lang))} ({len(sel)})</h3>"
+    if sel.empty:
+        return title + f"<p>{html.escape(t('none', lang))}</p>"
+    from pamgeo.flood import LABELS
+
+    lab = LABELS.get(lang, LABELS["id"])
+    frame = pd.DataFrame({
+        "tps_id": sel["tps_id"], "kelurahan": sel["kelurahan"], "kelas": [class_label(c, lang) for c in sel["risk_class"]],
+        "banjir": [lab[c] for c in sel["flood_class"]],
+        "normal": [f"{v:.0f}" if pd.notna(v) else "" for v in sel["response_min"]],
+        "memutar": [t("unreachable", lang) if u else f"{d:.0f}" for d, u in zip(sel["detour_min"], sel["cut_unreachable"], strict=True)],
+    })
+    headers = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), t("flood_class", lang),
+               f"{t('response_min', lang)} ({t('minutes', lang)})", f"{t('detour', lang)} ({t('minutes', lang)})"]
+    return title + _table(frame, headers, total=False, lang=lang)

@@ -111,6 +111,7 @@ class TpsList(SourceFile):
 class Roads(SourceFile):
     class_column: str = "fclass"
     name_column: str | None = "name"
+    bridge_column: str | None = "bridge"          # OSM bridge flag (T/F, yes/no, 1/0)
     speeds_kmh: dict[str, float] | None = None   # per road class; None: pamgeo.network defaults
     node_precision_m: float = Field(2.0, gt=0)   # vertices closer than this are one junction
     access_kmh: float = Field(10.0, gt=0)        # from the road to a TPS off the network
@@ -142,6 +143,56 @@ class Sources(_Model):
     waterways: list[Waterways] = Field(default_factory=list)
     police_posts: PolicePosts | None = None
     flood_prone: FloodProneList | None = None
+
+
+FloodClass = Literal["rendah", "sedang", "tinggi"]
+
+
+class FloodLakes(SourceFile):
+    """Situ/lake polygons, or a CSV of ``lat, lon, area_ha`` (drawn as circles of that area)."""
+
+    name_column: str = "name"
+
+
+class FloodEvents(SourceFile):
+    """Observed flood points (e.g. PetaBencana reports), with depth in cm when known."""
+
+    depth_column: str | None = "flood_depth_cm"
+    date_column: str | None = "created_at"
+
+
+class FloodPolygons(SourceFile):
+    """Hazard polygons ("rawan banjir" layers): a class column mapped to rendah/sedang/tinggi, or one class."""
+
+    class_column: str | None = None
+    class_map: dict[str, FloodClass] = Field(default_factory=dict)
+    fixed_class: FloodClass | None = None
+    label: str = "poligon rawan banjir"
+
+
+class FloodRaster(SourceFile):
+    """A hazard raster: an index 0-1 (InaRISK; classes cut at ``breaks``) or depths in metres."""
+
+    kind: Literal["index", "depth"]
+    breaks: tuple[float, float, float] | None = None  # lower bounds of rendah, sedang, tinggi
+    label: str = "model banjir"
+
+
+class Flood(_Model):
+    """Flood evidence layers (each optional) and how they are classed (see :mod:`pamgeo.flood`)."""
+
+    corridor_bands_m: tuple[float, float, float] = (50.0, 150.0, 300.0)  # tinggi, sedang, rendah
+    lake_buffer_m: float = Field(100.0, ge=0)
+    event_radius_m: float = Field(200.0, ge=0)
+    raster_buffer_m: float = Field(50.0, ge=0)
+    kelurahan_bump: bool = True   # BPBD-listed kelurahan raise corridor evidence one class
+    # a road is closed only on depth evidence (events, polygons, rasters): corridor evidence
+    # alone makes a road edge at most this class
+    road_corridor_max: FloodClass = "sedang"
+    lakes: list[FloodLakes] = Field(default_factory=list)
+    events: list[FloodEvents] = Field(default_factory=list)
+    polygons: list[FloodPolygons] = Field(default_factory=list)
+    rasters: list[FloodRaster] = Field(default_factory=list)
 
 
 class Rayon(_Model):
@@ -262,6 +313,7 @@ class RegionConfig(_Model):
     deployment: Deployment = Deployment()
     risk: RiskParams = RiskParams()
     cluster: ClusterParams = ClusterParams()
+    flood: Flood = Flood()
     # where the file was read from; set by load_config
     config_path: str = ""
 
@@ -291,6 +343,10 @@ class RegionConfig(_Model):
             files["sources.police_posts.path"] = self.resolve(s.police_posts.path)
         if s.flood_prone:
             files["sources.flood_prone.path"] = self.resolve(s.flood_prone.path)
+        fl = self.flood
+        for name in ("lakes", "events", "polygons", "rasters"):
+            for i, item in enumerate(getattr(fl, name)):
+                files[f"flood.{name}[{i}].path"] = self.resolve(item.path)
         if self.police and self.police.outside_kecamatan:
             files["police.outside_kecamatan.path"] = self.resolve(self.police.outside_kecamatan.path)
         return files
@@ -306,6 +362,7 @@ class RegionConfig(_Model):
             *s.waterways,
             s.police_posts,
             s.flood_prone,
+            *self.flood.lakes, *self.flood.events, *self.flood.polygons, *self.flood.rasters,
         ]
         out: list[str] = []
         for item in items:

@@ -88,6 +88,28 @@ LABELS: dict[str, dict[str, str]] = {
     "response_min": {"id": "Waktu tempuh cadangan", "en": "Reserve travel time"},
     "unreachable": {"id": "tidak terjangkau jalan", "en": "unreachable by road"},
     "personnel": {"id": "Kebutuhan personel", "en": "Personnel needed"},
+    "flood_class": {"id": "Kerawanan banjir", "en": "Flood exposure"},
+    "flood_reasons": {"id": "Bukti banjir", "en": "Flood evidence"},
+    "flood_corridors": {"id": "Koridor sungai (banjir)", "en": "River corridors (flood)"},
+    "flood_hazard": {"id": "Bahaya banjir (model/poligon)", "en": "Flood hazard (model/polygons)"},
+    "lakes": {"id": "Situ", "en": "Lakes (situ)"},
+    "flood_events": {"id": "Laporan banjir", "en": "Flood reports"},
+    "flooded_roads": {"id": "Jalan tergenang (kelas tinggi)", "en": "Flooded roads (high class)"},
+    "access_cut": {"id": "Akses TPS terputus banjir", "en": "TPS access cut by flood"},
+    "detour": {"id": "jalan memutar", "en": "detour"},
+    "not_modelled": {"id": "di luar model", "en": "not modelled"},
+    "date": {"id": "Tanggal", "en": "Date"},
+    "depth": {"id": "Kedalaman", "en": "Depth"},
+    "flood_per_kelurahan": {"id": "Kerawanan banjir TPS per kelurahan", "en": "TPS flood exposure per kelurahan"},
+    "flood_per_kecamatan": {"id": "Kerawanan banjir TPS per kecamatan", "en": "TPS flood exposure per kecamatan"},
+    "flood_note": {
+        "id": "Kelas banjir dari koridor sungai, daftar kelurahan rawan banjir BPBD, situ, laporan banjir, poligon "
+              "dan model bahaya; kelas tertinggi yang dipakai. Jalan dianggap tertutup hanya bila ada bukti kedalaman "
+              "(laporan, poligon, model). 'Di luar model' berarti tidak dimodelkan, bukan aman.",
+        "en": "Flood classes from river corridors, BPBD flood-prone kelurahan, lakes, flood reports, hazard polygons "
+              "and models; the highest applies. A road counts as closed only on depth evidence (reports, polygons, "
+              "models). 'Not modelled' means not modelled, not safe.",
+    },
     "strength": {"id": "Kebutuhan dibanding kekuatan tersedia", "en": "Needed against available strength"},
     "preset": {"id": "Pola pengamanan", "en": "Deployment pattern"},
     "beyond_response": {"id": "TPS rawan di luar waktu tanggap", "en": "Vulnerable TPS beyond the response time"},

@@ -382,10 +382,13 @@ def read_roads(cfg: RegionConfig) -> gpd.GeoDataFrame | None:
         raise InputError(
             f"{cfg.resolve(src.path)}: column '{src.class_column}' (sources.roads.class_column) not found."
         )
+    bridge = (gdf[src.bridge_column].astype(str).str.strip().str.lower().isin(["t", "true", "yes", "1", "y"])
+              if src.bridge_column and src.bridge_column in gdf else False)
     out = gpd.GeoDataFrame(
         {
             "road_class": gdf[src.class_column].astype(str),
             "name": gdf[src.name_column].fillna("").astype(str) if src.name_column in gdf else "",
+            "is_bridge": bridge,
             "geometry": gdf.geometry,
         },
         crs=gdf.crs,
@@ -416,7 +419,8 @@ def read_waterways(cfg: RegionConfig) -> gpd.GeoDataFrame | None:
         parts.append(out.to_crs(cfg.region.crs))
     if not parts:
         return None
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=cfg.region.crs)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=cfg.region.crs).explode(index_parts=False)
+    return out[out.geometry.notna() & ~out.geometry.is_empty].reset_index(drop=True)
 
 
 def read_police_posts(cfg: RegionConfig) -> pd.DataFrame | None:
@@ -466,3 +470,95 @@ def read_flood_prone(cfg: RegionConfig) -> pd.DataFrame | None:
     out = out[out["kode_kel"].str.startswith(cfg.region.kode + ".")]
     out["_key"] = out["lokasi"].str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
     return out.drop_duplicates(["kode_kel", "_key"]).drop(columns="_key").reset_index(drop=True)
+
+
+def read_flood_vectors(cfg: RegionConfig) -> dict[str, gpd.GeoDataFrame | None]:
+    """Flood evidence vectors in the region CRS: ``lakes``, ``events``, ``polygons``.
+
+    Lakes from a CSV (``lat, lon, area_ha``) become circles of that area, marked approximate.
+    Polygons get ``flood_class`` (from ``class_map`` or ``fixed_class``) and ``label``.
+    """
+    fl = cfg.flood
+    out: dict[str, gpd.GeoDataFrame | None] = {"lakes": None, "events": None, "polygons": None}
+    parts = []
+    for i, src in enumerate(fl.lakes):
+        path = cfg.resolve(src.path)
+        if path.suffix.lower() == ".csv":
+            from io import StringIO
+
+            df = pd.read_csv(StringIO(_decode(path, path.read_bytes(), src.encoding)))
+            for col in ("lat", "lon", "area_ha"):
+                if col not in df.columns:
+                    raise InputError(f"{path}: column '{col}' (flood.lakes[{i}]) is missing.")
+            pts = gpd.GeoSeries(gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84).to_crs(cfg.region.crs)
+            radius = np.sqrt(df["area_ha"].to_numpy(float) * 10_000 / np.pi)
+            g = gpd.GeoDataFrame({"name": df.get(src.name_column, df.index.astype(str)),
+                                  "position_source": df.get("position_source", "approximate")},
+                                 geometry=pts.buffer(radius, resolution=32), crs=cfg.region.crs)
+        else:
+            v = read_vector(path, layer=src.layer).to_crs(cfg.region.crs)
+            g = gpd.GeoDataFrame({"name": v[src.name_column] if src.name_column in v else "",
+                                  "position_source": "file"}, geometry=v.geometry, crs=cfg.region.crs)
+        parts.append(g)
+    if parts:
+        out["lakes"] = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=cfg.region.crs)
+    parts = []
+    for i, src in enumerate(fl.events):
+        v = read_vector(cfg.resolve(src.path), layer=src.layer).to_crs(cfg.region.crs)
+        depth = pd.to_numeric(v[src.depth_column], errors="coerce") if src.depth_column in v else np.nan
+        date = v[src.date_column].astype(str).str[:10] if src.date_column in v else ""
+        parts.append(gpd.GeoDataFrame({"depth_cm": depth, "date": date, "source": i}, geometry=v.geometry,
+                                      crs=cfg.region.crs))
+    if parts:
+        out["events"] = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=cfg.region.crs)
+    parts = []
+    for i, src in enumerate(fl.polygons):
+        path = cfg.resolve(src.path)
+        v = read_vector(path, layer=src.layer).to_crs(cfg.region.crs)
+        if src.fixed_class:
+            cls = pd.Series(src.fixed_class, index=v.index)
+        elif src.class_column and src.class_column in v:
+            raw = v[src.class_column].astype(str).str.replace(r"\.0$", "", regex=True)
+            cls = raw.map(src.class_map)
+            bad = cls.isna() & raw.ne("")
+            if bad.any():
+                raise InputError(f"{path}: feature {int(np.flatnonzero(bad)[0]) + 1}, column '{src.class_column}': "
+                                 f"'{raw[bad].iloc[0]}' is not in flood.polygons[{i}].class_map. Fix: map it.")
+        else:
+            raise InputError(f"{path}: flood.polygons[{i}] needs class_column with class_map, or fixed_class.")
+        parts.append(gpd.GeoDataFrame({"flood_class": cls, "label": src.label}, geometry=v.geometry.make_valid(),
+                                      crs=cfg.region.crs))
+    if parts:
+        out["polygons"] = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=cfg.region.crs)
+    return out
+
+
+@dataclass
+class Raster:
+    """A hazard raster in memory (band 1), with what its values mean."""
+
+    values: np.ndarray      # float, NaN where NoData
+    transform: object
+    crs: object
+    kind: str               # "index" | "depth"
+    breaks: tuple[float, float, float]
+    label: str
+
+
+def read_flood_rasters(cfg: RegionConfig) -> list[Raster]:
+    """Every configured hazard raster, NoData as NaN (read with rasterio, any CRS GDAL knows)."""
+    import rasterio
+
+    out = []
+    for i, src in enumerate(cfg.flood.rasters):
+        path = cfg.resolve(src.path)
+        try:
+            with rasterio.open(path) as ds:
+                vals = ds.read(1, masked=True).astype(float).filled(np.nan)
+                crs = ds.crs or WGS84
+                transform = ds.transform
+        except rasterio.errors.RasterioIOError as exc:
+            raise InputError(f"{path}: cannot read as a raster ({exc}) (flood.rasters[{i}]).") from None
+        breaks = src.breaks or ((0.0, 1 / 3, 2 / 3) if src.kind == "index" else (0.1, 0.5, 1.0))
+        out.append(Raster(vals, transform, crs, src.kind, tuple(breaks), src.label))
+    return out

@@ -15,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import offlinefolium as folium
+import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
@@ -212,13 +213,27 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
     for col in ("rayon", "polsek", "response_min", "flood_class", "flood_reasons", "access_cut"):
         if col not in t_:
             t_[col] = ""
+    t_["access_cut"] = [bool(v) if v != "" else False for v in t_["access_cut"]]
     t_["respon"] = [f"{v:.0f} {t('minutes', lang)}" if isinstance(v, float) and np.isfinite(v)
                     else ("" if v == "" else t("unreachable", lang)) for v in t_["response_min"]]
+    from pamgeo.flood import LABELS as FLOOD_LABELS
+
+    fl = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
+    t_["banjir"] = [fl.get(c, "") if c else "" for c in t_["flood_class"]]
+    if "raster_not_modelled" in t_:
+        t_["banjir"] = [f"{b} ({t('not_modelled', lang)})" if nm else b
+                        for b, nm in zip(t_["banjir"], t_["raster_not_modelled"], strict=True)]
+    t_["akses"] = [
+        (t("unreachable", lang) if u else f"{t('detour', lang)} {d:.0f} {t('minutes', lang)}") if c is True else ""
+        for c, d, u in zip(t_["access_cut"], t_.get("detour_min", [np.nan] * len(t_)),
+                           t_.get("cut_unreachable", [False] * len(t_)), strict=True)
+    ]
     fields = ["tps_id", "kelurahan", "kelas", "sumber_kelas", "risk_score", "risk_reasons", "kantong", "rayon",
-              "polsek", "respon", "posisi", "alamat"]
+              "polsek", "respon", "banjir", "flood_reasons", "akses", "posisi", "alamat"]
     aliases = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), t("class_source", lang),
                t("risk_score", lang), t("risk_reasons", lang), t("pocket", lang), "Rayon", "Polsek",
-               t("response_min", lang), t("position_source", lang), t("address", lang)]
+               t("response_min", lang), t("flood_class", lang), t("flood_reasons", lang), t("access_cut", lang),
+               t("position_source", lang), t("address", lang)]
     gj = to_geojson(t_, [*fields, "risk_class", "position_source"])
 
     def style(feature: dict) -> dict:
@@ -258,6 +273,13 @@ def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str) 
     ).add_to(m)
 
 
+def _clip(gdf: gpd.GeoDataFrame, area) -> gpd.GeoDataFrame:
+    """Features cut to the map's area (keeps pages small)."""
+    out = gdf[gdf.intersects(area)].copy()
+    out["geometry"] = out.geometry.intersection(area)
+    return out[~out.geometry.is_empty]
+
+
 RAYON_COLORS = ["#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b15928"]
 BAND_COLORS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"]
 
@@ -270,11 +292,11 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str) -> None:
     # keys as they appear in the (escaped) GeoJSON properties
     color = {html.escape(r, quote=True): RAYON_COLORS[i % len(RAYON_COLORS)] for i, r in enumerate(rayons)}
     for method, cat in analysis.catchments.items():
-        ray = cat.rayon[cat.rayon.intersects(area)]
+        ray = _clip(cat.rayon, area)
         if ray.empty:
             continue
         folium.GeoJson(
-            to_geojson(ray, ["rayon"], simplify_m=10),
+            to_geojson(ray, ["rayon"], simplify_m=20),
             name=f"{t('catchment', lang)}: {t('method_' + method, lang)}",
             show=method == analysis.catchment_method,
             style_function=lambda f, c=color: {"color": c.get(f["properties"]["rayon"], "#555"), "weight": 2.5,
@@ -284,11 +306,11 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str) -> None:
         ).add_to(m)
     tt = analysis.catchments.get("travel_time")
     if tt is not None and tt.isochrones is not None:
-        iso = tt.isochrones[tt.isochrones.intersects(area)]
+        iso = _clip(tt.isochrones, area)
         bands = list(tt.isochrones["band_min"])
         bcol = {html.escape(b, quote=True): BAND_COLORS[min(i, len(BAND_COLORS) - 1)] for i, b in enumerate(bands)}
         folium.GeoJson(
-            to_geojson(iso, ["band_min"], simplify_m=10), name=t("isochrones", lang), show=False,
+            to_geojson(iso, ["band_min"], simplify_m=20), name=t("isochrones", lang), show=False,
             style_function=lambda f, c=bcol: {"color": c[f["properties"]["band_min"]], "weight": 0.5,
                                               "fillColor": c[f["properties"]["band_min"]], "fillOpacity": 0.35},
             tooltip=folium.GeoJsonTooltip(["band_min"], aliases=[t("minutes", lang)]),
@@ -309,6 +331,90 @@ def add_routes(m: folium.Map, routes: gpd.GeoDataFrame | None, tps_ids: set[str]
                                   "weight": 3, "opacity": 0.75},
         tooltip=folium.GeoJsonTooltip(["tps_id", "response_min", "route_km"],
                                       aliases=[t("tps_id", lang), t("response_min", lang), "km"]),
+    ).add_to(m)
+
+
+FLOOD_COLORS = {"rendah": "#9ecae1", "sedang": "#4292c6", "tinggi": "#08306b"}
+
+
+def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
+    """Flood evidence: river corridors, hazard polygons and raster classes, lakes, reports, flooded roads."""
+    from pamgeo import flood as F
+
+    layers = analysis.flood_layers
+    if layers is None:
+        return
+    lab = F.LABELS.get(lang, F.LABELS["id"])
+    cfg_bands = analysis.flood_params.corridor_bands_m if getattr(analysis, "flood_params", None) else (50, 150, 300)
+    corr = F.corridor_polygons(layers.waterways, cfg_bands, area)
+    if corr is not None and not corr.empty:
+        corr["kelas"] = corr["flood_class"].map(lab)
+        folium.GeoJson(to_geojson(corr, ["flood_class", "kelas", "band"], simplify_m=5), name=t("flood_corridors", lang),
+                       show=False, style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]],
+                                                             "weight": 0, "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
+                                                             "fillOpacity": 0.25},
+                       tooltip=folium.GeoJsonTooltip(["kelas", "band"], labels=False)).add_to(m)
+    hazard = []
+    if layers.polygons is not None and not layers.polygons.empty:
+        hazard.append(_clip(layers.polygons, area)[["flood_class", "label", "geometry"]])
+    for r in layers.rasters:
+        rp = F.raster_polygons(r, analysis.tps.crs, area)
+        if rp is not None:
+            hazard.append(rp[["flood_class", "label", "geometry"]])
+    hazard = [h for h in hazard if not h.empty]
+    if hazard:
+        hz = gpd.GeoDataFrame(pd.concat(hazard, ignore_index=True), crs=analysis.tps.crs)
+        hz["kelas"] = hz["flood_class"].map(lab)
+        folium.GeoJson(to_geojson(hz, ["flood_class", "kelas", "label"], simplify_m=5), name=t("flood_hazard", lang),
+                       style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]], "weight": 1,
+                                                 "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
+                                                 "fillOpacity": 0.45},
+                       tooltip=folium.GeoJsonTooltip(["label", "kelas"], labels=False)).add_to(m)
+    if layers.lakes is not None and not layers.lakes.empty:
+        lk = layers.lakes[layers.lakes.intersects(area)].copy()
+        if not lk.empty:
+            lk["posisi"] = lk["position_source"].map(lambda s_: t(s_, lang))
+            folium.GeoJson(to_geojson(lk, ["name", "posisi"]), name=t("lakes", lang),
+                           style_function=lambda f: {"color": "#08519c", "weight": 1.5, "dashArray": "4 3",
+                                                     "fillColor": "#6baed6", "fillOpacity": 0.6},
+                           tooltip=folium.GeoJsonTooltip(["name", "posisi"], labels=False)).add_to(m)
+    if layers.events is not None and not layers.events.empty:
+        ev = layers.events[layers.events.intersects(area.buffer(2000))].copy()
+        if not ev.empty:
+            ev["kedalaman"] = ev["depth_cm"].map(lambda v: "" if pd.isna(v) else f"{v:.0f} cm")
+            folium.GeoJson(to_geojson(ev, ["date", "kedalaman"]), name=f"{t('flood_events', lang)} ({len(ev)})",
+                           marker=folium.CircleMarker(radius=7),
+                           style_function=lambda f: {"color": "#08306b", "weight": 2, "fill": True,
+                                                     "fillColor": "#ffffff", "fillOpacity": 0.9, "radius": 7},
+                           tooltip=folium.GeoJsonTooltip(["date", "kedalaman"],
+                                                         aliases=[t("date", lang), t("depth", lang)])).add_to(m)
+    if analysis.graph is not None and analysis.edge_flood_class is not None:
+        idx = np.flatnonzero(analysis.edge_flood_class == "tinggi")
+        if len(idx):
+            geoms = analysis.graph.edge_geometries(idx)
+            fr = gpd.GeoDataFrame({"kelas": [lab["tinggi"]] * len(geoms)}, geometry=list(geoms), crs=analysis.tps.crs)
+            fr = fr[fr.intersects(area)]
+            if not fr.empty:
+                folium.GeoJson(to_geojson(fr, ["kelas"]), name=t("flooded_roads", lang),
+                               style_function=lambda f: {"color": "#08306b", "weight": 6, "opacity": 0.8,
+                                                         "dashArray": "2 6"},
+                               tooltip=folium.GeoJsonTooltip(["kelas"], aliases=[t("flooded_roads", lang)])).add_to(m)
+
+
+def add_cut_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
+    """TPS whose access road floods, ringed, with the detour."""
+    if "access_cut" not in tps:
+        return
+    cut = tps[tps["access_cut"].astype(bool)].copy()
+    if cut.empty:
+        return
+    cut["jalan_memutar"] = [t("unreachable", lang) if u else f"{d:.0f} {t('minutes', lang)}"
+                            for d, u in zip(cut["detour_min"], cut["cut_unreachable"], strict=True)]
+    folium.GeoJson(
+        to_geojson(cut, ["tps_id", "kelurahan", "jalan_memutar"]), name=f"{t('access_cut', lang)} ({len(cut)})",
+        marker=folium.CircleMarker(radius=11),
+        style_function=lambda f: {"color": "#08306b", "weight": 3, "fill": False, "radius": 11},
+        tooltip=folium.GeoJsonTooltip(["tps_id", "jalan_memutar"], aliases=[t("tps_id", lang), t("detour", lang)]),
     ).add_to(m)
 
 
@@ -365,6 +471,11 @@ def legend_html(data: RegionData, *, lang: str) -> str:
                     f"{html.escape(t('staging', lang))}</div>")
         rows.append("<div><span class='ln' style='border-top:3px solid #b42318'></span>"
                     f"{html.escape(t('routes', lang))}</div>")
+    for cls, col in FLOOD_COLORS.items():
+        rows.append(f"<div><span class='sw' style='background:{col};border-radius:2px'></span>"
+                    f"{html.escape(t('flood_class', lang))}: {html.escape(cls)}</div>")
+    rows.append("<div><span class='sw' style='background:none;border:3px solid #08306b'></span>"
+                f"{html.escape(t('access_cut', lang))}</div>")
     if data.roads is not None and not data.roads.empty:
         rows.append(f"<div><span class='ln' style='border-top:3px solid #d98c1f'></span>{html.escape(t('roads_major', lang))}</div>")
         rows.append(f"<div><span class='ln' style='border-top:1px solid #9a9a9a'></span>{html.escape(t('roads_minor', lang))}</div>")
@@ -397,11 +508,13 @@ def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id", analysis
                    interactive=False).add_to(m)
     add_roads(m, data.roads, view, lang=lang)
     add_waterways(m, data.waterways, view, lang=lang)
+    add_flood(m, analysis, view, lang=lang)
     add_catchments(m, analysis, view, lang=lang)
     add_routes(m, analysis.routes, set(analysis.tps.loc[analysis.tps["kode_kec"] == kode_kec, "tps_id"]), lang=lang)
     pockets = analysis.pockets.polygons
     add_pockets(m, pockets[pockets.intersects(view)] if not pockets.empty else pockets, lang=lang)
     add_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
+    add_cut_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
     add_staging(m, analysis.staging, lang=lang)
     add_police(m, data.police_posts, lang=lang)
     _Box(legend_html(data, lang=lang), "bottomleft").add_to(m)
@@ -422,6 +535,6 @@ def map_iframe(m: folium.Map, height: int = 640) -> str:
             'sandbox="allow-scripts allow-popups" allowfullscreen loading="eager"></iframe></div>')
 
 
-__all__ = ["add_catchments", "add_kelurahan", "add_pockets", "add_police", "add_roads", "add_routes", "add_staging",
+__all__ = ["add_catchments", "add_cut_tps", "add_flood", "add_kelurahan", "add_pockets", "add_police", "add_roads", "add_routes", "add_staging",
            "add_tps", "add_waterways", "base_map",
            "kecamatan_map", "legend_html", "map_html", "map_iframe", "to_geojson"]

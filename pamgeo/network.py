@@ -42,6 +42,7 @@ class RoadGraph:
     edge_minutes: np.ndarray
     edge_class: np.ndarray
     edge_line: np.ndarray        # index of the source line
+    edge_bridge: np.ndarray      # edge on a bridge (no river-corridor flooding)
     edge_span: np.ndarray        # (n_edges, 2) first/last vertex index into vertex_xy
     vertex_xy: np.ndarray        # every vertex of every kept line, in line order
     matrix: sparse.csr_matrix    # travel time (min) between adjacent nodes, both directions
@@ -60,7 +61,7 @@ class RoadGraph:
         open_ = np.isfinite(edge_minutes)
         m = _matrix(self.edge_u[open_], self.edge_v[open_], edge_minutes[open_], self.n_nodes)
         return RoadGraph(self.crs, self.node_xy, self.edge_u, self.edge_v, self.edge_length_m, edge_minutes,
-                         self.edge_class, self.edge_line, self.edge_span, self.vertex_xy, m,
+                         self.edge_class, self.edge_line, self.edge_bridge, self.edge_span, self.vertex_xy, m,
                          connected_components(m, directed=False)[1])
 
     def snap(self, points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
@@ -73,6 +74,11 @@ class RoadGraph:
         """LineStrings of the given edges (all by default)."""
         edges = np.arange(self.n_edges) if edges is None else np.asarray(edges)
         return np.array([shapely.LineString(self.vertex_xy[a:b + 1]) for a, b in self.edge_span[edges]], dtype=object)
+
+    def edge_midpoints(self) -> gpd.GeoSeries:
+        """Midpoint of every edge along its geometry."""
+        geoms = self.edge_geometries()
+        return gpd.GeoSeries(shapely.line_interpolate_point(geoms, 0.5, normalized=True), crs=self.crs)
 
     def edges_frame(self) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame({"u": self.edge_u, "v": self.edge_v, "road_class": self.edge_class,
@@ -138,8 +144,9 @@ def build_road_graph(roads: gpd.GeoDataFrame, speeds_kmh: dict[str, float] | Non
     minutes = length / (speed[eline] * 1000.0 / 60.0)
     m = _matrix(u, v, minutes, len(nodes))
     comp = connected_components(m, directed=False)[1]
+    bridge = lines["is_bridge"].to_numpy(bool)[eline] if "is_bridge" in lines else np.zeros(len(eline), bool)
     return RoadGraph(roads.crs, node_xy, u, v, length, minutes, lines[class_column].to_numpy()[eline],
-                     eline, np.column_stack([a, b]), xy, m, comp)
+                     eline, bridge, np.column_stack([a, b]), xy, m, comp)
 
 
 def travel_minutes(graph: RoadGraph, source_nodes: np.ndarray, *, limit: float = np.inf

@@ -29,7 +29,8 @@ from pamgeo.estimate import place_tps, tps_from_counts
 from pamgeo.validate import ValidationReport, validate_tps
 
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
-LAYERS = ("kelurahan", "kecamatan", "kota", "tps", "roads", "waterways", "police_posts", "outside_kecamatan")
+LAYERS = ("kelurahan", "kecamatan", "kota", "tps", "roads", "waterways", "police_posts", "outside_kecamatan",
+          "flood_lakes", "flood_events", "flood_polygons")
 
 
 @dataclass
@@ -48,6 +49,10 @@ class RegionData:
     outside_kecamatan: gpd.GeoDataFrame | None = None
     validation: ValidationReport | None = None
     meta: dict = field(default_factory=dict)
+    flood_lakes: gpd.GeoDataFrame | None = None
+    flood_events: gpd.GeoDataFrame | None = None
+    flood_polygons: gpd.GeoDataFrame | None = None
+    flood_rasters: list = field(default_factory=list)
 
     @property
     def positions_estimated(self) -> bool:
@@ -167,8 +172,11 @@ def build_region(cfg: RegionConfig, *, progress: bool = False) -> RegionData:
     if police_table is not None:
         police = police_posts_frame(police_table, kelurahan, str(cfg.resolve(cfg.sources.police_posts.path)))
     flood_prone = pio.read_flood_prone(cfg)
+    fv = pio.read_flood_vectors(cfg)
     return RegionData(cfg, kelurahan, kecamatan, kota, tps.sort_values("tps_id").reset_index(drop=True),
-                      roads, waterways, police, flood_prone, pio.read_outside_kecamatan(cfg), report)
+                      roads, waterways, police, flood_prone, pio.read_outside_kecamatan(cfg), report,
+                      flood_lakes=fv["lakes"], flood_events=fv["events"], flood_polygons=fv["polygons"],
+                      flood_rasters=pio.read_flood_rasters(cfg))
 
 
 def _sha256(path: Path) -> str:
@@ -256,4 +264,6 @@ def load_region(cfg: RegionConfig, build_dir: Path | None = None) -> RegionData:
         flood = pd.read_csv(d / "flood_prone.csv", dtype=str, keep_default_na=False)
     return RegionData(cfg, layers["kelurahan"], layers["kecamatan"], layers["kota"], tps,
                       layers["roads"], layers["waterways"], layers["police_posts"], flood,
-                      layers["outside_kecamatan"], None, meta)
+                      layers["outside_kecamatan"], None, meta,
+                      flood_lakes=layers["flood_lakes"], flood_events=layers["flood_events"],
+                      flood_polygons=layers["flood_polygons"], flood_rasters=pio.read_flood_rasters(cfg))

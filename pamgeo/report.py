@@ -141,7 +141,9 @@ def _versions() -> dict[str, str]:
 
 TPS_CSV_FIRST = ["tps_id", "kode_kel", "kode_kec", "kecamatan", "kelurahan", "tps_no", "lat", "lon",
                  "position_source", "position_method", "is_khusus", "risk_class", "risk_class_source",
-                 "risk_class_date", "risk_class_authority", "risk_score", "risk_reasons", "pocket_id"]
+                 "risk_class_date", "risk_class_authority", "risk_score", "risk_reasons", "pocket_id", "rayon",
+                 "polsek", "response_min", "route_km", "flood_class", "flood_reasons", "access_cut", "detour_min",
+                 "cut_unreachable"]
 
 
 def tps_table(tps: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -206,6 +208,7 @@ def _index_body(data, results: list[dict], lang: str, analysis=None) -> str:
 
         body += (briefing.class_table(analysis, lang=lang) + briefing.strength_html(analysis, lang=lang)
                  + briefing.personnel_table(analysis, lang=lang) + briefing.pockets_table(analysis, lang=lang)
+                 + briefing.flood_table(analysis, lang=lang) + briefing.access_cut_table(analysis, lang=lang)
                  + briefing.beyond_response_table(analysis, lang=lang))
     return body
 

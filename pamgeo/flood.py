@@ -1,0 +1,345 @@
+"""Flood exposure of TPS and of the roads that reach them.
+
+Each evidence layer gives a class (``rendah`` < ``sedang`` < ``tinggi``); a TPS takes the
+highest, and ``flood_reasons`` names every piece of evidence (Bahasa Indonesia by default):
+
+================== ========================================================================
+river corridor     distance to the nearest river/canal: within ``corridor_bands_m[0]`` tinggi,
+                   ``[1]`` sedang, ``[2]`` rendah. Waterways from several sources are merged
+                   first so a river drawn twice counts once.
+kelurahan (BPBD)   a kelurahan on the BPBD flood-prone list: rendah on its own (the list has no
+                   coordinates, so no point is invented), and it raises corridor evidence one
+                   class (``kelurahan_bump``)
+situ / lake        inside a lake polygon tinggi, within ``lake_buffer_m`` sedang
+flood events       a reported flood within ``event_radius_m``: depth >= 50 cm tinggi, otherwise
+                   (or depth unknown) sedang
+hazard polygons    the polygon's own class
+hazard rasters     sampled at the TPS and as the maximum within ``raster_buffer_m``; an index
+                   (InaRISK, 0-1) or depth (m) is classed by its ``breaks``. NoData means "not
+                   modelled" (named in the reasons), never "safe"
+================== ========================================================================
+
+Roads: every road edge of :mod:`pamgeo.network` is classed the same way at its midpoint
+(bridges, tagged in OSM, take no river-corridor evidence). :func:`access_cut` flags TPS whose
+fastest route from their rayon's staging point crosses an edge of the highest class, and gives
+the detour time with those edges closed, or "unreachable".
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from rasterio.transform import rowcol
+
+from pamgeo.config import Flood
+from pamgeo.io import Raster
+
+LEVELS = ("none", "rendah", "sedang", "tinggi")
+RANK = {c: i for i, c in enumerate(LEVELS)}
+LABELS = {
+    "id": {"none": "tidak ada", "rendah": "rendah", "sedang": "sedang", "tinggi": "tinggi"},
+    "en": {"none": "none", "rendah": "low", "sedang": "medium", "tinggi": "high"},
+}
+
+
+def merge_waterways(ww: gpd.GeoDataFrame | None, tolerance_m: float = 30.0) -> gpd.GeoDataFrame | None:
+    """Waterways of all sources without double counting.
+
+    The first source is kept whole; each later source only adds the parts farther than
+    ``tolerance_m`` from what is already there (e.g. the gaps of a clipped OSM river).
+    """
+    if ww is None or ww.empty:
+        return ww
+    kept = []
+    have = None
+    for _, part in ww.groupby("source", sort=True):
+        part = part[part.geometry.notna()]
+        if have is not None:
+            part = part.assign(geometry=part.geometry.difference(have.buffer(tolerance_m)))
+            part = part[~part.geometry.is_empty]
+        if part.empty:
+            continue
+        kept.append(part)
+        u = part.geometry.union_all()
+        have = u if have is None else have.union(u)
+    out = gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), crs=ww.crs).explode(index_parts=False)
+    return out[out.geometry.length > 1.0].reset_index(drop=True)
+
+
+def _fmt_m(d: float, lang: str) -> str:
+    return f"± {round(d / 10) * 10:.0f} m" if d < 1000 else (f"{d / 1000:.1f} km".replace(".", ",") if lang == "id"
+                                                             else f"{d / 1000:.1f} km")
+
+
+def sample_raster(raster: Raster, points: gpd.GeoSeries, buffer_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value at each point, maximum within ``buffer_m``, and whether the point is modelled.
+
+    Points and raster may be in any CRS. Cells outside the raster or NoData count as not
+    modelled; the buffer maximum ignores them.
+    """
+    pts = points.to_crs(raster.crs) if points.crs is not None else points
+    ny, nx = raster.values.shape
+    rows, cols = rowcol(raster.transform, pts.x.to_numpy(), pts.y.to_numpy())
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    inside = (rows >= 0) & (rows < ny) & (cols >= 0) & (cols < nx)
+    at = np.full(len(pts), np.nan)
+    at[inside] = raster.values[rows[inside], cols[inside]]
+    # the buffer in cells: metres -> raster units
+    if raster.crs is not None and raster.crs.is_geographic:
+        lat = np.radians(np.nanmean(pts.y.to_numpy())) if len(pts) else 0.0
+        unit_m = 111_320.0 * np.cos(lat)
+    else:
+        unit_m = 1.0
+    cell = abs(raster.transform.a) * unit_m
+    k = int(np.ceil(buffer_m / cell)) if buffer_m > 0 else 0
+    mx = at.copy()
+    if k > 0:
+        for i in np.flatnonzero(np.isfinite(rows)):
+            r0, r1 = max(rows[i] - k, 0), min(rows[i] + k + 1, ny)
+            c0, c1 = max(cols[i] - k, 0), min(cols[i] + k + 1, nx)
+            if r0 >= r1 or c0 >= c1:
+                continue
+            win = raster.values[r0:r1, c0:c1]
+            if np.isfinite(win).any():
+                mx[i] = np.nanmax(win) if not np.isfinite(mx[i]) else max(mx[i], np.nanmax(win))
+    modelled = np.isfinite(at) | np.isfinite(mx)
+    return at, mx, modelled
+
+
+def raster_class(values: np.ndarray, breaks: tuple[float, float, float]) -> np.ndarray:
+    """``none/rendah/sedang/tinggi`` for raster values (NaN -> ``none``); a value on a break takes the higher class."""
+    out = np.full(values.shape, "none", dtype=object)
+    v = np.nan_to_num(values, nan=-np.inf)
+    out[v >= breaks[0]] = "rendah"
+    out[v >= breaks[1]] = "sedang"
+    out[v >= breaks[2]] = "tinggi"
+    return out
+
+
+def _up(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise higher class."""
+    return np.where(np.vectorize(RANK.get)(b) > np.vectorize(RANK.get)(a), b, a)
+
+
+@dataclass
+class FloodLayers:
+    """All flood evidence for a region, in its metric CRS (each may be missing)."""
+
+    waterways: gpd.GeoDataFrame | None = None
+    lakes: gpd.GeoDataFrame | None = None
+    events: gpd.GeoDataFrame | None = None
+    polygons: gpd.GeoDataFrame | None = None
+    rasters: tuple[Raster, ...] = ()
+    flood_kelurahan: dict[str, list[str]] | None = None  # kode_kel -> listed locations
+
+
+def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *, kode_kel: pd.Series | None = None,
+                    corridor_exempt: np.ndarray | None = None, corridor_max: str = "tinggi",
+                    lang: str = "id") -> pd.DataFrame:
+    """Flood class and reasons for points (TPS, or road edge midpoints).
+
+    Parameters
+    ----------
+    points
+        Points in the region's metric CRS.
+    layers, params
+        Evidence and the classing rules (region config ``flood:``).
+    kode_kel
+        Kelurahan of each point, for kelurahan-level (BPBD) evidence.
+    corridor_exempt
+        Points that take no river-corridor evidence (bridges).
+    corridor_max
+        Highest class river-corridor evidence may give (roads: ``flood.road_corridor_max``).
+
+    Returns
+    -------
+    DataFrame
+        ``flood_class``, ``dist_river_m``, ``raster_not_modelled`` (when rasters are given:
+        outside every raster or on NoData) and ``flood_reasons``.
+    """
+    en = lang == "en"
+    n = len(points)
+    cls = np.full(n, "none", dtype=object)
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    corridor_m = np.full(n, np.inf)
+    listed = np.zeros(n, dtype=bool)
+    if kode_kel is not None and layers.flood_kelurahan:
+        listed = kode_kel.isin(layers.flood_kelurahan.keys()).to_numpy()
+        for i in np.flatnonzero(listed):
+            sites = layers.flood_kelurahan[kode_kel.iloc[i]]
+            names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
+            reasons[i].append(f"flood-prone kelurahan per BPBD ({names})" if en else f"kelurahan rawan banjir BPBD ({names})")
+        cls = np.where(listed, "rendah", cls)
+    ww = layers.waterways
+    if ww is not None and not ww.empty and n:
+        idx_p, idx_t = ww.sindex.nearest(points.to_numpy(), return_all=False)
+        corridor_m[idx_p] = shapely.distance(ww.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
+        names = np.full(n, "", dtype=object)
+        names[idx_p] = ww["name"].fillna("").astype(str).to_numpy()[idx_t]
+        b = params.corridor_bands_m
+        band = np.where(corridor_m <= b[0], "tinggi", np.where(corridor_m <= b[1], "sedang",
+                        np.where(corridor_m <= b[2], "rendah", "none"))).astype(object)
+        if corridor_exempt is not None:
+            band[corridor_exempt] = "none"
+        if params.kelurahan_bump:
+            bumped = listed & (band != "none")
+            band[bumped] = np.array([LEVELS[min(RANK[c] + 1, 3)] for c in band[bumped]], dtype=object)
+        cap = RANK[corridor_max]
+        band = np.array([LEVELS[min(RANK[c], cap)] for c in band], dtype=object)
+        for i in np.flatnonzero(band != "none"):
+            river = names[i] or ("a river/canal" if en else "sungai/saluran")
+            reasons[i].append(f"{_fmt_m(corridor_m[i], lang)} {'from' if en else 'dari'} {river}")
+        cls = _up(cls, band)
+    if layers.lakes is not None and not layers.lakes.empty and n:
+        lk = layers.lakes
+        idx_p, idx_t = lk.sindex.nearest(points.to_numpy(), return_all=False)
+        d = np.full(n, np.inf)
+        d[idx_p] = shapely.distance(lk.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
+        lname = np.full(n, "", dtype=object)
+        lname[idx_p] = lk["name"].astype(str).to_numpy()[idx_t]
+        lc = np.where(d <= 0, "tinggi", np.where(d <= params.lake_buffer_m, "sedang", "none")).astype(object)
+        for i in np.flatnonzero(lc != "none"):
+            reasons[i].append((f"in {lname[i]}" if en else f"di {lname[i]}") if d[i] <= 0
+                              else f"{_fmt_m(d[i], lang)} {'from' if en else 'dari'} {lname[i]}")
+        cls = _up(cls, lc)
+    if layers.events is not None and not layers.events.empty and n:
+        ev = layers.events
+        pairs = ev.sindex.query(points.buffer(params.event_radius_m).to_numpy(), predicate="intersects")
+        ec = np.full(n, "none", dtype=object)
+        for i, j in zip(*pairs, strict=True):
+            depth = ev["depth_cm"].iloc[j]
+            c = "tinggi" if pd.notna(depth) and depth >= 50 else "sedang"
+            if RANK[c] > RANK[ec[i]]:
+                ec[i] = c
+            dist = points.iloc[i].distance(ev.geometry.iloc[j])
+            dtxt = f", {depth:.0f} cm" if pd.notna(depth) else ""
+            reasons[i].append(f"flood report {ev['date'].iloc[j]}{dtxt} at {_fmt_m(dist, lang)}" if en
+                              else f"laporan banjir {ev['date'].iloc[j]}{dtxt} pada {_fmt_m(dist, lang)}")
+        cls = _up(cls, ec)
+    if layers.polygons is not None and not layers.polygons.empty and n:
+        pg = layers.polygons
+        pairs = pg.sindex.query(points.to_numpy(), predicate="within")
+        pc = np.full(n, "none", dtype=object)
+        for i, j in zip(*pairs, strict=True):
+            c = pg["flood_class"].iloc[j]
+            if RANK[c] > RANK[pc[i]]:
+                pc[i] = c
+            reasons[i].append(f"{pg['label'].iloc[j]} ({LABELS['en' if en else 'id'][c]})")
+        cls = _up(cls, pc)
+    not_modelled = []
+    for r in layers.rasters:
+        at, mx, modelled = sample_raster(r, points, params.raster_buffer_m)
+        rc = raster_class(mx, r.breaks)
+        unit = "m" if r.kind == "depth" else ""
+        for i in np.flatnonzero(rc != "none"):
+            reasons[i].append(f"{r.label}: {mx[i]:.2f}{unit} ({LABELS['en' if en else 'id'][rc[i]]})")
+        cls = _up(cls, rc)
+        not_modelled.append(~modelled)
+    out = pd.DataFrame({"flood_class": cls, "dist_river_m": np.round(corridor_m, 1)}, index=points.index)
+    if not_modelled:
+        out["raster_not_modelled"] = np.all(np.vstack(not_modelled), axis=0)
+    out["flood_reasons"] = ["; ".join(r) for r in reasons]
+    return out
+
+
+def coverage_warning(points: gpd.GeoSeries, rasters: tuple[Raster, ...]) -> str | None:
+    """A warning text when a raster covers only part of the points (None when all or none)."""
+    msgs = []
+    for r in rasters:
+        _, _, modelled = sample_raster(r, points, 0.0)
+        share = modelled.mean() if len(modelled) else 1.0
+        if 0 < share < 1 or share == 0:
+            msgs.append(f"{r.label}: covers {share:.0%} of the TPS; the rest are 'not modelled'")
+    if msgs:
+        text = "; ".join(msgs)
+        warnings.warn(text, stacklevel=2)
+        return text
+    return None
+
+
+def corridor_polygons(waterways: gpd.GeoDataFrame | None, bands: tuple[float, float, float], area=None
+                      ) -> gpd.GeoDataFrame | None:
+    """River corridor rings per band (tinggi innermost) for the map."""
+    if waterways is None or waterways.empty:
+        return None
+    lines = waterways.geometry.union_all()
+    rings, prev = [], None
+    for dist, cls in zip(bands, ("tinggi", "sedang", "rendah"), strict=True):
+        buf = lines.buffer(dist)
+        ring = buf if prev is None else buf.difference(prev)
+        if area is not None:
+            ring = ring.intersection(area)
+        rings.append((cls, f"≤ {dist:g} m", ring))
+        prev = buf
+    return gpd.GeoDataFrame(pd.DataFrame(rings, columns=["flood_class", "band", "geometry"]), geometry="geometry",
+                            crs=waterways.crs)
+
+
+def raster_polygons(raster: Raster, crs, area=None) -> gpd.GeoDataFrame | None:
+    """Classed raster cells as polygons (rendah/sedang/tinggi) in ``crs``, for the map."""
+    from rasterio.features import shapes
+
+    cls = raster_class(raster.values, raster.breaks)
+    code = np.vectorize(RANK.get)(cls).astype(np.uint8)
+    geoms, labels = [], []
+    for geom, val in shapes(code, mask=code > 0, transform=raster.transform):
+        geoms.append(shapely.geometry.shape(geom))
+        labels.append(LEVELS[int(val)])
+    if not geoms:
+        return None
+    out = gpd.GeoDataFrame({"flood_class": labels, "label": raster.label}, geometry=geoms, crs=raster.crs).to_crs(crs)
+    if area is not None:
+        out = out[out.intersects(area)]
+        out["geometry"] = out.geometry.intersection(area)
+    return out.dissolve(by="flood_class", as_index=False) if not out.empty else None
+
+
+def access_cut(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDataFrame, net, edge_class: np.ndarray, *,
+               access_kmh: float, closed_class: str = "tinggi") -> pd.DataFrame:
+    """TPS whose fastest route from their rayon's staging point crosses a flooded road.
+
+    Returns ``access_cut`` (bool), ``detour_min`` (travel time with the flooded edges closed;
+    NaN when unreachable) and ``cut_unreachable`` for every TPS (index of ``tps``).
+    """
+    from pamgeo.network import travel_minutes
+
+    g = net.graph
+    flooded = edge_class == closed_class
+    s_nodes, s_off = net.snap(staging.geometry)
+    t_nodes, t_off = net.snap(tps.geometry)
+    minutes, pred = travel_minutes(g, s_nodes)
+    closed = g.with_minutes(np.where(flooded, np.inf, g.edge_minutes))
+    minutes_closed, _ = travel_minutes(closed, s_nodes)
+    pair_flooded = {}
+    for e in np.flatnonzero(flooded):
+        u, v = int(g.edge_u[e]), int(g.edge_v[e])
+        pair_flooded[(min(u, v), max(u, v))] = True
+    # does the shortest-time tree path to a node cross a flooded edge? (propagate down the tree)
+    crosses = np.zeros((len(s_nodes), g.n_nodes), dtype=bool)
+    for k in range(len(s_nodes)):
+        order = np.argsort(minutes[k])
+        for nd in order[np.isfinite(minutes[k][order])]:
+            p = pred[k][nd]
+            if p >= 0:
+                crosses[k, nd] = crosses[k, p] or pair_flooded.get((min(nd, p), max(nd, p)), False)
+    rows = rayon.map({r: i for i, r in enumerate(staging["rayon"])})
+    cut = np.zeros(len(tps), dtype=bool)
+    detour = np.full(len(tps), np.nan)
+    unreach = np.zeros(len(tps), dtype=bool)
+    for i in np.flatnonzero(rows.notna().to_numpy()):
+        k = int(rows.iloc[i])
+        node = t_nodes[i]
+        if not np.isfinite(minutes[k, node]) or not crosses[k, node]:
+            continue
+        cut[i] = True
+        tc = minutes_closed[k, node]
+        if np.isfinite(tc):
+            detour[i] = round(float(tc + (t_off[i] + s_off[k]) / (access_kmh * 1000 / 60)), 1)
+        else:
+            unreach[i] = True
+    return pd.DataFrame({"access_cut": cut, "detour_min": detour, "cut_unreachable": unreach}, index=tps.index)
