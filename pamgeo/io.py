@@ -494,7 +494,7 @@ def read_flood_vectors(cfg: RegionConfig) -> dict[str, gpd.GeoDataFrame | None]:
             radius = np.sqrt(df["area_ha"].to_numpy(float) * 10_000 / np.pi)
             g = gpd.GeoDataFrame({"name": df.get(src.name_column, df.index.astype(str)),
                                   "position_source": df.get("position_source", "approximate")},
-                                 geometry=pts.buffer(radius, resolution=32), crs=cfg.region.crs)
+                                 geometry=pts.buffer(radius, quad_segs=32), crs=cfg.region.crs)
         else:
             v = read_vector(path, layer=src.layer).to_crs(cfg.region.crs)
             g = gpd.GeoDataFrame({"name": v[src.name_column] if src.name_column in v else "",
