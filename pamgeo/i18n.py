@@ -88,6 +88,8 @@ LABELS: dict[str, dict[str, str]] = {
     "response_min": {"id": "Waktu tempuh cadangan", "en": "Reserve travel time"},
     "unreachable": {"id": "tidak terjangkau jalan", "en": "unreachable by road"},
     "personnel": {"id": "Kebutuhan personel", "en": "Personnel needed"},
+    "search_tps": {"id": "Cari ID TPS", "en": "Search TPS id"},
+    "search_kelurahan": {"id": "Cari kelurahan", "en": "Search kelurahan"},
     "flood_class": {"id": "Kerawanan banjir", "en": "Flood exposure"},
     "flood_reasons": {"id": "Bukti banjir", "en": "Flood evidence"},
     "flood_corridors": {"id": "Koridor sungai (banjir)", "en": "River corridors (flood)"},

@@ -155,9 +155,9 @@ def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lan
     return m
 
 
-def add_kelurahan(m: folium.Map, kel: gpd.GeoDataFrame, *, lang: str, highlight: bool = True) -> None:
+def add_kelurahan(m: folium.Map, kel: gpd.GeoDataFrame, *, lang: str, highlight: bool = True) -> folium.GeoJson:
     gj = to_geojson(kel, ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5)
-    folium.GeoJson(
+    return folium.GeoJson(
         gj, name=t("kelurahan_boundaries", lang),
         style_function=lambda f: {"color": "#444", "weight": 1.6, "fillColor": "#ffffff", "fillOpacity": 0.35,
                                   "dashArray": "4 3"},
@@ -189,7 +189,7 @@ def add_waterways(m: folium.Map, ww: gpd.GeoDataFrame | None, area, *, lang: str
                    tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
 
 
-def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
+def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> folium.GeoJson:
     """All TPS as one GeoJSON layer of circle markers, coloured by risk class, with popups.
 
     ``tps`` may carry the risk and pocket columns of :func:`pamgeo.analysis.analyse`; without
@@ -245,7 +245,7 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
             s.update({"dashArray": "2 2", "fillOpacity": 0.7})
         return s
 
-    folium.GeoJson(
+    layer = folium.GeoJson(
         gj, name=f"{t('tps', lang)} ({len(tps)})",
         marker=folium.CircleMarker(radius=5),
         style_function=style,
@@ -254,6 +254,7 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
     ).add_to(m)
     if (tps["position_source"] == "estimated").any():
         _Box(html.escape(t("estimated_short", lang)), "topright", "pamgeo-note").add_to(m)
+    return layer
 
 
 def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str) -> None:
@@ -418,6 +419,35 @@ def add_cut_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
     ).add_to(m)
 
 
+_TOOLS_CSS = """
+<style>
+/* the plugins' icon images are not embedded: draw the buttons without them */
+.leaflet-control-search .search-button {background-image: none !important; width: 0; padding: 0;}
+.leaflet-control-search .search-cancel {background-image: none !important;}
+.leaflet-control-search .search-cancel:after {content: "\\00d7"; font-size: 16px; line-height: 18px;}
+.leaflet-control-measure .leaflet-control-measure-toggle, .leaflet-control-measure .leaflet-control-measure-toggle:hover
+  {background-image: none !important; width: auto; padding: 0 6px; font: 12px/30px system-ui, sans-serif;}
+.leaflet-control-measure .leaflet-control-measure-toggle:after {content: "\\1F4CF"; font-size: 16px;}
+.leaflet-control-measure .start, .leaflet-control-measure .cancel, .leaflet-control-measure .finish,
+.leaflet-control-measure .zoomto, .leaflet-control-measure .deletemarkup {background-image: none !important; padding-left: 0;}
+.leaflet-control-layers-toggle {background-image: none !important;}
+</style>
+"""
+
+
+def add_tools(m: folium.Map, tps_layer: folium.GeoJson | None, kel_layer: folium.GeoJson | None, *, lang: str) -> None:
+    """Search by TPS id and by kelurahan, a distance/area measure tool."""
+    m.get_root().header.add_child(Element(_TOOLS_CSS), name="pamgeo_tools_css")
+    if tps_layer is not None:
+        plugins.Search(tps_layer, search_label="tps_id", geom_type="Point", position="topleft",
+                       placeholder=t("search_tps", lang), collapsed=False, search_zoom=18).add_to(m)
+    if kel_layer is not None:
+        plugins.Search(kel_layer, search_label="kelurahan", geom_type="Polygon", position="topleft",
+                       placeholder=t("search_kelurahan", lang), collapsed=False).add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
+                           primary_area_unit="hectares", localization="en").add_to(m)
+
+
 def add_staging(m: folium.Map, staging: gpd.GeoDataFrame | None, *, lang: str) -> None:
     """Rayon staging points, where the reserve peleton waits."""
     if staging is None or staging.empty:
@@ -502,7 +532,7 @@ def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id", analysis
     view = area.buffer(300)
     bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
     m = base_map(data, bounds, lang=lang)
-    add_kelurahan(m, data.kelurahan[data.kelurahan.intersects(view)], lang=lang)
+    kel_layer = add_kelurahan(m, data.kelurahan[data.kelurahan.intersects(view)], lang=lang)
     folium.GeoJson(to_geojson(kec, ["kecamatan"], simplify_m=5), name=t("kecamatan", lang),
                    style_function=lambda f: {"color": "#111", "weight": 3.5, "fill": False},
                    interactive=False).add_to(m)
@@ -513,10 +543,11 @@ def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id", analysis
     add_routes(m, analysis.routes, set(analysis.tps.loc[analysis.tps["kode_kec"] == kode_kec, "tps_id"]), lang=lang)
     pockets = analysis.pockets.polygons
     add_pockets(m, pockets[pockets.intersects(view)] if not pockets.empty else pockets, lang=lang)
-    add_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
+    tps_layer = add_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
     add_cut_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
     add_staging(m, analysis.staging, lang=lang)
     add_police(m, data.police_posts, lang=lang)
+    add_tools(m, tps_layer, kel_layer, lang=lang)
     _Box(legend_html(data, lang=lang), "bottomleft").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
@@ -535,6 +566,6 @@ def map_iframe(m: folium.Map, height: int = 640) -> str:
             'sandbox="allow-scripts allow-popups" allowfullscreen loading="eager"></iframe></div>')
 
 
-__all__ = ["add_catchments", "add_cut_tps", "add_flood", "add_kelurahan", "add_pockets", "add_police", "add_roads", "add_routes", "add_staging",
+__all__ = ["add_catchments", "add_cut_tps", "add_flood", "add_tools", "add_kelurahan", "add_pockets", "add_police", "add_roads", "add_routes", "add_staging",
            "add_tps", "add_waterways", "base_map",
            "kecamatan_map", "legend_html", "map_html", "map_iframe", "to_geojson"]
