@@ -44,6 +44,8 @@ class Analysis:
     edge_flood_class: np.ndarray | None = None
     flood_warning: str | None = None
     flood_params: object = None
+    flood_corridors: gpd.GeoDataFrame | None = None   # for maps: river corridor rings
+    flood_hazard: gpd.GeoDataFrame | None = None      # for maps: hazard polygons and classed rasters
 
     def pocket_table(self, kode_kec: str | None = None) -> pd.DataFrame:
         t = self.pockets.table
@@ -120,6 +122,19 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
                          if data.flood_prone is not None and not data.flood_prone.empty else None),
     )
     result.flood_layers, result.flood_params = layers, cfg.flood
+    area = data.kota.geometry.iloc[0].buffer(2000)
+    result.flood_corridors = F.corridor_polygons(layers.waterways, cfg.flood.corridor_bands_m, area)
+    hazard = []
+    if layers.polygons is not None and not layers.polygons.empty:
+        hz = layers.polygons[layers.polygons.intersects(area)]
+        hazard.append(hz[["flood_class", "label", "geometry"]])
+    for r in layers.rasters:
+        rp = F.raster_polygons(r, data.kota.crs, area)
+        if rp is not None:
+            hazard.append(rp[["flood_class", "label", "geometry"]])
+    hazard = [h for h in hazard if not h.empty]
+    if hazard:
+        result.flood_hazard = gpd.GeoDataFrame(pd.concat(hazard, ignore_index=True), crs=data.kota.crs)
     fl = F.classify_points(scored.geometry, layers, cfg.flood, kode_kel=scored["kode_kel"], lang=lang)
     for col in fl.columns:
         scored[col] = fl[col]
@@ -151,3 +166,17 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
                                        available=police.available if police else {})
     result.tps = scored
     return result
+
+
+def analysis_for(data: RegionData, analysis_file: str | None = None, **params) -> Analysis:
+    """The analysis a run already computed (``analysis_file``, a pickle written by
+    :mod:`pamgeo.report` for its notebooks), or a fresh :func:`analyse` with ``params``."""
+    if analysis_file:
+        import pickle
+        from pathlib import Path
+
+        path = Path(analysis_file)
+        if path.exists():
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+    return analyse(data, **params)

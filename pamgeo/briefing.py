@@ -246,3 +246,24 @@ def access_cut_table(analysis: Analysis, kode_kec: str | None = None, *, lang: s
     headers = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), t("flood_class", lang),
                f"{t('response_min', lang)} ({t('minutes', lang)})", f"{t('detour', lang)} ({t('minutes', lang)})"]
     return title + _table(frame, headers, total=False, lang=lang)
+
+
+def overview_header(data: RegionData, analysis: Analysis, *, lang: str = "id") -> str:
+    """Title block of the region overview: counts that frame the briefing."""
+    cfg = data.config
+    tps = analysis.tps
+    counts = tps["risk_class"].value_counts()
+    parts = [f"<h2>{html.escape(t('overview_title', lang))}: {html.escape(cfg.region.name)}</h2>",
+             f"<p>{html.escape(cfg.sources.tps.election)} · {html.escape(t('n_tps', lang))}: <b>{len(tps):,}</b> · "
+             f"{len(data.kecamatan)} {html.escape(t('kecamatan', lang).lower())} · {len(data.kelurahan)} "
+             f"{html.escape(t('kelurahan', lang).lower())} · "
+             + " · ".join(f"{html.escape(class_label(c, lang))}: {int(counts.get(c, 0)):,}" for c in CLASSES)
+             + "</p>"]
+    return "".join(parts)
+
+
+def kota_map_html(data: RegionData, *, lang: str = "id", analysis: Analysis | None = None, height: int = 720) -> str:
+    """The region overview map as an embeddable, self-contained iframe."""
+    from pamgeo.maps import kota_map
+
+    return map_iframe(kota_map(data, lang=lang, analysis=analysis), height=height)

@@ -267,10 +267,10 @@ def corridor_polygons(waterways: gpd.GeoDataFrame | None, bands: tuple[float, fl
     """River corridor rings per band (tinggi innermost) for the map."""
     if waterways is None or waterways.empty:
         return None
-    lines = waterways.geometry.union_all()
+    lines = waterways.geometry.simplify(5.0).union_all()
     rings, prev = [], None
     for dist, cls in zip(bands, ("tinggi", "sedang", "rendah"), strict=True):
-        buf = lines.buffer(dist)
+        buf = lines.buffer(dist, quad_segs=4)
         ring = buf if prev is None else buf.difference(prev)
         if area is not None:
             ring = ring.intersection(area)

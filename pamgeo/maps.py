@@ -189,7 +189,7 @@ def add_waterways(m: folium.Map, ww: gpd.GeoDataFrame | None, area, *, lang: str
                    tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
 
 
-def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> folium.GeoJson:
+def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = False) -> folium.GeoJson:
     """All TPS as one GeoJSON layer of circle markers, coloured by risk class, with popups.
 
     ``tps`` may carry the risk and pocket columns of :func:`pamgeo.analysis.analyse`; without
@@ -234,6 +234,10 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> folium.GeoJso
                t("risk_score", lang), t("risk_reasons", lang), t("pocket", lang), "Rayon", "Polsek",
                t("response_min", lang), t("flood_class", lang), t("flood_reasons", lang), t("access_cut", lang),
                t("position_source", lang), t("address", lang)]
+    if compact:  # region overview: thousands of TPS, short popups
+        keep = ["tps_id", "kelurahan", "kelas", "kantong", "rayon", "respon", "banjir"]
+        aliases = [aliases[fields.index(f)] for f in keep]
+        fields = keep
     gj = to_geojson(t_, [*fields, "risk_class", "position_source"])
 
     def style(feature: dict) -> dict:
@@ -346,31 +350,23 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
     if layers is None:
         return
     lab = F.LABELS.get(lang, F.LABELS["id"])
-    cfg_bands = analysis.flood_params.corridor_bands_m if getattr(analysis, "flood_params", None) else (50, 150, 300)
-    corr = F.corridor_polygons(layers.waterways, cfg_bands, area)
-    if corr is not None and not corr.empty:
+    if analysis.flood_corridors is not None and not analysis.flood_corridors.empty:
+        corr = _clip(analysis.flood_corridors, area)
         corr["kelas"] = corr["flood_class"].map(lab)
         folium.GeoJson(to_geojson(corr, ["flood_class", "kelas", "band"], simplify_m=5), name=t("flood_corridors", lang),
                        show=False, style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]],
                                                              "weight": 0, "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
                                                              "fillOpacity": 0.25},
                        tooltip=folium.GeoJsonTooltip(["kelas", "band"], labels=False)).add_to(m)
-    hazard = []
-    if layers.polygons is not None and not layers.polygons.empty:
-        hazard.append(_clip(layers.polygons, area)[["flood_class", "label", "geometry"]])
-    for r in layers.rasters:
-        rp = F.raster_polygons(r, analysis.tps.crs, area)
-        if rp is not None:
-            hazard.append(rp[["flood_class", "label", "geometry"]])
-    hazard = [h for h in hazard if not h.empty]
-    if hazard:
-        hz = gpd.GeoDataFrame(pd.concat(hazard, ignore_index=True), crs=analysis.tps.crs)
-        hz["kelas"] = hz["flood_class"].map(lab)
-        folium.GeoJson(to_geojson(hz, ["flood_class", "kelas", "label"], simplify_m=5), name=t("flood_hazard", lang),
-                       style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]], "weight": 1,
-                                                 "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
-                                                 "fillOpacity": 0.45},
-                       tooltip=folium.GeoJsonTooltip(["label", "kelas"], labels=False)).add_to(m)
+    if analysis.flood_hazard is not None:
+        hz = _clip(analysis.flood_hazard, area)
+        if not hz.empty:
+            hz["kelas"] = hz["flood_class"].map(lab)
+            folium.GeoJson(to_geojson(hz, ["flood_class", "kelas", "label"], simplify_m=5), name=t("flood_hazard", lang),
+                           style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]], "weight": 1,
+                                                     "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
+                                                     "fillOpacity": 0.45},
+                           tooltip=folium.GeoJsonTooltip(["label", "kelas"], labels=False)).add_to(m)
     if layers.lakes is not None and not layers.lakes.empty:
         lk = layers.lakes[layers.lakes.intersects(area)].copy()
         if not lk.empty:
@@ -516,35 +512,51 @@ def legend_html(data: RegionData, *, lang: str) -> str:
 
 
 def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id", analysis=None) -> folium.Map:
-    """Briefing map of one kecamatan: base from the data, TPS by class, pockets, police units.
+    """Briefing map of one kecamatan: base from the data, TPS by class, pockets, rayons, flood, police.
 
     ``analysis`` is the result of :func:`pamgeo.analysis.analyse` (computed when omitted).
     """
-    if analysis is None:
-        from pamgeo.analysis import analyse
-
-        analysis = analyse(data, lang=lang)
     kec = data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
     if kec.empty:
         raise ValueError(f"kecamatan {kode_kec} is not in region {data.config.region.id}; "
                          f"use one of {data.kecamatan_codes()}")
-    area = kec.geometry.iloc[0]
+    return briefing_map(data, kec.geometry.iloc[0], kode_kec=kode_kec, lang=lang, analysis=analysis)
+
+
+def kota_map(data: RegionData, *, lang: str = "id", analysis=None) -> folium.Map:
+    """Overview map of the whole region (main roads only, to keep the page light)."""
+    return briefing_map(data, data.kota.geometry.iloc[0], kode_kec=None, lang=lang, analysis=analysis,
+                        minor_roads=False)
+
+
+def briefing_map(data: RegionData, area, *, kode_kec: str | None, lang: str = "id", analysis=None,
+                 minor_roads: bool = True) -> folium.Map:
+    """The layers every briefing map shares, for one kecamatan (``kode_kec``) or the whole region."""
+    if analysis is None:
+        from pamgeo.analysis import analyse
+
+        analysis = analyse(data, lang=lang)
     view = area.buffer(300)
     bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
     m = base_map(data, bounds, lang=lang)
     kel_layer = add_kelurahan(m, data.kelurahan[data.kelurahan.intersects(view)], lang=lang)
+    kec = data.kecamatan if kode_kec is None else data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
     folium.GeoJson(to_geojson(kec, ["kecamatan"], simplify_m=5), name=t("kecamatan", lang),
                    style_function=lambda f: {"color": "#111", "weight": 3.5, "fill": False},
                    interactive=False).add_to(m)
-    add_roads(m, data.roads, view, lang=lang)
+    roads = data.roads
+    if roads is not None and not minor_roads:
+        roads = roads[roads["road_class"].isin(MAJOR_ROADS)]
+    add_roads(m, roads, view, lang=lang)
     add_waterways(m, data.waterways, view, lang=lang)
     add_flood(m, analysis, view, lang=lang)
     add_catchments(m, analysis, view, lang=lang)
-    add_routes(m, analysis.routes, set(analysis.tps.loc[analysis.tps["kode_kec"] == kode_kec, "tps_id"]), lang=lang)
+    in_area = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    add_routes(m, analysis.routes, set(in_area["tps_id"]), lang=lang)
     pockets = analysis.pockets.polygons
     add_pockets(m, pockets[pockets.intersects(view)] if not pockets.empty else pockets, lang=lang)
-    tps_layer = add_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
-    add_cut_tps(m, analysis.tps[analysis.tps["kode_kec"] == kode_kec], lang=lang)
+    tps_layer = add_tps(m, in_area, lang=lang, compact=kode_kec is None)
+    add_cut_tps(m, in_area, lang=lang)
     add_staging(m, analysis.staging, lang=lang)
     add_police(m, data.police_posts, lang=lang)
     add_tools(m, tps_layer, kel_layer, lang=lang)
@@ -566,6 +578,6 @@ def map_iframe(m: folium.Map, height: int = 640) -> str:
             'sandbox="allow-scripts allow-popups" allowfullscreen loading="eager"></iframe></div>')
 
 
-__all__ = ["add_catchments", "add_cut_tps", "add_flood", "add_tools", "add_kelurahan", "add_pockets", "add_police", "add_roads", "add_routes", "add_staging",
+__all__ = ["add_catchments", "add_cut_tps", "add_flood", "add_tools", "briefing_map", "kota_map", "add_kelurahan", "add_pockets", "add_police", "add_roads", "add_routes", "add_staging",
            "add_tps", "add_waterways", "base_map",
            "kecamatan_map", "legend_html", "map_html", "map_iframe", "to_geojson"]

@@ -95,6 +95,8 @@ def _run_notebook_job(job: dict) -> dict:
     import papermill as pm
 
     start = time.perf_counter()
+    if job.get("kind") == "print":
+        return _run_print_job(job, start)
     result = {"name": job["name"], "notebook": job["template"], "parameters": job["parameters"],
               "output": job["page_rel"], "status": "ok"}
     try:
@@ -107,6 +109,23 @@ def _run_notebook_job(job: dict) -> dict:
                            lang=lang, estimated=job["estimated"], nav=job["nav"])
         Path(job["page"]).write_text(page, encoding="utf-8")
     except Exception as exc:  # one kecamatan failing must not stop the others
+        result.update({"status": "failed", **_failure(exc)})
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    return result
+
+
+def _run_print_job(job: dict, start: float) -> dict:
+    import pickle
+
+    result = {"name": job["name"], "kind": "print", "parameters": job["parameters"], "output": job["page_rel"],
+              "status": "ok"}
+    try:
+        cfg = load_config(job["config_path"])
+        data = load_region(cfg, job["build_dir"])
+        with open(job["analysis_file"], "rb") as fh:
+            analysis = pickle.load(fh)
+        write_print_maps(data, analysis, job["codes"], Path(job["folder"]), job["lang"])
+    except Exception as exc:
         result.update({"status": "failed", **_failure(exc)})
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
@@ -156,6 +175,32 @@ def tps_table(tps: gpd.GeoDataFrame) -> pd.DataFrame:
     return out[first + [c for c in out.columns if c not in first]]
 
 
+def classes_note(tps: pd.DataFrame, lang: str, when: datetime) -> str:
+    """Where the risk classes come from and their date, for every page's subtitle."""
+    off = tps[tps["risk_class_source"] == "official"]
+    if len(off):
+        dates = sorted({d for d in off["risk_class_date"] if d})
+        who = sorted({a for a in off["risk_class_authority"] if a})
+        label = "kelas kerawanan resmi" if lang == "id" else "official risk classes"
+        return f"{label} {', '.join(who)} {', '.join(dates)}".strip()
+    label = "kelas kerawanan dihitung pamgeo" if lang == "id" else "risk classes computed by pamgeo"
+    return f"{label}, {when.astimezone().strftime('%Y-%m-%d')}"
+
+
+def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str) -> None:
+    """A4 PNG and PDF map per kecamatan for paper briefings."""
+    import matplotlib.pyplot as plt
+
+    from pamgeo.printmap import kecamatan_figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for code in codes:
+        fig = kecamatan_figure(data, analysis, code, lang=lang)
+        fig.savefig(folder / f"{undotted(code)}.png", dpi=130)
+        fig.savefig(folder / f"{undotted(code)}.pdf")
+        plt.close(fig)
+
+
 def write_plotting(analysis, folder: Path, lang: str) -> None:
     """``plotting.csv`` (per kelurahan) and ``plotting.xlsx`` (kelurahan, kecamatan, rayon, strength, pattern)."""
     from pamgeo.plotting import preset_table, summarise
@@ -178,6 +223,8 @@ def _index_body(data, results: list[dict], lang: str, analysis=None) -> str:
     counts = tps_counts_by(data, "kecamatan").set_index("kode_kec")
     rows = []
     for r in results:
+        if r["name"] == "overview" or r.get("kind") == "print":
+            continue
         code = r["parameters"]["kecamatan"]
         name = counts.loc[code, "kecamatan"] if code in counts.index else code
         n = int(counts.loc[code, "n_tps"]) if code in counts.index else 0
@@ -193,6 +240,13 @@ def _index_body(data, results: list[dict], lang: str, analysis=None) -> str:
     rows.append(f"<tr class='total'><td>{html.escape(t('total', lang))}</td><td></td><td class='num'>{total:,}</td><td></td></tr>")
     head = "".join(f"<th>{html.escape(h)}</th>" for h in
                    ("Kode", t("kecamatan", lang), t("n_tps", lang), t("report_status", lang)))
+    overview = [r for r in results if r["name"] == "overview"]
+    ov_link = ""
+    if overview:
+        r = overview[0]
+        ov_link = (f"<p><b><a href='overview.html'>{html.escape(t('overview_title', lang))}</a></b></p>" if r["status"] == "ok"
+                   else f"<p class='error'>{html.escape(t('overview_title', lang))}: {html.escape(t('failed', lang))} "
+                        f"({html.escape(r.get('error', '')[:300])})</p>")
     failed = [r for r in results if r["status"] != "ok"]
     err = ""
     if failed:
@@ -202,7 +256,7 @@ def _index_body(data, results: list[dict], lang: str, analysis=None) -> str:
     links = ("<p>Tabel: <a href='tps.csv'>tps.csv</a> · <a href='pockets.csv'>pockets.csv</a> · "
              "<a href='plotting.csv'>plotting.csv</a> · <a href='plotting.xlsx'>plotting.xlsx</a> · "
              "<a href='manifest.json'>manifest.json</a></p>")
-    body = err + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + links
+    body = err + ov_link + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + links
     if analysis is not None:
         from pamgeo import briefing
 
@@ -272,20 +326,51 @@ def run_region(
     names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
     estimated = data.estimated_note_key
     nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
+    analysis = analyse(data, lang=lang)
+    class_note = classes_note(analysis.tps, lang, started)
+    import pickle
+
+    analysis_file = tmp / "analysis.pickle"
+    with open(analysis_file, "wb") as fh:
+        pickle.dump(analysis, fh, protocol=pickle.HIGHEST_PROTOCOL)
     bdir = str(Path(build_dir).resolve()) if build_dir else None
     jobs = []
+    if not kecamatan:
+        jobs.append({
+            "name": "overview",
+            "template": str(NOTEBOOKS_DIR / "kota_overview.ipynb"),
+            "executed": str(tmp / "notebooks" / "overview.ipynb"),
+            "parameters": {"region": cfg.config_path, "build_dir": bdir, "language": lang,
+                           "analysis_file": str(analysis_file)},
+            "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
+            "title": f"{t('overview_title', lang)}: {cfg.region.name}",
+            "subtitle": f"{cfg.sources.tps.election} · {class_note}",
+            "nav": f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>",
+            "page": str(tmp / "overview.html"), "page_rel": "overview.html",
+        })
     for code in codes:
         page_rel = f"kecamatan/{undotted(code)}.html"
         jobs.append({
             "name": f"kecamatan {code}",
             "template": str(NOTEBOOKS_DIR / "kecamatan_briefing.ipynb"),
             "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
-            "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang},
+            "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang,
+                           "analysis_file": str(analysis_file)},
             "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
             "title": f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
-            "subtitle": f"{cfg.region.name} · {cfg.sources.tps.election}",
-            "nav": nav, "page": str(tmp / page_rel), "page_rel": page_rel,
+            "subtitle": f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}",
+            "nav": nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
+                          f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>"),
+            "page": str(tmp / page_rel), "page_rel": page_rel,
         })
+    # print maps: split over the workers as their own jobs
+    n_print = max(1, min(workers, len(codes)))
+    for k in range(n_print):
+        part = codes[k::n_print]
+        jobs.append({"kind": "print", "name": f"print maps {k + 1}/{n_print}", "codes": part,
+                     "parameters": {"kecamatan": part}, "page_rel": "kecamatan/", "config_path": cfg.config_path,
+                     "build_dir": bdir, "analysis_file": str(analysis_file), "folder": str(tmp / "kecamatan"),
+                     "lang": lang})
     results: list[dict] = []
     bar = None
     if progress:
@@ -312,16 +397,17 @@ def run_region(
     previous = []
     if kecamatan and manifest_path.exists():
         old = json.loads(manifest_path.read_text(encoding="utf-8"))
-        done = {r["parameters"]["kecamatan"] for r in results}
-        previous = [r for r in old.get("notebooks", []) if r["parameters"]["kecamatan"] not in done]
-    all_results = sorted(previous + results, key=lambda r: r["parameters"]["kecamatan"])
-    analysis = analyse(data, lang=lang)
+        done = {r["name"] for r in results}
+        previous = [r for r in old.get("notebooks", []) if r["name"] not in done]
+    all_results = sorted(previous + results, key=lambda r: (r["name"] != "overview", r["name"]))
     tps_table(analysis.tps).to_csv(tmp / "tps.csv", index=False)
+    analysis_file.unlink()
     analysis.pockets.table.to_csv(tmp / "pockets.csv", index=False)
     write_plotting(analysis, tmp, lang)
     index_html = render_page(
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
-        subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} {t('kecamatan', lang).lower()}",
+        subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} "
+                 f"{t('kecamatan', lang).lower()} · {class_note}",
         body=_index_body(data, all_results, lang, analysis), lang=lang, estimated=estimated,
     )
     (tmp / "index.html").write_text(index_html, encoding="utf-8")

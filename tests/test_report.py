@@ -19,7 +19,9 @@ def test_run_toy_region(tmp_path, toy_config_path):
                      progress=False)
     assert res.ok, res.failed
     out = tmp_path / "r" / "toy"
-    assert sorted(p.name for p in (out / "kecamatan").iterdir()) == ["990101.html", "990102.html"]
+    assert sorted(p.name for p in (out / "kecamatan").iterdir()) == [
+        "990101.html", "990101.pdf", "990101.png", "990102.html", "990102.pdf", "990102.png"]
+    assert (out / "overview.html").exists() and "overview.html" in (out / "index.html").read_text()
     index = (out / "index.html").read_text()
     assert "kecamatan/990101.html" in index and "TERBATAS" in index and "PERKIRAAN" in index
     page = (out / "kecamatan" / "990101.html").read_text()
@@ -38,7 +40,9 @@ def test_run_toy_region(tmp_path, toy_config_path):
     assert "TPS per kelas kerawanan" in page and "Kantong kerawanan" in page
     assert tps["lat"].between(-6.31, -6.27).all()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["status"] == "ok" and len(manifest["notebooks"]) == 2
+    assert manifest["status"] == "ok"
+    assert [n["name"] for n in manifest["notebooks"] if n.get("kind") != "print"] == [
+        "overview", "kecamatan 99.01.01", "kecamatan 99.01.02"]
     assert all(n["seconds"] > 0 for n in manifest["notebooks"])
     assert "config" in manifest["inputs"] and manifest["versions"]["pamgeo"]
     assert not list((tmp_path / "r").glob(".toy.*"))  # no temporary folder left behind
@@ -74,4 +78,5 @@ def test_single_kecamatan_rerun_keeps_other_pages(tmp_path, toy_config_path):
     assert res.ok
     out = tmp_path / "r" / "toy"
     assert (out / "kecamatan" / "990101.html").exists()
-    assert len(json.loads((out / "manifest.json").read_text())["notebooks"]) == 2
+    names = [n["name"] for n in json.loads((out / "manifest.json").read_text())["notebooks"]]
+    assert "overview" in names and "kecamatan 99.01.01" in names and "kecamatan 99.01.02" in names

@@ -1,0 +1,97 @@
+"""Static maps (PNG and PDF) for paper briefings, drawn with matplotlib from the same layers.
+
+Pure drawing: :func:`kecamatan_figure` returns a matplotlib Figure; :mod:`pamgeo.report`
+saves it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from pamgeo.cluster import class_label  # noqa: E402
+from pamgeo.i18n import t  # noqa: E402
+from pamgeo.maps import CLASS_STYLE, MAJOR_ROADS  # noqa: E402
+from pamgeo.risk import CLASSES  # noqa: E402
+
+
+def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(11.69, 8.27)) -> plt.Figure:
+    """A4 landscape map of one kecamatan: boundaries, roads, rivers, TPS by class, pockets, police."""
+    kec = data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
+    if kec.empty:
+        raise ValueError(f"kecamatan {kode_kec} is not in region {data.config.region.id}")
+    area = kec.geometry.iloc[0]
+    view = area.buffer(300)
+    fig, ax = plt.subplots(figsize=size)
+    minx, miny, maxx, maxy = view.bounds
+    kel = data.kelurahan[data.kelurahan.intersects(view)]
+    kel.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#777", linewidth=0.6, linestyle="--")
+    if data.roads is not None:
+        r = data.roads[data.roads.intersects(view)]
+        r[~r["road_class"].isin(MAJOR_ROADS)].plot(ax=ax, color="#b5b5b5", linewidth=0.3, rasterized=True)
+        r[r["road_class"].isin(MAJOR_ROADS)].plot(ax=ax, color="#d98c1f", linewidth=1.2)
+    if data.waterways is not None:
+        w = data.waterways[data.waterways.intersects(view)]
+        if not w.empty:
+            w.plot(ax=ax, color="#2f7fd1", linewidth=1.2)
+    pockets = analysis.pockets.polygons
+    if not pockets.empty:
+        p = pockets[pockets.intersects(view)]
+        if not p.empty:
+            p.plot(ax=ax, facecolor="#d6282822", edgecolor="#b42318", linewidth=1.2, linestyle="--")
+            for _, row in p.iterrows():
+                c = row.geometry.centroid
+                ax.annotate(row["pocket_id"], (c.x, c.y), color="#b42318", fontsize=7, ha="center", weight="bold")
+    kec.boundary.plot(ax=ax, color="#111", linewidth=1.8)
+    tps = analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    for cls in CLASSES:
+        sel = tps[tps["risk_class"] == cls]
+        if not sel.empty:
+            big = cls in ("rawan", "sangat_rawan")
+            sel.plot(ax=ax, color=CLASS_STYLE[cls]["fillColor"], markersize=22 if big else 6,
+                     edgecolor=CLASS_STYLE[cls]["color"], linewidth=0.3, zorder=5)
+    if data.police_posts is not None:
+        data.police_posts.plot(ax=ax, color="#111", edgecolor="#f2c200", markersize=60, linewidth=1.5, zorder=6)
+        for _, row in data.police_posts.iterrows():
+            g = row.geometry
+            if view.contains(g):
+                ax.annotate(row["unit"], (g.x, g.y), xytext=(4, 4), textcoords="offset points", fontsize=7)
+    for _, row in kel.iterrows():
+        c = row.geometry.representative_point()
+        if area.contains(c):
+            ax.annotate(row["kelurahan"], (c.x, c.y), fontsize=7, color="#555", ha="center", style="italic")
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    cfg = data.config
+    name = kec["kecamatan"].iloc[0]
+    ax.set_title(f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {name} ({kode_kec}) · "
+                 f"{len(tps):,} TPS", fontsize=12, loc="left")
+    handles = [Line2D([], [], marker="o", ls="", color=CLASS_STYLE[c]["fillColor"], label=f"TPS {class_label(c, lang)}")
+               for c in CLASSES]
+    handles += [Line2D([], [], marker="o", ls="", color="#111", markeredgecolor="#f2c200", label=t("police_posts", lang)),
+                Line2D([], [], color="#b42318", ls="--", label=t("pockets", lang)),
+                Line2D([], [], color="#d98c1f", label=t("roads_major", lang)),
+                Line2D([], [], color="#2f7fd1", label=t("waterways", lang))]
+    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    # scale bar (metric CRS)
+    length = 1000 if (maxx - minx) > 4000 else 500
+    x0, y0 = minx + (maxx - minx) * 0.75, miny + (maxy - miny) * 0.04
+    ax.plot([x0, x0 + length], [y0, y0], color="#111", linewidth=3)
+    ax.annotate(f"{length:g} m", (x0 + length / 2, y0), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7)
+    fig.text(0.5, 0.985, cfg.region.classification, ha="center", va="top", color="#8b0000", weight="bold", fontsize=11)
+    note = t(data.estimated_note_key, lang) if data.estimated_note_key else ""
+    attrib = f"{t('attribution', lang)}: " + " · ".join(cfg.attributions())
+    text = "\n".join(textwrap.fill(x, 230) for x in (note, attrib) if x)
+    fig.text(0.01, 0.01, text, fontsize=6, va="bottom", color="#333")
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.1)
+    return fig
