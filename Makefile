@@ -42,7 +42,7 @@ bench: install
 	$(BIN)/python bench/bench.py
 
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 constraints: install
 	(echo "# Exact versions of every package (direct and transitive) in the tested environment."; \
