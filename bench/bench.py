@@ -101,9 +101,113 @@ def make_java_points(n: int, path: Path) -> None:
     np.savez(path, X=np.radians(np.column_stack([lat, lon])), risk=risk, w=w)
 
 
+def bench_run(repeat: int) -> None:
+    """`pamgeo run tangsel` against the papermill floor; page sizes; Leaflet-ready time."""
+    import json
+    import shutil
+    import tempfile
+
+    import nbformat
+
+    out = WORK / "reports"
+    cmd = [sys.executable, "-m", "pamgeo.cli", "run", "tangsel", "--workers", "2", "--build-dir", str(WORK),
+           "--reports-dir", str(out)]
+    run_times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run_times.append(time.perf_counter() - t)
+    manifest = json.loads((out / "tangsel" / "manifest.json").read_text())
+    n_nb = sum(1 for n in manifest["notebooks"] if n.get("kind") != "print")
+    # the floor: the same number of notebooks that do nothing, same kernel and workers
+    floor_dir = Path(tempfile.mkdtemp())
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "pamgeo", "display_name": "pamgeo", "language": "python"}
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nbformat.write(nb, floor_dir / "empty.ipynb")
+    floor_code = (
+        "import papermill as pm\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        f"paths = [({str(floor_dir / 'empty.ipynb')!r}, {str(floor_dir)!r} + f'/out{{i}}.ipynb') for i in range({n_nb})]\n"
+        "def run(p):\n"
+        "    pm.execute_notebook(p[0], p[1], kernel_name='pamgeo', progress_bar=False)\n"
+        "if __name__ == '__main__':\n"
+        "    with ProcessPoolExecutor(2) as ex:\n"
+        "        list(ex.map(run, paths))\n"
+    )
+    (floor_dir / "floor.py").write_text(floor_code)
+    floor_times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, str(floor_dir / "floor.py")], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        floor_times.append(time.perf_counter() - t)
+    shutil.rmtree(floor_dir)
+    med_run, med_floor = statistics.median(run_times), statistics.median(floor_times)
+    print(f"pamgeo run tangsel --workers 2 ({n_nb} notebooks)     median {med_run:7.1f} s (n={len(run_times)})")
+    print(f"papermill floor, {n_nb} empty notebooks, 2 workers  median {med_floor:7.1f} s (n={len(floor_times)})"
+          f"  -> ratio {med_run / med_floor:.2f}x")
+    # page sizes against a naive folium page: one CircleMarker (with popup) per TPS, CDN assets
+    naive_code = (
+        "import folium, sys\n"
+        "from pamgeo.config import load_config\n"
+        "from pamgeo.region import load_region\n"
+        "from pamgeo.codes import undotted\n"
+        f"d = load_region(load_config('tangsel'), __import__('pathlib').Path({str(WORK)!r}))\n"
+        "tps = d.tps.to_crs('EPSG:4326')\n"
+        "for code, grp in tps.groupby('kode_kec'):\n"
+        "    m = folium.Map(location=[grp.geometry.y.mean(), grp.geometry.x.mean()], zoom_start=14)\n"
+        "    for _, r in grp.iterrows():\n"
+        "        folium.CircleMarker([r.geometry.y, r.geometry.x], radius=5,\n"
+        "                            popup=f\"{r.tps_id} {r.kelurahan}\").add_to(m)\n"
+        f"    m.save({str(WORK)!r} + f'/naive_{{undotted(code)}}.html')\n"
+    )
+    subprocess.run([sys.executable, "-c", naive_code], check=True)
+    print("  kecamatan page sizes (pamgeo page, all layers, assets embedded / naive folium TPS-only page, CDN):")
+    for page in sorted((out / "tangsel" / "kecamatan").glob("*.html")):
+        naive = WORK / f"naive_{page.stem}.html"
+        a, b = page.stat().st_size, naive.stat().st_size
+        print(f"    {page.stem}: {a / 1e6:5.2f} MB / {b / 1e6:5.2f} MB = {a / b:.2f}")
+    leaflet_ready(out / "tangsel" / "kecamatan", repeat)
+
+
+def leaflet_ready(folder: Path, repeat: int) -> None:
+    """Milliseconds from navigation start to the map document's load event (Leaflet ready), file://, offline."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--proxy-server=127.0.0.1:9",
+                "--host-resolver-rules=MAP * ~NOTFOUND"):
+        opts.add_argument(arg)
+    opts.binary_location = "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    js = ("const t = performance.timing; return {ready: t.loadEventEnd - t.navigationStart, "
+          "leaflet: typeof L !== 'undefined'};")
+    try:
+        for page in sorted(folder.glob("*.html")):
+            vals = []
+            for _ in range(repeat):
+                driver.get(page.as_uri())
+                page_ms = driver.execute_script("const t = performance.timing; return t.loadEventEnd - t.navigationStart;")
+                driver.switch_to.frame(driver.find_element("css selector", "iframe.pamgeo-map"))
+                r = driver.execute_script(js)
+                driver.switch_to.default_content()
+                assert r["leaflet"]
+                vals.append((page_ms, r["ready"]))
+            print(f"    Leaflet ready {page.stem}: map document {statistics.median(v[1] for v in vals):.0f} ms, "
+                  f"whole page {statistics.median(v[0] for v in vals):.0f} ms (median of {repeat})")
+    finally:
+        driver.quit()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-run", action="store_true", help="skip the (slow) `pamgeo run` benchmark")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"pamgeo benchmarks (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
@@ -195,6 +299,46 @@ def main() -> None:
     report("820,000 synthetic TPS (Java), plain sklearn", t_plain, p_plain)
     print(f"  ratio pamgeo / plain: {statistics.median(t_ours) / statistics.median(t_plain):.2f}x time, "
           f"{p_ours / p_plain:.2f}x peak memory")
+
+    # --- flood ---
+    flood_tangsel = (
+        "import time\n"
+        "from pamgeo.config import load_config\n"
+        "from pamgeo.region import load_region\n"
+        "from pamgeo import flood as F\n"
+        "cfg = load_config('tangsel')\n"
+        f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
+        "t = time.perf_counter()\n"
+        "layers = F.FloodLayers(waterways=F.merge_waterways(d.waterways), lakes=d.flood_lakes, events=d.flood_events,"
+        " polygons=d.flood_polygons, rasters=tuple(d.flood_rasters),"
+        " flood_kelurahan=d.flood_prone.groupby('kode_kel')['lokasi'].agg(list).to_dict())\n"
+        "out = F.classify_points(d.tps.geometry, layers, cfg.flood, kode_kel=d.tps['kode_kel'])\n"
+        "dt = time.perf_counter() - t\n"
+        "print(f'    classify {len(out):,} TPS against all Tangsel flood layers: {dt:.2f} s in-process; '"
+        " f'{out.flood_class.value_counts().to_dict()}')\n"
+    )
+    times, peak = measure(flood_tangsel, args.repeat)
+    report("flood classes, 3,824 Tangsel TPS, process", times, peak)
+    flood_820k = (
+        "import time, numpy as np, geopandas as gpd\n"
+        "from pamgeo.config import load_config\n"
+        "from pamgeo.region import load_region\n"
+        "from pamgeo import flood as F\n"
+        "cfg = load_config('tangsel')\n"
+        f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
+        "minx, miny, maxx, maxy = d.kota.total_bounds\n"
+        "rng = np.random.default_rng(5)\n"
+        "pts = gpd.GeoSeries(gpd.points_from_xy(rng.uniform(minx, maxx, 820_000), rng.uniform(miny, maxy, 820_000)), crs=d.kota.crs)\n"
+        "layers = F.FloodLayers(waterways=F.merge_waterways(d.waterways))\n"
+        "t = time.perf_counter()\n"
+        "out = F.classify_points(pts, layers, cfg.flood)\n"
+        "print(f'    classify 820,000 points against the river corridors: {time.perf_counter() - t:.2f} s in-process')\n"
+    )
+    times, peak = measure(flood_820k, args.repeat)
+    report("flood corridors, 820,000 synthetic TPS, process", times, peak)
+
+    if not args.skip_run:
+        bench_run(args.repeat)
 
     baseline = "import geopandas, pamgeo.validate, pamgeo.io\n"
     times, peak = measure(baseline, args.repeat)
