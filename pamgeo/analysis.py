@@ -77,15 +77,47 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
     cfg = data.config
     lang = lang or cfg.region.language
     src = cfg.sources.tps
+    # flood exposure of TPS and of the roads that reach them
+    layers = F.FloodLayers(
+        waterways=F.merge_waterways(data.waterways), lakes=data.flood_lakes, events=data.flood_events,
+        polygons=data.flood_polygons, rasters=tuple(data.flood_rasters),
+        flood_kelurahan=(data.flood_prone.groupby("kode_kel")["lokasi"].agg(list).to_dict()
+                         if data.flood_prone is not None and not data.flood_prone.empty else None),
+    )
+    area = data.kota.geometry.iloc[0].buffer(2000)
+    flood_corridors = F.corridor_polygons(layers.waterways, cfg.flood.corridor_bands_m, area)
+    hazard, flood_hazard = [], None
+    if layers.polygons is not None and not layers.polygons.empty:
+        hz = layers.polygons[layers.polygons.intersects(area)]
+        hazard.append(hz[["flood_class", "label", "geometry"]])
+    for r in layers.rasters:
+        rp = F.raster_polygons(r, data.kota.crs, area)
+        if rp is not None:
+            hazard.append(rp[["flood_class", "label", "geometry"]])
+    hazard = [h for h in hazard if not h.empty]
+    if hazard:
+        flood_hazard = gpd.GeoDataFrame(pd.concat(hazard, ignore_index=True), crs=data.kota.crs)
+    fl = F.classify_points(data.tps.geometry, layers, cfg.flood, kode_kel=data.tps["kode_kel"], lang=lang)
+    flood_warning = None
+    if layers.rasters:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            flood_warning = F.coverage_warning(data.tps.geometry, layers.rasters)
     scored = score_tps(
         data.tps, cfg.risk, waterways=data.waterways, police_posts=data.police_posts,
-        flood_prone=data.flood_prone, lang=lang,
+        flood_prone=data.flood_prone, flood=fl, lang=lang,
         class_date=getattr(src, "class_date", None), class_authority=getattr(src, "class_authority", None),
     )
+    for col in fl.columns:
+        scored[col] = fl[col]
     pockets = find_pockets(scored, cfg.cluster, cfg.risk, lang=lang, eps_m=eps_m, min_samples=min_samples)
     scored["pocket_id"] = pockets.labels
     result = Analysis(scored, pockets, float(eps_m or cfg.cluster.eps_m),
                       int(min_samples or cfg.cluster.min_samples))
+    result.flood_layers, result.flood_params, result.flood_warning = layers, cfg.flood, flood_warning
+    result.flood_corridors, result.flood_hazard = flood_corridors, flood_hazard
 
     police = cfg.police
     if police is not None and police.coverage and data.police_posts is not None:
@@ -114,36 +146,6 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
             result.routes = routes
         result.catchment_method, result.catchments = method, cats
         result.staging, result.polsek_points = staging, polsek_pts
-    # flood exposure of TPS and of the roads that reach them
-    layers = F.FloodLayers(
-        waterways=F.merge_waterways(data.waterways), lakes=data.flood_lakes, events=data.flood_events,
-        polygons=data.flood_polygons, rasters=tuple(data.flood_rasters),
-        flood_kelurahan=(data.flood_prone.groupby("kode_kel")["lokasi"].agg(list).to_dict()
-                         if data.flood_prone is not None and not data.flood_prone.empty else None),
-    )
-    result.flood_layers, result.flood_params = layers, cfg.flood
-    area = data.kota.geometry.iloc[0].buffer(2000)
-    result.flood_corridors = F.corridor_polygons(layers.waterways, cfg.flood.corridor_bands_m, area)
-    hazard = []
-    if layers.polygons is not None and not layers.polygons.empty:
-        hz = layers.polygons[layers.polygons.intersects(area)]
-        hazard.append(hz[["flood_class", "label", "geometry"]])
-    for r in layers.rasters:
-        rp = F.raster_polygons(r, data.kota.crs, area)
-        if rp is not None:
-            hazard.append(rp[["flood_class", "label", "geometry"]])
-    hazard = [h for h in hazard if not h.empty]
-    if hazard:
-        result.flood_hazard = gpd.GeoDataFrame(pd.concat(hazard, ignore_index=True), crs=data.kota.crs)
-    fl = F.classify_points(scored.geometry, layers, cfg.flood, kode_kel=scored["kode_kel"], lang=lang)
-    for col in fl.columns:
-        scored[col] = fl[col]
-    if layers.rasters:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result.flood_warning = F.coverage_warning(scored.geometry, layers.rasters)
     if result.graph is not None and result.staging is not None and not result.staging.empty:
         mids = result.graph.edge_midpoints()
         kel_of = gpd.sjoin(gpd.GeoDataFrame(geometry=mids), data.kelurahan[["kode_kel", "geometry"]],

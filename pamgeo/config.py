@@ -274,7 +274,7 @@ class RiskParams(_Model):
     crowding_n: tuple[float, float] = (4.0, 12.0)          # other TPS within the radius: 0 .. 1
     voters: tuple[float, float] = (250.0, 300.0)           # DPT per TPS: 0 .. 1 (when known)
     thresholds: dict[Literal["rawan", "sangat_rawan"], float] = Field(
-        default_factory=lambda: {"rawan": 0.70, "sangat_rawan": 0.80})
+        default_factory=lambda: {"rawan": 0.72, "sangat_rawan": 0.80})
 
     @field_validator("thresholds")
     @classmethod

@@ -20,6 +20,10 @@ khusus         lokasi khusus TPS (901+): 1
 voters         DPT per TPS, when the list has it: 0 at ``voters[0]``, 1 at ``voters[1]``
 ============== ======================================================================
 
+When the flood exposure of :mod:`pamgeo.flood` is given (the briefing always gives it), one
+``flood`` indicator (none 0, rendah 1/3, sedang 2/3, tinggi 1) replaces ``waterway`` and
+``flood_kelurahan``, weighted by the sum of their weights.
+
 ``score = sum(w_i * x_i) / sum(w_i)`` over the indicators with a weight; classes are cut at
 ``thresholds.rawan`` and ``thresholds.sangat_rawan``; lokasi khusus TPS are class ``khusus``.
 Every TPS gets ``risk_reasons``: short phrases with numbers, in the report language.
@@ -121,6 +125,7 @@ def score_tps(
     waterways: gpd.GeoDataFrame | None = None,
     police_posts: gpd.GeoDataFrame | None = None,
     flood_prone: pd.DataFrame | None = None,
+    flood: pd.DataFrame | None = None,
     lang: str = "id",
     class_date: str | None = None,
     class_authority: str | None = None,
@@ -138,6 +143,10 @@ def score_tps(
         and its weight does not count).
     flood_prone
         Kelurahan-level flood evidence (``kode_kel, lokasi``).
+    flood
+        Flood exposure from :func:`pamgeo.flood.classify_points` (``flood_class,
+        flood_reasons``). When given, one ``flood`` indicator (none 0, rendah 1/3, sedang 2/3,
+        tinggi 1) replaces ``waterway`` and ``flood_kelurahan``, with their weights summed.
     lang
         Language of ``risk_reasons`` (``"id"`` or ``"en"``).
     class_date, class_authority
@@ -181,6 +190,10 @@ def score_tps(
     if np.isfinite(dpt).any():
         ind["voters"] = np.nan_to_num(_ramp(dpt, params.voters[0], params.voters[1]), nan=0.0)
 
+    if flood is not None:
+        ind["flood"] = flood["flood_class"].map({"none": 0.0, "rendah": 1 / 3, "sedang": 2 / 3, "tinggi": 1.0}
+                                                ).fillna(0.0).to_numpy(float)
+        w["flood"] = w.pop("waterway", 0.0) + w.pop("flood_kelurahan", 0.0)
     used = {k: v for k, v in w.items() if v > 0 and k in ind}
     total = sum(used.values())
     score = sum(used[k] * ind[k] for k in used) / total if total else np.zeros(len(out))
@@ -202,12 +215,14 @@ def score_tps(
     out["risk_class_date"] = np.where(has_off, date, "")
     out["risk_class_authority"] = np.where(has_off, auth, "pamgeo")
 
-    out["risk_reasons"] = _reasons(out, ind, used, params, flood_sites, lang)
+    out["risk_reasons"] = _reasons(out, ind, used, params, flood_sites, lang,
+                                   None if flood is None else flood.reindex(out.index))
     return out
 
 
 def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, float],
-             params: RiskParams, flood_sites: dict[str, list[str]], lang: str) -> list[str]:
+             params: RiskParams, flood_sites: dict[str, list[str]], lang: str,
+             flood: pd.DataFrame | None = None) -> list[str]:
     """Phrases for every indicator that contributes (value > 0), strongest first."""
     en = lang == "en"
     res = []
@@ -223,6 +238,12 @@ def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, 
             names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
             parts.append((used["flood_kelurahan"],
                           f"flood-prone kelurahan per BPBD: {names}" if en else f"kelurahan rawan banjir (BPBD): {names}"))
+        if "flood" in used and ind["flood"][i] > 0:
+            cls = flood["flood_class"].iloc[i]
+            label = {"rendah": "low", "sedang": "medium", "tinggi": "high"}[cls] if en else cls
+            parts.append((used["flood"] * ind["flood"][i],
+                          f"flood {label}: {flood['flood_reasons'].iloc[i]}" if en
+                          else f"banjir {label}: {flood['flood_reasons'].iloc[i]}"))
         if "police_distance" in used and ind["police_distance"][i] > 0:
             dist = _fmt_m(row["dist_police_m"], lang)
             unit = row["nearest_police"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_module
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -46,7 +48,18 @@ def test_run_toy_region(tmp_path, toy_config_path):
     assert all(n["seconds"] > 0 for n in manifest["notebooks"])
     assert "config" in manifest["inputs"] and manifest["versions"]["pamgeo"]
     assert not list((tmp_path / "r").glob(".toy.*"))  # no temporary folder left behind
-
+    # nothing is loaded from the internet: no tag, stylesheet or tile layer fetches an http(s)
+    # resource, except the optional OSM tile layer (off by default). Addresses in the embedded
+    # libraries' comments and in credit links are not resources.
+    for html_file in [out / "index.html", out / "overview.html", *(out / "kecamatan").glob("*.html")]:
+        text = html_module.unescape(html_file.read_text())  # the map documents are escaped srcdoc
+        tags = re.findall(r"<(?:script|link|img|iframe|source|embed|object)\b[^>]*?(?:src|href|data)\s*=\s*[\"']?https?:",
+                          text, flags=re.I)
+        assert tags == [], (html_file.name, tags[:3])
+        assert not re.search(r"url\(\s*[\"']?https?:", text), html_file.name
+        assert not re.search(r"@import\s+[\"']?https?:", text), html_file.name
+        tiles = set(re.findall(r"L\.tileLayer\(\s*\"([^\"]+)\"", text))
+        assert tiles <= {"https://tile.openstreetmap.org/{z}/{x}/{y}.png"}, (html_file.name, tiles)
 
 def test_one_failing_kecamatan_does_not_stop_the_others(tmp_path, toy_config_path, monkeypatch):
     nb_dir = tmp_path / "nb"

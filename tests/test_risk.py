@@ -117,3 +117,15 @@ def test_list_with_official_classes_and_bawaslu_flags(tmp_path, toy_kelurahan):
     assert scored["risk_class_date"].tolist() == ["2024-02-13", ""]
     # the flags stay separate columns, never merged into the class
     assert "bawaslu_bencana" in scored.columns
+
+
+def test_flood_exposure_replaces_river_and_kelurahan_indicators():
+    river, police, flood_list = _layers()
+    params = RiskParams(weights={"waterway": 0.3, "flood_kelurahan": 0.2, "police_distance": 0.5, "crowding": 0,
+                                 "khusus": 0, "voters": 0}, police_km=(1.0, 2.0))
+    flood = pd.DataFrame({"flood_class": ["tinggi", "rendah", "none"],
+                          "flood_reasons": ["± 50 m dari Kali Uji", "kelurahan rawan banjir BPBD (X)", ""]})
+    out = score_tps(_tps(), params, waterways=river, police_posts=police, flood_prone=flood_list, flood=flood)
+    # flood weight 0.5 (0.3 + 0.2): tinggi 1 -> 0.5; rendah 1/3 -> 0.167; none + police 1 -> 0.5
+    assert list(out["risk_score"]) == pytest.approx([0.5, 0.167, 0.5], abs=1e-3)
+    assert out["risk_reasons"].iloc[0] == "banjir tinggi: ± 50 m dari Kali Uji"
