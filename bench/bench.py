@@ -65,7 +65,8 @@ def make_tps_file(n: int, path: Path) -> None:
             import shapely
 
             ok = shapely.contains_xy(k.geometry, x, y)
-            xs += list(x[ok]); ys += list(y[ok])
+            xs += list(x[ok])
+            ys += list(y[ok])
         import geopandas as gpd
 
         g = gpd.GeoSeries(gpd.points_from_xy(xs[:c], ys[:c]), crs=kel.crs).to_crs(WGS84)

@@ -7,6 +7,6 @@ with :mod:`pamgeo.cli` on top.
 
 __version__ = "0.1.0"
 
-from pamgeo._errors import ConfigError, InputError, PamgeoError, RunError  # noqa: E402
+from pamgeo._errors import ConfigError, InputError, PamgeoError, RunError
 
 __all__ = ["ConfigError", "InputError", "PamgeoError", "RunError", "__version__"]

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from pamgeo import catchment as C
 from pamgeo import flood as F

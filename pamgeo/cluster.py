@@ -33,7 +33,7 @@ from sklearn.neighbors import BallTree, KDTree
 from pamgeo._errors import RunError
 from pamgeo.config import ClusterParams, RiskParams
 from pamgeo.io import WGS84
-from pamgeo.risk import CLASSES, CLASS_LABELS
+from pamgeo.risk import CLASS_LABELS, CLASSES
 
 EARTH_RADIUS_M = 6_371_008.8
 BYTES_PER_PAIR = 24  # int64 index in the query result, again in the CSR graph, row ids

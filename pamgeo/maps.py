@@ -578,6 +578,25 @@ def map_iframe(m: folium.Map, height: int = 640) -> str:
             'sandbox="allow-scripts allow-popups" allowfullscreen loading="eager"></iframe></div>')
 
 
-__all__ = ["add_catchments", "add_cut_tps", "add_flood", "add_tools", "briefing_map", "kota_map", "add_kelurahan", "add_pockets", "add_police", "add_roads", "add_routes", "add_staging",
-           "add_tps", "add_waterways", "base_map",
-           "kecamatan_map", "legend_html", "map_html", "map_iframe", "to_geojson"]
+__all__ = [
+    "add_catchments",
+    "add_cut_tps",
+    "add_flood",
+    "add_kelurahan",
+    "add_pockets",
+    "add_police",
+    "add_roads",
+    "add_routes",
+    "add_staging",
+    "add_tools",
+    "add_tps",
+    "add_waterways",
+    "base_map",
+    "briefing_map",
+    "kecamatan_map",
+    "kota_map",
+    "legend_html",
+    "map_html",
+    "map_iframe",
+    "to_geojson",
+]

@@ -11,13 +11,13 @@ import textwrap
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
-from pamgeo.cluster import class_label  # noqa: E402
-from pamgeo.i18n import t  # noqa: E402
-from pamgeo.maps import CLASS_STYLE, MAJOR_ROADS  # noqa: E402
-from pamgeo.risk import CLASSES  # noqa: E402
+from pamgeo.cluster import class_label
+from pamgeo.i18n import t
+from pamgeo.maps import CLASS_STYLE, MAJOR_ROADS
+from pamgeo.risk import CLASSES
 
 
 def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(11.69, 8.27)) -> plt.Figure:

@@ -26,11 +26,11 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pamgeo import __version__
+from pamgeo.analysis import analyse
 from pamgeo.codes import normalise_code, undotted
 from pamgeo.config import PROJECT_ROOT, RegionConfig, load_config
 from pamgeo.i18n import t
 from pamgeo.io import WGS84
-from pamgeo.analysis import analyse
 from pamgeo.region import build_region, is_current, load_region, write_region
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"

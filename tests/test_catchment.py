@@ -7,6 +7,7 @@ import json
 import geopandas as gpd
 import numpy as np
 import pytest
+from conftest import X0, Y0, D, make_toy_region
 from shapely.geometry import LineString, Point
 
 from pamgeo import catchment as C
@@ -14,8 +15,6 @@ from pamgeo.analysis import analyse
 from pamgeo.config import load_config
 from pamgeo.network import build_road_graph, travel_minutes
 from pamgeo.region import build_region
-
-from conftest import D, X0, Y0, make_toy_region
 
 CRS = "EPSG:32748"
 

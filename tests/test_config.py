@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from conftest import make_toy_region
 
 from pamgeo._errors import ConfigError
 from pamgeo.config import REGIONS_DIR, load_config
-
-from conftest import make_toy_region
 
 
 def test_shipped_regions_validate_without_files():

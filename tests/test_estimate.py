@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from conftest import make_toy_region
 
 from pamgeo import io as pio
 from pamgeo.estimate import place_tps, tps_from_counts
-
-from conftest import make_toy_region
 
 
 @pytest.fixture

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pamgeo.plotting import PRESETS, Pattern, get_preset, personnel_by_kelurahan, strength_table, summarise
+from pamgeo.plotting import (
+    PRESETS,
+    Pattern,
+    get_preset,
+    personnel_by_kelurahan,
+    strength_table,
+    summarise,
+)
 
 
 def test_rounding_rule_nine_kurang_rawan():

@@ -5,14 +5,13 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
+from conftest import kel_center
 from shapely.geometry import LineString, Point
 
 from pamgeo.config import RiskParams
 from pamgeo.io import read_tps_table
 from pamgeo.risk import class_counts, normalise_class, score_tps
 from pamgeo.validate import validate_tps
-
-from conftest import kel_center
 
 CRS = "EPSG:32748"
 
