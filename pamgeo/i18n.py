@@ -89,6 +89,7 @@ LABELS: dict[str, dict[str, str]] = {
     "unreachable": {"id": "tidak terjangkau jalan", "en": "unreachable by road"},
     "personnel": {"id": "Kebutuhan personel", "en": "Personnel needed"},
     "search_tps": {"id": "Cari ID TPS", "en": "Search TPS id"},
+    "measure": {"id": "Ukur jarak", "en": "Measure"},
     "print_png": {"id": "peta cetak (PNG)", "en": "print map (PNG)"},
     "print_pdf": {"id": "peta cetak (PDF)", "en": "print map (PDF)"},
     "search_kelurahan": {"id": "Cari kelurahan", "en": "Search kelurahan"},

@@ -423,7 +423,7 @@ _TOOLS_CSS = """
 .leaflet-control-search .search-cancel:after {content: "\\00d7"; font-size: 16px; line-height: 18px;}
 .leaflet-control-measure .leaflet-control-measure-toggle, .leaflet-control-measure .leaflet-control-measure-toggle:hover
   {background-image: none !important; width: auto; padding: 0 6px; font: 12px/30px system-ui, sans-serif;}
-.leaflet-control-measure .leaflet-control-measure-toggle:after {content: "\\1F4CF"; font-size: 16px;}
+.leaflet-control-measure .leaflet-control-measure-toggle:after {content: "__MEASURE__"; font-size: 12px;}
 .leaflet-control-measure .start, .leaflet-control-measure .cancel, .leaflet-control-measure .finish,
 .leaflet-control-measure .zoomto, .leaflet-control-measure .deletemarkup {background-image: none !important; padding-left: 0;}
 .leaflet-control-layers-toggle {background-image: none !important;}
@@ -433,7 +433,8 @@ _TOOLS_CSS = """
 
 def add_tools(m: folium.Map, tps_layer: folium.GeoJson | None, kel_layer: folium.GeoJson | None, *, lang: str) -> None:
     """Search by TPS id and by kelurahan, a distance/area measure tool."""
-    m.get_root().header.add_child(Element(_TOOLS_CSS), name="pamgeo_tools_css")
+    css = _TOOLS_CSS.replace("__MEASURE__", t("measure", lang).replace('"', ""))
+    m.get_root().header.add_child(Element(css), name="pamgeo_tools_css")
     if tps_layer is not None:
         plugins.Search(tps_layer, search_label="tps_id", geom_type="Point", position="topleft",
                        placeholder=t("search_tps", lang), collapsed=False, search_zoom=18).add_to(m)
