@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 
 import geopandas as gpd
@@ -92,6 +93,14 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> str:
         ) from None
 
 
+def read_text_csv(path: Path, encoding: str | None = None, *, as_text: bool = True) -> pd.DataFrame:
+    """A CSV read with the encoding check of :func:`_decode` (all columns as text by default)."""
+    text = _decode(path, path.read_bytes(), encoding)
+    if as_text:
+        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    return pd.read_csv(StringIO(text))
+
+
 def _find_header(cells: pd.DataFrame, aliases: dict[str, tuple[str, ...]]) -> int:
     """Index of the row that holds the column names (KPU exports often have title rows)."""
     known = {a for names in aliases.values() for a in names}
@@ -153,8 +162,6 @@ def read_tps_table(
     if suffix in (".csv", ".txt", ".tsv"):
         text = _decode(path, path.read_bytes(), encoding)
         sep = "\t" if suffix == ".tsv" else None
-        from io import StringIO
-
         try:
             cells = pd.read_csv(
                 StringIO(text), header=None, dtype=str, keep_default_na=False,
@@ -323,10 +330,7 @@ def read_tps_counts(cfg: RegionConfig) -> pd.DataFrame:
     """
     src = cfg.sources.tps
     path = cfg.resolve(src.path)
-    text = _decode(path, path.read_bytes(), src.encoding)
-    from io import StringIO
-
-    df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    df = read_text_csv(path, src.encoding)
     cols = {
         "kelurahan_code_column": src.kelurahan_code_column,
         "regular_column": src.regular_column,
@@ -429,9 +433,7 @@ def read_police_posts(cfg: RegionConfig) -> pd.DataFrame | None:
     if src is None:
         return None
     path = cfg.resolve(src.path)
-    from io import StringIO
-
-    df = pd.read_csv(StringIO(_decode(path, path.read_bytes(), src.encoding)), dtype=str, keep_default_na=False)
+    df = read_text_csv(path, src.encoding)
     for col in ("unit", "level"):
         if col not in df.columns:
             raise InputError(f"{path}: required column '{col}' is missing. Fix: add it (see data/README.md).")
@@ -452,9 +454,7 @@ def read_flood_prone(cfg: RegionConfig) -> pd.DataFrame | None:
     if src is None:
         return None
     path = cfg.resolve(src.path)
-    from io import StringIO
-
-    df = pd.read_csv(StringIO(_decode(path, path.read_bytes(), src.encoding)), dtype=str, keep_default_na=False)
+    df = read_text_csv(path, src.encoding)
     for key in ("kelurahan_code_column", "name_column"):
         col = getattr(src, key)
         if col not in df.columns:
@@ -484,9 +484,7 @@ def read_flood_vectors(cfg: RegionConfig) -> dict[str, gpd.GeoDataFrame | None]:
     for i, src in enumerate(fl.lakes):
         path = cfg.resolve(src.path)
         if path.suffix.lower() == ".csv":
-            from io import StringIO
-
-            df = pd.read_csv(StringIO(_decode(path, path.read_bytes(), src.encoding)))
+            df = read_text_csv(path, src.encoding, as_text=False)
             for col in ("lat", "lon", "area_ha"):
                 if col not in df.columns:
                     raise InputError(f"{path}: column '{col}' (flood.lakes[{i}]) is missing.")
