@@ -498,11 +498,15 @@ def legend_html(data: RegionData, *, lang: str) -> str:
                     f"{html.escape(t('staging', lang))}</div>")
         rows.append("<div><span class='ln' style='border-top:3px solid #b42318'></span>"
                     f"{html.escape(t('routes', lang))}</div>")
-    for cls, col in FLOOD_COLORS.items():
-        rows.append(f"<div><span class='sw' style='background:{col};border-radius:2px'></span>"
-                    f"{html.escape(t('flood_class', lang))}: {html.escape(cls)}</div>")
-    rows.append("<div><span class='sw' style='background:none;border:3px solid #08306b'></span>"
-                f"{html.escape(t('access_cut', lang))}</div>")
+    has_flood = any(x is not None and len(x) for x in (data.waterways, data.flood_events, data.flood_polygons,
+                                                         data.flood_lakes)) or bool(data.flood_rasters)
+    if has_flood:
+        for cls, col in FLOOD_COLORS.items():
+            rows.append(f"<div><span class='sw' style='background:{col};border-radius:2px'></span>"
+                        f"{html.escape(t('flood_class', lang))}: {html.escape(cls)}</div>")
+    if has_flood and data.config.police is not None and data.roads is not None:
+        rows.append("<div><span class='sw' style='background:none;border:3px solid #08306b'></span>"
+                    f"{html.escape(t('access_cut', lang))}</div>")
     if data.roads is not None and not data.roads.empty:
         rows.append(f"<div><span class='ln' style='border-top:3px solid #d98c1f'></span>{html.escape(t('roads_major', lang))}</div>")
         rows.append(f"<div><span class='ln' style='border-top:1px solid #9a9a9a'></span>{html.escape(t('roads_minor', lang))}</div>")
