@@ -8,6 +8,7 @@ its cell and error go into ``manifest.json`` and onto the index page.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -267,7 +268,7 @@ def _index_body(data, results: list[dict], lang: str, analysis=None) -> str:
     return body
 
 
-def run_region(
+def _run_region(
     region: str | os.PathLike[str],
     *,
     kecamatan: list[str] | None = None,
@@ -431,3 +432,14 @@ def run_region(
     res = RunResult(final, final / "index.html", [dict(r, output=str(final / r["output"])) for r in all_results])
     return res
 
+
+@functools.wraps(_run_region)
+def run_region(*args, **kwargs) -> RunResult:
+    # if the run fails outright, its temporary folder goes and the previous report stays
+    try:
+        return _run_region(*args, **kwargs)
+    except BaseException:
+        reports_dir = Path(kwargs.get("reports_dir") or DEFAULT_REPORTS_DIR)
+        for leftover in reports_dir.glob(f".*.tmp-{os.getpid()}"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        raise

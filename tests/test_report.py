@@ -93,3 +93,18 @@ def test_single_kecamatan_rerun_keeps_other_pages(tmp_path, toy_config_path):
     assert (out / "kecamatan" / "990101.html").exists()
     names = [n["name"] for n in json.loads((out / "manifest.json").read_text())["notebooks"]]
     assert "overview" in names and "kecamatan 99.01.01" in names and "kecamatan 99.01.02" in names
+
+
+def test_failed_run_keeps_previous_report_and_leaves_no_temp(tmp_path, toy_config_path, monkeypatch):
+    kw = {"build_dir": tmp_path / "b", "reports_dir": tmp_path / "r", "progress": False}
+    (tmp_path / "r" / "toy").mkdir(parents=True)
+    (tmp_path / "r" / "toy" / "index.html").write_text("previous report")
+
+    def boom(*a, **k):
+        raise RuntimeError("analysis failed")
+
+    monkeypatch.setattr(report, "analyse", boom)
+    with pytest.raises(RuntimeError, match="analysis failed"):
+        run_region(toy_config_path, **kw)
+    assert (tmp_path / "r" / "toy" / "index.html").read_text() == "previous report"
+    assert [p.name for p in (tmp_path / "r").iterdir()] == ["toy"]
