@@ -129,13 +129,6 @@ def tps_per_kelurahan_table(data: RegionData, kode_kec: str, *, lang: str = "id"
     return f"<h3>{html.escape(t('tps_per_kelurahan', lang))}</h3>" + _table(frame, headers, lang=lang)
 
 
-def tps_per_kecamatan_table(data: RegionData, *, lang: str = "id") -> str:
-    """Table: TPS per kecamatan of the region, with a total row."""
-    frame = tps_counts_by(data, "kecamatan")
-    headers = ["Kode", t("kecamatan", lang), t("n_tps", lang), t("n_khusus", lang)]
-    return f"<h3>{html.escape(t('tps_per_kecamatan', lang))}</h3>" + _table(frame, headers, lang=lang)
-
-
 def personnel_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
     """Polri and Linmas needed per kelurahan (kecamatan page) or per kecamatan and rayon (region)."""
     from pamgeo.plotting import summarise

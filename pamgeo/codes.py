@@ -11,7 +11,6 @@ import re
 import unicodedata
 
 # digits per level: provinsi 2, kab/kota 4, kecamatan 6, kelurahan/desa 10
-_LEVEL_BY_DIGITS = {2: "provinsi", 4: "kabkota", 6: "kecamatan", 10: "kelurahan"}
 _SPLITS = {2: (2,), 4: (2, 2), 6: (2, 2, 2), 10: (2, 2, 2, 4)}
 
 #: first TPS number of the lokasi khusus series (TPS 901, 902, ...)
@@ -56,11 +55,6 @@ def normalise_code(value: object) -> str | None:
         out.append(digits[i : i + n])
         i += n
     return ".".join(out)
-
-
-def code_level(code: str) -> str:
-    """Level name (``provinsi``, ``kabkota``, ``kecamatan``, ``kelurahan``) of a dotted code."""
-    return _LEVEL_BY_DIGITS[len(code.replace(".", ""))]
 
 
 def undotted(code: str) -> str:

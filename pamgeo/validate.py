@@ -420,10 +420,6 @@ def _decimal_fix(la: float, lo: float, near_box) -> tuple[str, float, float] | N
     return None
 
 
-def _empty(crs) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({c: [] for c in TPS_COLUMNS}, geometry=[], crs=crs)
-
-
 def _assemble(df: pd.DataFrame, keep: np.ndarray, kel_code: pd.Series, tps_no: pd.Series,
               ids: pd.Series, lat: np.ndarray, lon: np.ndarray, kelurahan: gpd.GeoDataFrame,
               row_label: str) -> gpd.GeoDataFrame:
