@@ -28,14 +28,22 @@ def _fail(exc: Exception, code: int = 2) -> None:
 
 
 @data_app.command("build")
-def data_build(region: RegionArg, build_dir: BuildOpt = None) -> None:
+def data_build(
+    region: RegionArg,
+    build_dir: BuildOpt = None,
+    on_invalid: Annotated[str | None, typer.Option(
+        "--on-invalid", help="stop | drop: TPS rows with errors stop the build, or are left out "
+                             "(the report is written beside the build). Default: region.on_invalid.")] = None,
+) -> None:
     """Read, validate and store a region's layers as one GeoPackage."""
     from pamgeo.config import load_config
     from pamgeo.region import build_region, write_region
 
+    if on_invalid not in (None, "stop", "drop"):
+        _fail(ValueError(f"--on-invalid must be stop or drop, not {on_invalid!r}"))
     try:
         cfg = load_config(region)
-        data = build_region(cfg, progress=True)
+        data = build_region(cfg, progress=True, on_invalid=on_invalid)
         path = write_region(data, build_dir)
     except PamgeoError as exc:
         _fail(exc)
@@ -44,6 +52,9 @@ def data_build(region: RegionArg, build_dir: BuildOpt = None) -> None:
     if data.validation is not None and data.validation.findings:
         out.print(data.validation.format_text(20), highlight=False, markup=False)
     out.print(f"written: {path}")
+    if data.validation is not None and not data.validation.ok:
+        out.print(f"{len(data.validation.error_rows())} TPS rows with errors were left out; "
+                  f"report: {path.parent / 'tps_validation.csv'}", highlight=False)
 
 
 @app.command("validate")

@@ -117,8 +117,11 @@ def police_posts_frame(table: pd.DataFrame, kelurahan: gpd.GeoDataFrame, path: s
     return out
 
 
-def build_region(cfg: RegionConfig, *, progress: bool = False) -> RegionData:
+def build_region(cfg: RegionConfig, *, progress: bool = False, on_invalid: str | None = None) -> RegionData:
     """Read, validate and assemble every layer of a region.
+
+    ``on_invalid`` (``"stop"`` or ``"drop"``) overrides ``region.on_invalid`` for this run: stop
+    at TPS rows with errors, or build without them (the report is kept with the build).
 
     Raises
     ------
@@ -161,7 +164,10 @@ def build_region(cfg: RegionConfig, *, progress: bool = False) -> RegionData:
         table = pio.read_tps_table(cfg.resolve(src.path), columns=src.columns, encoding=src.encoding)
         tps, report = validate_tps(table, kelurahan, tolerance_m=cfg.region.tolerance_m,
                                    kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m)
-        if not report.ok and cfg.region.on_invalid == "stop":
+        policy = on_invalid or cfg.region.on_invalid
+        if policy not in ("stop", "drop"):
+            raise ValueError(f"on_invalid must be 'stop' or 'drop', not {policy!r}")
+        if not report.ok and policy == "stop":
             raise InputError(
                 f"{report.format_text(30)}\nThe build stopped (region.on_invalid: stop). Fix the rows, "
                 "or set region.on_invalid: drop to build without them.", report,

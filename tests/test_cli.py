@@ -85,3 +85,30 @@ def test_validate_on_real_boundaries(tmp_path, bundle):
     assert res.returncode == 1
     assert "row 3, column 'LATITUDE': [swapped_latlon]" in res.stdout
     assert "3 rows, 1 errors" in res.stdout
+
+
+def _list_region(tmp_path: Path) -> Path:
+    from conftest import make_toy_region
+
+    folder = tmp_path / "lst"
+    lat, lon = kel_center("99.01.01.1001")
+    folder.mkdir(parents=True)
+    (folder / "tps.csv").write_text(
+        "kelurahan,no_tps,lat,lon\n"
+        f"9901011001,1,{lat},{lon}\n"
+        f"9901011001,2,{lon},{lat}\n"           # row 3: swapped
+        f"9901011001,3,{lat + 0.002},{lon}\n"
+    )
+    return make_toy_region(folder, extra={"sources.tps": {"format": "list", "path": "tps.csv"}})
+
+
+def test_build_policy_stop_and_drop(tmp_path):
+    cfg = _list_region(tmp_path)
+    stop = pamgeo("data", "build", str(cfg), "--build-dir", str(tmp_path / "b1"))
+    assert stop.returncode == 2 and "row 3" in stop.stderr and "on_invalid" in stop.stderr
+    assert not (tmp_path / "b1" / "toy" / "region.gpkg").exists()   # nothing half-written
+    drop = pamgeo("data", "build", str(cfg), "--build-dir", str(tmp_path / "b2"), "--on-invalid", "drop")
+    assert drop.returncode == 0, drop.stderr
+    assert "2 TPS" in drop.stdout and "1 TPS rows with errors were left out" in drop.stdout
+    report = (tmp_path / "b2" / "toy" / "tps_validation.csv").read_text()
+    assert "swapped_latlon" in report and ",3," in report
