@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 
 from pamgeo._errors import RunError
 from pamgeo.config import Police
-from pamgeo.network import RoadGraph, route, travel_minutes
+from pamgeo.network import RoadGraph, route, travel_minutes, tree_sum
 
 METHODS = ("administrative", "voronoi", "travel_time")
 
@@ -188,7 +188,7 @@ def reserve_response(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDa
     g = net.graph
     s_nodes, s_off = net.snap(staging.geometry)
     minutes, pred = travel_minutes(g, s_nodes)
-    tree_km = np.vstack([_tree_lengths(g, minutes[k], pred[k]) for k in range(len(s_nodes))]) / 1000.0
+    tree_km = np.vstack([tree_sum(g, minutes[k], pred[k], g.edge_length_m) for k in range(len(s_nodes))]) / 1000.0
     t_nodes, t_off = net.snap(tps.geometry)
     rows = rayon.map({r: i for i, r in enumerate(staging["rayon"])})
     has = rows.notna().to_numpy()
@@ -221,43 +221,11 @@ def reserve_response(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDa
     return table, routes
 
 
-def _edge_lookup(g: RoadGraph) -> dict[tuple[int, int], int]:
-    """Fastest edge between each pair of adjacent nodes."""
-    best: dict[tuple[int, int], int] = {}
-    for e in np.argsort(g.edge_minutes)[::-1]:  # faster edges overwrite slower ones
-        u, v = int(g.edge_u[e]), int(g.edge_v[e])
-        best[(min(u, v), max(u, v))] = int(e)
-    return best
-
-
-def _tree_lengths(g: RoadGraph, minutes: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """Road length (m) from the source along its shortest-time tree, for every node."""
-    lengths = sparse_lengths(g)
-    out = np.full(g.n_nodes, np.inf)
-    order = np.argsort(minutes)
-    for n in order[np.isfinite(minutes[order])]:
-        p = pred[n]
-        out[n] = 0.0 if p < 0 else out[p] + lengths.get((min(n, p), max(n, p)), 0.0)
-    return out
-
-
-def sparse_lengths(g: RoadGraph) -> dict[tuple[int, int], float]:
-    """Length (m) of the fastest edge between adjacent nodes (cached on the graph)."""
-    cache = getattr(g, "_pair_length", None)
-    if cache is None:
-        cache = {k: float(g.edge_length_m[e]) for k, e in _edge_lookup(g).items()}
-        g._pair_length = cache  # type: ignore[attr-defined]
-    return cache
-
-
 def route_line(g: RoadGraph, nodes: list[int]) -> shapely.LineString | None:
     """The road geometry of a node path (each hop along its fastest edge)."""
     if len(nodes) < 2:
         return None
-    lookup = getattr(g, "_edge_lookup", None)
-    if lookup is None:
-        lookup = _edge_lookup(g)
-        g._edge_lookup = lookup  # type: ignore[attr-defined]
+    lookup = g.pair_edge
     coords: list[np.ndarray] = []
     for a, b in zip(nodes[:-1], nodes[1:], strict=True):
         e = lookup[(min(a, b), max(a, b))]

@@ -306,7 +306,7 @@ def access_cut(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDataFram
     Returns ``access_cut`` (bool), ``detour_min`` (travel time with the flooded edges closed;
     NaN when unreachable) and ``cut_unreachable`` for every TPS (index of ``tps``).
     """
-    from pamgeo.network import travel_minutes
+    from pamgeo.network import travel_minutes, tree_sum
 
     g = net.graph
     flooded = edge_class == closed_class
@@ -315,18 +315,8 @@ def access_cut(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDataFram
     minutes, pred = travel_minutes(g, s_nodes)
     closed = g.with_minutes(np.where(flooded, np.inf, g.edge_minutes))
     minutes_closed, _ = travel_minutes(closed, s_nodes)
-    pair_flooded = {}
-    for e in np.flatnonzero(flooded):
-        u, v = int(g.edge_u[e]), int(g.edge_v[e])
-        pair_flooded[(min(u, v), max(u, v))] = True
-    # does the shortest-time tree path to a node cross a flooded edge? (propagate down the tree)
-    crosses = np.zeros((len(s_nodes), g.n_nodes), dtype=bool)
-    for k in range(len(s_nodes)):
-        order = np.argsort(minutes[k])
-        for nd in order[np.isfinite(minutes[k][order])]:
-            p = pred[k][nd]
-            if p >= 0:
-                crosses[k, nd] = crosses[k, p] or pair_flooded.get((min(nd, p), max(nd, p)), False)
+    # does the shortest-time route to a node cross a flooded edge?
+    crosses = np.vstack([tree_sum(g, minutes[k], pred[k], flooded.astype(float)) > 0 for k in range(len(s_nodes))])
     rows = rayon.map({r: i for i, r in enumerate(staging["rayon"])})
     cut = np.zeros(len(tps), dtype=bool)
     detour = np.full(len(tps), np.nan)

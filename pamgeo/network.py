@@ -14,6 +14,7 @@ Shortest paths use SciPy's sparse Dijkstra from every source at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -47,6 +48,15 @@ class RoadGraph:
     vertex_xy: np.ndarray        # every vertex of every kept line, in line order
     matrix: sparse.csr_matrix    # travel time (min) between adjacent nodes, both directions
     component: np.ndarray        # connected component id of each node
+
+    @cached_property
+    def pair_edge(self) -> dict[tuple[int, int], int]:
+        """The fastest edge between each pair of adjacent nodes, keyed ``(min, max)``."""
+        best: dict[tuple[int, int], int] = {}
+        for e in np.argsort(self.edge_minutes)[::-1]:  # faster edges overwrite slower ones
+            u, v = int(self.edge_u[e]), int(self.edge_v[e])
+            best[(min(u, v), max(u, v))] = int(e)
+        return best
 
     @property
     def n_nodes(self) -> int:
@@ -167,3 +177,19 @@ def route(graph: RoadGraph, predecessors: np.ndarray, target: int) -> list[int]:
     while predecessors[path[-1]] >= 0:
         path.append(int(predecessors[path[-1]]))
     return path[::-1] if len(path) > 1 or predecessors[target] != -9999 else []
+
+
+def tree_sum(graph: RoadGraph, minutes: np.ndarray, predecessors: np.ndarray, edge_values: np.ndarray) -> np.ndarray:
+    """Sum of ``edge_values`` along the shortest-time tree of one source, for every node.
+
+    ``minutes`` and ``predecessors`` are one row of :func:`travel_minutes`; unreachable nodes
+    get ``inf``. With edge lengths this is the route length; with 0/1 flags, how many flagged
+    edges the route crosses.
+    """
+    out = np.full(graph.n_nodes, np.inf)
+    pair = graph.pair_edge
+    order = np.argsort(minutes)
+    for n in order[np.isfinite(minutes[order])]:
+        p = predecessors[n]
+        out[n] = 0.0 if p < 0 else out[p] + edge_values[pair[(min(n, p), max(n, p))]]
+    return out
