@@ -422,8 +422,10 @@ _TOOLS_CSS = """
 .leaflet-control-search .search-cancel {background-image: none !important;}
 .leaflet-control-search .search-cancel:after {content: "\\00d7"; font-size: 16px; line-height: 18px;}
 .leaflet-control-measure .leaflet-control-measure-toggle, .leaflet-control-measure .leaflet-control-measure-toggle:hover
-  {background-image: none !important; width: auto; padding: 0 6px; font: 12px/30px system-ui, sans-serif;}
-.leaflet-control-measure .leaflet-control-measure-toggle:after {content: "__MEASURE__"; font-size: 12px;}
+  {background-image: none !important; width: auto !important; height: 30px !important; padding: 0 8px !important;
+   font-size: 0 !important; text-indent: 0 !important; display: block; line-height: 30px; color: #222; overflow: visible;}
+.leaflet-control-measure .leaflet-control-measure-toggle:after
+  {content: "__MEASURE__"; font: 12px/30px system-ui, sans-serif;}
 .leaflet-control-measure .start, .leaflet-control-measure .cancel, .leaflet-control-measure .finish,
 .leaflet-control-measure .zoomto, .leaflet-control-measure .deletemarkup {background-image: none !important; padding-left: 0;}
 .leaflet-control-layers-toggle {background-image: none !important;}
