@@ -73,7 +73,7 @@ def kecamatan_header(data: RegionData, kode_kec: str, *, lang: str = "id") -> st
 def kecamatan_map_html(data: RegionData, kode_kec: str, *, lang: str = "id", analysis: Analysis | None = None,
                        height: int = 660) -> str:
     """The kecamatan map as an embeddable, self-contained iframe."""
-    return map_iframe(kecamatan_map(data, kode_kec, lang=lang, analysis=analysis), height=height)
+    return map_iframe(kecamatan_map(data, kode_kec, lang=lang, analysis=analysis), height=height, lang=lang)
 
 
 def class_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
@@ -259,4 +259,4 @@ def kota_map_html(data: RegionData, *, lang: str = "id", analysis: Analysis | No
     """The region overview map as an embeddable, self-contained iframe."""
     from pamgeo.maps import kota_map
 
-    return map_iframe(kota_map(data, lang=lang, analysis=analysis), height=height)
+    return map_iframe(kota_map(data, lang=lang, analysis=analysis), height=height, lang=lang)

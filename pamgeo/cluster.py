@@ -28,7 +28,6 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import BallTree, KDTree
 
 from pamgeo._errors import RunError
 from pamgeo.config import ClusterParams, RiskParams
@@ -56,6 +55,8 @@ def _radius(eps_m: float, metric: str) -> float:
 
 
 def _tree(X: np.ndarray, metric: str):
+    from sklearn.neighbors import BallTree, KDTree  # imported here: pages that only draw skip scikit-learn
+
     return BallTree(X, metric="haversine") if metric == "haversine" else KDTree(X)
 
 

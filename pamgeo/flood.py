@@ -34,7 +34,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from rasterio.transform import rowcol
 
 from pamgeo.config import Flood
 from pamgeo.io import Raster
@@ -82,6 +81,8 @@ def sample_raster(raster: Raster, points: gpd.GeoSeries, buffer_m: float) -> tup
     Points and raster may be in any CRS. Cells outside the raster or NoData count as not
     modelled; the buffer maximum ignores them.
     """
+    from rasterio.transform import rowcol  # imported here: only raster layers need rasterio
+
     pts = points.to_crs(raster.crs) if points.crs is not None else points
     ny, nx = raster.values.shape
     rows, cols = rowcol(raster.transform, pts.x.to_numpy(), pts.y.to_numpy())

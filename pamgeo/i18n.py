@@ -89,7 +89,14 @@ LABELS: dict[str, dict[str, str]] = {
     "unreachable": {"id": "tidak terjangkau jalan", "en": "unreachable by road"},
     "personnel": {"id": "Kebutuhan personel", "en": "Personnel needed"},
     "search_tps": {"id": "Cari ID TPS", "en": "Search TPS id"},
-    "measure": {"id": "Ukur jarak", "en": "Measure"},
+    "measure": {"id": "Ukur jarak", "en": "Measure distance"},
+    "measure_stop": {"id": "Selesai ukur", "en": "Stop measuring"},
+    "measure_hint": {"id": "klik titik-titik di peta", "en": "click points on the map"},
+    "map_old_browser": {"id": "Peta tidak dapat dibuka di peramban ini. Buka berkas ini dengan Chrome, Edge "
+                                "atau Firefox versi 2023 ke atas (tanpa internet pun bisa).",
+                        "en": "This browser cannot open the map. Open this file in Chrome, Edge or Firefox "
+                              "from 2023 or later (no internet needed)."},
+    "map_loading": {"id": "Memuat peta...", "en": "Loading map..."},
     "print_png": {"id": "peta cetak (PNG)", "en": "print map (PNG)"},
     "print_pdf": {"id": "peta cetak (PDF)", "en": "print map (PDF)"},
     "search_kelurahan": {"id": "Cari kelurahan", "en": "Search kelurahan"},

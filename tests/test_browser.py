@@ -25,6 +25,30 @@ return {leaflet: typeof L === "undefined" ? null : L.version, maps: maps.length,
 """
 
 
+MEASURE_JS = """
+const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
+  .find(v => v instanceof L.Map);
+const button = document.querySelector(".pamgeo-measure a");
+button.click();
+map.fire("click", {latlng: L.latLng(-6.29, 106.70)});
+map.fire("click", {latlng: L.latLng(-6.29, 106.71)});
+const label = button.textContent;
+return {label: label, text: document.querySelector(".pamgeo-measure .out").textContent};
+"""
+
+XSS = "<img src=x onerror=window.__pwned=1>"
+
+POPUP_JS = """
+const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
+  .find(v => v instanceof L.Map);
+let target = null;
+map.eachLayer(l => { if (l.feature && l.feature.properties.tps_id === arguments[0] && !(l instanceof L.GeoJSON)) target = l; });
+target.fire("click", {latlng: target.getLatLng()}, true);  // as a user's click
+const box = document.querySelector(".leaflet-popup-content");
+return {text: box.textContent, imgs: box.querySelectorAll("img").length};
+"""
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
@@ -47,19 +71,50 @@ def browser():
     driver.quit()
 
 
+def _open_map(browser, page: Path):
+    """Open a briefing page and switch into its map once the compressed document is inflated."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get_log("browser")  # clear
+    browser.get(page.as_uri())
+    frame = WebDriverWait(browser, 20).until(
+        lambda d: d.find_element("css selector", "iframe.pamgeo-map[srcdoc]"))
+    browser.switch_to.frame(frame)
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+        "return document.readyState === 'complete' && typeof L !== 'undefined'"))
+
+
 def test_kecamatan_page_offline(browser, tmp_path_factory, toy_config_path):
     out = tmp_path_factory.mktemp("r")
     res = run_region(toy_config_path, build_dir=out / "b", reports_dir=out / "r", progress=False)
     assert res.ok
     page = out / "r" / "toy" / "kecamatan" / "990101.html"
-    browser.get_log("browser")  # clear
-    browser.get(page.as_uri())
-    frame = browser.find_element("css selector", "iframe.pamgeo-map")
-    browser.switch_to.frame(frame)
+    _open_map(browser, page)
     info = browser.execute_script(COUNT_JS)
-    browser.switch_to.default_content()
     assert info["leaflet"] == "1.9.3" and info["maps"] == 1
     assert info["tps"] == 8  # kecamatan 99.01.01: 5 + 3 TPS
+    # the measure tool: two clicks 0.01 degree of longitude apart at -6.29 (about 1.106 km)
+    measured = browser.execute_script(MEASURE_JS)
+    browser.switch_to.default_content()
+    assert measured["label"] == "Selesai ukur" and measured["text"] == "1.11 km", measured
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     shutil.rmtree(out)
+
+
+def test_text_from_data_runs_nothing(browser, tmp_path, toy_cfg):
+    from pamgeo import briefing
+    from pamgeo.region import build_region
+
+    data = build_region(toy_cfg)
+    data.tps.loc[data.tps.index[0], "alamat"] = XSS
+    page = tmp_path / "xss.html"
+    page.write_text("<!doctype html><meta charset='utf-8'>" + briefing.kecamatan_map_html(
+        data, data.tps["kode_kec"].iloc[0], lang="id"), encoding="utf-8")
+    _open_map(browser, page)
+    shown = browser.execute_script(POPUP_JS, data.tps["tps_id"].iloc[0])
+    browser.switch_to.default_content()
+    assert XSS in shown["text"] and shown["imgs"] == 0  # shown as text, no element made
+    assert browser.execute_script("return window.__pwned === undefined")
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []

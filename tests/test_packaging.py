@@ -48,3 +48,14 @@ def test_constraints_agree_with_pins():
     frozen = {re.split("==", ln)[0].lower().replace("_", "-"): ln.split("==")[1] for ln in lines}
     for name, ver in pins.items():
         assert frozen.get(name.replace("_", "-")) == ver, name
+
+
+def test_nbformat_import_does_not_compile_rfc3987_grammar():
+    # jsonschema >= 4.25 imports rfc3987-syntax, whose Lark grammar costs ~1.8 s in every process
+    # that imports nbformat (CLI, papermill workers); the pin keeps it out
+    import subprocess
+    import sys
+
+    code = "import sys, nbformat, papermill; print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
