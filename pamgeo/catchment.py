@@ -129,14 +129,17 @@ class Network:
         return self.main[i], d
 
 
-def _node_cells(net: Network, labels: np.ndarray, name: str, area, crs) -> gpd.GeoDataFrame:
-    """Polygons from a label per main-component node: union of the nodes' Voronoi cells."""
-    nodes = net.main
-    xy = net.graph.node_xy[nodes]
-    mp = shapely.MultiPoint(xy)
-    cells = list(shapely.get_parts(shapely.voronoi_polygons(mp, extend_to=area.envelope.buffer(1000))))
+def _node_voronoi(net: Network, area) -> tuple[list, np.ndarray]:
+    """Voronoi cells of the main-component nodes and, per cell, the graph id of its node."""
+    xy = net.graph.node_xy[net.main]
+    cells = list(shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(xy), extend_to=area.envelope.buffer(1000))))
     reps = shapely.point_on_surface(cells)
     _, owner = cKDTree(xy).query(np.column_stack([shapely.get_x(reps), shapely.get_y(reps)]))
+    return cells, net.main[owner]
+
+
+def _node_cells(cells: list, owner: np.ndarray, labels: np.ndarray, name: str, area, crs) -> gpd.GeoDataFrame:
+    """Polygons from a label per graph node (``labels[node_id]``): union of the nodes' Voronoi cells."""
     lab = labels[owner]
     rows = []
     for value in pd.unique(lab):
@@ -160,10 +163,11 @@ def travel_time(tps: gpd.GeoDataFrame, polsek_pts: gpd.GeoDataFrame, staging: gp
     band = np.full(g.n_nodes, f"{edges[-1]:g}+", dtype=object)
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         band[(best >= lo) & (best < hi)] = f"{lo:g}-{hi:g}"
-    ray = _node_cells(net, node_rayon, "rayon", area, tps.crs)
-    pol = _node_cells(net, node_polsek, "polsek", area, tps.crs)
+    cells, owner = _node_voronoi(net, area)  # once for the three partitions
+    ray = _node_cells(cells, owner, node_rayon, "rayon", area, tps.crs)
+    pol = _node_cells(cells, owner, node_polsek, "polsek", area, tps.crs)
     pol["rayon"] = pol["polsek"].map(dict(zip(polsek_pts["polsek"], polsek_pts["rayon"], strict=True)))
-    iso = _node_cells(net, band, "band_min", area, tps.crs)
+    iso = _node_cells(cells, owner, band, "band_min", area, tps.crs)
     order = {f"{lo:g}-{hi:g}": i for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))}
     iso["order"] = iso["band_min"].map(order).fillna(len(order)).astype(int)
     iso = iso.sort_values("order").drop(columns="order").reset_index(drop=True)

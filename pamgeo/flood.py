@@ -210,17 +210,18 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
         cls = _up(cls, lc)
     if layers.events is not None and not layers.events.empty and n:
         ev = layers.events
-        pairs = ev.sindex.query(points.buffer(params.event_radius_m).to_numpy(), predicate="intersects")
+        pairs = ev.sindex.query(points.to_numpy(), predicate="dwithin", distance=params.event_radius_m)
         ec = np.full(n, "none", dtype=object)
-        for i, j in zip(*pairs, strict=True):
-            depth = ev["depth_cm"].iloc[j]
+        dists = shapely.distance(points.to_numpy()[pairs[0]], ev.geometry.to_numpy()[pairs[1]])
+        depths, dates = ev["depth_cm"].to_numpy(), ev["date"].to_numpy()
+        for i, j, dist in zip(*pairs, dists, strict=True):
+            depth = depths[j]
             c = "tinggi" if pd.notna(depth) and depth >= 50 else "sedang"
             if RANK[c] > RANK[ec[i]]:
                 ec[i] = c
-            dist = points.iloc[i].distance(ev.geometry.iloc[j])
             dtxt = f", {depth:.0f} cm" if pd.notna(depth) else ""
-            reasons[i].append(f"flood report {ev['date'].iloc[j]}{dtxt} at {_fmt_m(dist, lang)}" if en
-                              else f"laporan banjir {ev['date'].iloc[j]}{dtxt} pada {_fmt_m(dist, lang)}")
+            reasons[i].append(f"flood report {dates[j]}{dtxt} at {_fmt_m(dist, lang)}" if en
+                              else f"laporan banjir {dates[j]}{dtxt} pada {_fmt_m(dist, lang)}")
         cls = _up(cls, ec)
     if layers.polygons is not None and not layers.polygons.empty and n:
         pg = layers.polygons
@@ -265,10 +266,14 @@ def coverage_warning(points: gpd.GeoSeries, rasters: tuple[Raster, ...]) -> str 
 
 def corridor_polygons(waterways: gpd.GeoDataFrame | None, bands: tuple[float, float, float], area=None
                       ) -> gpd.GeoDataFrame | None:
-    """River corridor rings per band (tinggi innermost) for the map."""
+    """River corridor rings per band (tinggi innermost) for the map.
+
+    Drawn from the lines simplified at 10 m (the map shows zones at 25 m), buffered as one
+    multi-line: the buffer of the parts is the buffer of their union, without noding them first.
+    """
     if waterways is None or waterways.empty:
         return None
-    lines = waterways.geometry.simplify(5.0).union_all()
+    lines = shapely.multilinestrings(shapely.get_parts(waterways.geometry.simplify(10.0).to_numpy()))
     rings, prev = [], None
     for dist, cls in zip(bands, ("tinggi", "sedang", "rendah"), strict=True):
         buf = lines.buffer(dist, quad_segs=4)

@@ -83,7 +83,14 @@ class RoadGraph:
     def edge_geometries(self, edges: np.ndarray | None = None) -> np.ndarray:
         """LineStrings of the given edges (all by default)."""
         edges = np.arange(self.n_edges) if edges is None else np.asarray(edges)
-        return np.array([shapely.LineString(self.vertex_xy[a:b + 1]) for a, b in self.edge_span[edges]], dtype=object)
+        if len(edges) == 0:
+            return np.array([], dtype=object)
+        span = self.edge_span[edges]
+        lengths = span[:, 1] - span[:, 0] + 1
+        owner = np.repeat(np.arange(len(edges)), lengths)
+        first = np.cumsum(lengths) - lengths  # position of each edge's first vertex in the flat list
+        vertex = span[owner, 0] + np.arange(lengths.sum()) - first[owner]
+        return shapely.linestrings(self.vertex_xy[vertex], indices=owner)
 
     def edge_midpoints(self) -> gpd.GeoSeries:
         """Midpoint of every edge along its geometry."""

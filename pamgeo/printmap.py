@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from pamgeo.cluster import class_label
@@ -20,14 +17,21 @@ from pamgeo.maps import CLASS_STYLE, MAJOR_ROADS
 from pamgeo.risk import CLASSES
 
 
-def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(11.69, 8.27)) -> plt.Figure:
-    """A4 landscape map of one kecamatan: boundaries, roads, rivers, TPS by class, pockets, police."""
+def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(11.69, 8.27)) -> Figure:
+    """A4 landscape map of one kecamatan: boundaries, roads, rivers, TPS by class, pockets, police.
+
+    A plain :class:`~matplotlib.figure.Figure`, not a pyplot one: nothing is drawn until it is
+    saved (geopandas asks the canvas to redraw after every layer, which on a pyplot figure
+    renders the whole map once per layer) and there is no global state to close.
+    """
     kec = data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
     if kec.empty:
         raise ValueError(f"kecamatan {kode_kec} is not in region {data.config.region.id}")
     area = kec.geometry.iloc[0]
     view = area.buffer(300)
-    fig, ax = plt.subplots(figsize=size)
+    fig = Figure(figsize=size)
+    ax = fig.subplots()
+    ax.set_axis_off()
     minx, miny, maxx, maxy = view.bounds
     kel = data.kelurahan[data.kelurahan.intersects(view)]
     kel.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#777", linewidth=0.6, linestyle="--")
@@ -68,10 +72,6 @@ def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(1
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
     ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
     cfg = data.config
     name = kec["kecamatan"].iloc[0]
     ax.set_title(f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {name} ({kode_kec}) · "

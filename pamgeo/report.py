@@ -190,8 +190,6 @@ def classes_note(tps: pd.DataFrame, lang: str, when: datetime) -> str:
 
 def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str) -> None:
     """A4 PNG and PDF map per kecamatan for paper briefings."""
-    import matplotlib.pyplot as plt
-
     from pamgeo.printmap import kecamatan_figure
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -199,7 +197,6 @@ def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str) 
         fig = kecamatan_figure(data, analysis, code, lang=lang)
         fig.savefig(folder / f"{undotted(code)}.png", dpi=130)
         fig.savefig(folder / f"{undotted(code)}.pdf")
-        plt.close(fig)
 
 
 def write_plotting(analysis, folder: Path, lang: str) -> None:

@@ -226,8 +226,10 @@ def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, 
     """Phrases for every indicator that contributes (value > 0), strongest first."""
     en = lang == "en"
     res = []
-    rows = out.reset_index(drop=True)
-    for i, row in rows.iterrows():
+    records = pd.DataFrame(out.drop(columns=out.geometry.name)).to_dict("records")  # ~20x faster than iterrows
+    flood_class = list(flood["flood_class"]) if flood is not None else []
+    flood_why = list(flood["flood_reasons"]) if flood is not None else []
+    for i, row in enumerate(records):
         parts: list[tuple[float, str]] = []
         if "waterway" in used and ind["waterway"][i] > 0:
             river = row["nearest_waterway"] or ("a river/canal" if en else "sungai/saluran")
@@ -239,11 +241,10 @@ def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, 
             parts.append((used["flood_kelurahan"],
                           f"flood-prone kelurahan per BPBD: {names}" if en else f"kelurahan rawan banjir (BPBD): {names}"))
         if "flood" in used and ind["flood"][i] > 0:
-            cls = flood["flood_class"].iloc[i]
+            cls = flood_class[i]
             label = {"rendah": "low", "sedang": "medium", "tinggi": "high"}[cls] if en else cls
             parts.append((used["flood"] * ind["flood"][i],
-                          f"flood {label}: {flood['flood_reasons'].iloc[i]}" if en
-                          else f"banjir {label}: {flood['flood_reasons'].iloc[i]}"))
+                          f"flood {label}: {flood_why[i]}" if en else f"banjir {label}: {flood_why[i]}"))
         if "police_distance" in used and ind["police_distance"][i] > 0:
             dist = _fmt_m(row["dist_police_m"], lang)
             unit = row["nearest_police"]

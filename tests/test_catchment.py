@@ -126,3 +126,31 @@ def test_kecamatan_covered_twice_is_a_config_error(tmp_path):
                                                                       "Polsek Dua": ["99.01.01", "99.01.02"]}})
     with pytest.raises(ConfigError, match="covered by both"):
         load_config(path)
+
+
+def test_travel_time_polygons_agree_with_the_assignment(toy_two_rayons):
+    # an isolated street listed first takes the lowest node ids, so the main component's node ids
+    # no longer start at 0: every TPS must still lie in the polygon of the rayon/polsek it is assigned to
+    from pathlib import Path
+
+    folder = Path(toy_two_rayons.config.config_path).parent
+    roads = json.loads((folder / "roads.geojson").read_text())
+    island = {"type": "Feature", "properties": {"fclass": "residential", "name": "Pulau"},
+              "geometry": {"type": "LineString", "coordinates": [[X0 + 0.0002, Y0 + 0.0002], [X0 + 0.0009, Y0 + 0.0002]]}}
+    roads["features"].insert(0, island)
+    (folder / "roads.geojson").write_text(json.dumps(roads))
+    data = build_region(load_config(folder / "toy.yml"))
+    a = analyse(data)
+    net = a.graph
+    assert net.n_nodes > 0
+    cat = a.catchments["travel_time"]
+    tps = a.tps
+    for layer, col in ((cat.rayon, "rayon"), (cat.polsek, "polsek")):
+        joined = gpd.sjoin(tps[["tps_id", "geometry"]], layer[[col, "geometry"]], predicate="within")
+        joined = joined[~joined.index.duplicated()]
+        assert len(joined) >= len(tps) - 1
+        assert (joined[col] == cat.assignment.loc[joined.index, col]).all(), col
+    # the isochrone band holding each TPS agrees with the TPS's own fastest time
+    joined = gpd.sjoin(tps[["tps_id", "geometry"]], cat.isochrones, predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    assert len(joined) >= len(tps) - 1
