@@ -186,21 +186,31 @@ def leaflet_ready(folder: Path, repeat: int) -> None:
         opts.add_argument(arg)
     opts.binary_location = "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    js = ("const t = performance.timing; return {ready: t.loadEventEnd - t.navigationStart, "
-          "leaflet: typeof L !== 'undefined'};")
+    # from opening the page (its navigation start) to the map document's load event, both as
+    # epoch milliseconds: the map is inflated from the page and loads in its own document
+    js = ("const t = performance.timing; return {end: t.loadEventEnd, "
+          "leaflet: typeof L !== 'undefined' && document.querySelector('.leaflet-container') !== null};")
     try:
         for page in sorted(folder.glob("*.html")):
             vals = []
             for _ in range(repeat):
                 driver.get(page.as_uri())
+                start = driver.execute_script("return performance.timing.navigationStart;")
                 page_ms = driver.execute_script("const t = performance.timing; return t.loadEventEnd - t.navigationStart;")
-                driver.switch_to.frame(driver.find_element("css selector", "iframe.pamgeo-map"))
-                r = driver.execute_script(js)
-                driver.switch_to.default_content()
-                assert r["leaflet"]
-                vals.append((page_ms, r["ready"]))
-            print(f"    Leaflet ready {page.stem}: map document {statistics.median(v[1] for v in vals):.0f} ms, "
-                  f"whole page {statistics.median(v[0] for v in vals):.0f} ms (median of {repeat})")
+                r = {"end": 0}
+                deadline = time.time() + 20
+                while not r["end"] and time.time() < deadline:
+                    frames = driver.find_elements("css selector", "iframe.pamgeo-map[srcdoc]")
+                    if frames:
+                        driver.switch_to.frame(frames[0])
+                        r = driver.execute_script(js)
+                        driver.switch_to.default_content()
+                    if not r["end"]:
+                        time.sleep(0.01)
+                assert r["end"] and r["leaflet"], page
+                vals.append((page_ms, r["end"] - start))
+            print(f"    Leaflet ready {page.stem}: {statistics.median(v[1] for v in vals):.0f} ms from opening the page "
+                  f"(page itself loaded in {statistics.median(v[0] for v in vals):.0f} ms; median of {repeat})")
     finally:
         driver.quit()
 
@@ -209,9 +219,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-run", action="store_true", help="skip the (slow) `pamgeo run` benchmark")
+    ap.add_argument("--only-run", action="store_true", help="only the `pamgeo run` / page size / Leaflet benchmark")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"pamgeo benchmarks (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    if args.only_run:
+        subprocess.run([sys.executable, "-m", "pamgeo.cli", "data", "build", "tangsel", "--build-dir", str(WORK)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bench_run(args.repeat)
+        return
 
     build = (
         "from pamgeo.config import load_config\n"

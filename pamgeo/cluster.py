@@ -55,7 +55,10 @@ def _radius(eps_m: float, metric: str) -> float:
 
 
 def _tree(X: np.ndarray, metric: str):
-    from sklearn.neighbors import BallTree, KDTree  # imported here: pages that only draw skip scikit-learn
+    from sklearn.neighbors import (  # imported here: pages that only draw skip scikit-learn
+        BallTree,
+        KDTree,
+    )
 
     return BallTree(X, metric="haversine") if metric == "haversine" else KDTree(X)
 

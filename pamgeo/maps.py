@@ -140,6 +140,10 @@ _CSS = """
 .pamgeo-note {background: #fff4d6; border: 1px solid #d9a400; font-weight: 600;}
 .leaflet-container {background: #f4f1ea;}
 .leaflet-popup-content table td {padding: 1px 4px; vertical-align: top;}
+/* the full attribution is long (every source): two lines, all of it on hover; it is also on the page */
+.leaflet-control-attribution {max-width: 75%; max-height: 2.7em; overflow: hidden; font-size: 10px; line-height: 1.3;}
+.leaflet-control-attribution:hover {max-height: none;}
+.leaflet-bottom.leaflet-left .pamgeo-box {max-height: 48vh; overflow-y: auto;}
 </style>
 """
 
@@ -748,11 +752,11 @@ __all__ = [
     "add_waterways",
     "base_map",
     "briefing_map",
+    "embedded_documents",
     "kecamatan_map",
     "kota_map",
     "legend_html",
     "map_html",
-    "embedded_documents",
     "map_iframe",
     "to_geojson",
 ]

@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -55,14 +55,31 @@ def ensure_kernel(name: str = KERNEL_NAME) -> str:
     return name
 
 
-def notebook_body(nb: nbformat.NotebookNode) -> str:
-    """Outputs of an executed notebook as HTML, without code or notebook prose."""
+@functools.cache
+def _exporter():
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, exclude_markdown=True)
-    body, _ = exporter.from_notebook_node(nb)
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, exclude_markdown=True)
+
+
+def notebook_body(nb: nbformat.NotebookNode) -> str:
+    """Outputs of an executed notebook as HTML, without code or notebook prose."""
+    body, _ = _exporter().from_notebook_node(nb)
     return body
+
+
+def _warm_worker() -> None:
+    """Pool initializer: load what the jobs need while the main process computes the analysis."""
+    import papermill  # noqa: F401
+
+    from pamgeo import printmap  # noqa: F401  (matplotlib)
+
+    notebook_body(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")]))  # compiles the templates
+
+
+def _noop() -> None:
+    return None
 
 
 def render_page(cfg: RegionConfig, *, title: str, subtitle: str, body: str, lang: str,
@@ -297,11 +314,22 @@ def _run_region(
         Paths and per-notebook status; ``ok`` is false when any notebook failed.
     """
     started = datetime.now(UTC)
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 2)
+        clock = now
+
     cfg = load_config(region)
     lang = language or cfg.region.language
     if not is_current(cfg, build_dir):
         write_region(build_region(cfg, progress=progress), build_dir)
+    lap("build_check")
     data = load_region(cfg, build_dir)
+    lap("load_region")
     codes = data.kecamatan_codes()
     if kecamatan:
         wanted = []
@@ -324,13 +352,27 @@ def _run_region(
     names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
     estimated = data.estimated_note_key
     nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
-    analysis = analyse(data, lang=lang)
+    pool = None
+    if workers > 1:
+        # start the workers now: they import papermill, nbconvert and matplotlib while this
+        # process computes the analysis
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker)
+        for _ in range(workers):
+            pool.submit(_noop)
+    try:
+        analysis = analyse(data, lang=lang)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
+    lap("analysis")
     class_note = classes_note(analysis.tps, lang, started)
     import pickle
 
     analysis_file = tmp / "analysis.pickle"
     with open(analysis_file, "wb") as fh:
         pickle.dump(analysis, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    lap("analysis_pickle")
     bdir = str(Path(build_dir).resolve()) if build_dir else None
     jobs = []
     if not kecamatan:
@@ -369,27 +411,36 @@ def _run_region(
                      "parameters": {"kecamatan": part}, "page_rel": "kecamatan/", "config_path": cfg.config_path,
                      "build_dir": bdir, "analysis_file": str(analysis_file), "folder": str(tmp / "kecamatan"),
                      "lang": lang})
-    results: list[dict] = []
+    # longest first (the overview, the print maps, then kecamatan by TPS count) so that no long job
+    # starts last while the other worker idles; results are reported in the original order
+    n_tps = data.tps["kode_kec"].value_counts()
+    order = sorted(range(len(jobs)), key=lambda i: (
+        0 if jobs[i]["name"] == "overview" else 1 if jobs[i].get("kind") == "print" else 2,
+        -int(n_tps.get(jobs[i]["parameters"].get("kecamatan"), 0)) if jobs[i].get("kind") != "print" else 0))
+    results: list[dict | None] = [None] * len(jobs)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(jobs), desc=f"briefing {cfg.region.id}", unit="notebook")
     try:
-        if workers > 1 and len(jobs) > 1:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for res in pool.map(_run_notebook_job, jobs):
-                    results.append(res)
-                    if bar:
-                        bar.update()
+        if pool is not None:
+            futures = {pool.submit(_run_notebook_job, jobs[i]): i for i in order}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                if bar:
+                    bar.update()
         else:
-            for job in jobs:
-                results.append(_run_notebook_job(job))
+            for i in order:
+                results[i] = _run_notebook_job(jobs[i])
                 if bar:
                     bar.update()
     finally:
         if bar:
             bar.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    lap("notebooks_and_print_maps")
     # keep earlier results of kecamatan not re-run
     manifest_path = tmp / "manifest.json"
     previous = []
@@ -409,13 +460,14 @@ def _run_region(
         body=_index_body(data, all_results, lang, analysis), lang=lang, estimated=estimated,
     )
     (tmp / "index.html").write_text(index_html, encoding="utf-8")
+    lap("tables_and_index")
     manifest = {
         "region": cfg.region.id, "config": cfg.config_path,
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": {"kecamatan": codes, "workers": workers, "language": lang, "kernel": kernel},
         "inputs": data.meta.get("inputs", {}), "build": {"built_at": data.meta.get("built_at")},
-        "versions": _versions(), "notebooks": all_results,
+        "versions": _versions(), "timings_s": timings, "notebooks": all_results,
         "status": "ok" if all(r["status"] == "ok" for r in all_results) else "failed",
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
