@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pamgeo.maps import kecamatan_map, map_html
+from pamgeo.maps import embedded_documents, kecamatan_map, map_html, map_iframe
 from pamgeo.region import build_region
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -58,3 +58,16 @@ def test_no_cdn_resources(toy_data):
 def test_unknown_kecamatan(toy_data):
     with pytest.raises(ValueError, match="not in region"):
         kecamatan_map(toy_data, "99.01.09")
+
+
+def test_map_iframe_stores_the_document_compressed(toy_data):
+    m = kecamatan_map(toy_data, "99.01.01", lang="en")
+    frag = map_iframe(m, lang="en")
+    [doc] = embedded_documents(frag)
+    assert doc.startswith("<!DOCTYPE html>") and "L.map(" in doc and "Polling stations (TPS) (8)" in doc
+    assert len(frag) < len(doc) / 2  # gzip + base64 of the map document
+    assert "DecompressionStream" in frag and "This browser cannot open the map" in frag
+    assert "L.map(" not in frag  # nothing of the map runs before it is inflated
+    plain = map_iframe(m, compress=False)
+    [doc_plain] = embedded_documents(plain)
+    assert "srcdoc=" in plain and "L.map(" in doc_plain and len(doc_plain) == len(doc)
