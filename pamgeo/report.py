@@ -359,85 +359,82 @@ def _run_region(
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker)
         for _ in range(workers):
             pool.submit(_noop)
-    try:
+    try:  # the pool goes down however this section ends
         analysis = analyse(data, lang=lang)
-    except BaseException:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        raise
-    lap("analysis")
-    class_note = classes_note(analysis.tps, lang, started)
-    import pickle
+        lap("analysis")
+        class_note = classes_note(analysis.tps, lang, started)
+        import pickle
 
-    analysis_file = tmp / "analysis.pickle"
-    with open(analysis_file, "wb") as fh:
-        pickle.dump(analysis, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    lap("analysis_pickle")
-    bdir = str(Path(build_dir).resolve()) if build_dir else None
-    jobs = []
-    if not kecamatan:
-        jobs.append({
-            "name": "overview",
-            "template": str(NOTEBOOKS_DIR / "kota_overview.ipynb"),
-            "executed": str(tmp / "notebooks" / "overview.ipynb"),
-            "parameters": {"region": cfg.config_path, "build_dir": bdir, "language": lang,
-                           "analysis_file": str(analysis_file)},
-            "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
-            "title": f"{t('overview_title', lang)}: {cfg.region.name}",
-            "subtitle": f"{cfg.sources.tps.election} · {class_note}",
-            "nav": f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>",
-            "page": str(tmp / "overview.html"), "page_rel": "overview.html",
-        })
-    for code in codes:
-        page_rel = f"kecamatan/{undotted(code)}.html"
-        jobs.append({
-            "name": f"kecamatan {code}",
-            "template": str(NOTEBOOKS_DIR / "kecamatan_briefing.ipynb"),
-            "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
-            "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang,
-                           "analysis_file": str(analysis_file)},
-            "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
-            "title": f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
-            "subtitle": f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}",
-            "nav": nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
-                          f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>"),
-            "page": str(tmp / page_rel), "page_rel": page_rel,
-        })
-    # print maps: split over the workers as their own jobs
-    n_print = max(1, min(workers, len(codes)))
-    for k in range(n_print):
-        part = codes[k::n_print]
-        jobs.append({"kind": "print", "name": f"print maps {k + 1}/{n_print}", "codes": part,
-                     "parameters": {"kecamatan": part}, "page_rel": "kecamatan/", "config_path": cfg.config_path,
-                     "build_dir": bdir, "analysis_file": str(analysis_file), "folder": str(tmp / "kecamatan"),
-                     "lang": lang})
-    # longest first (the overview, the print maps, then kecamatan by TPS count) so that no long job
-    # starts last while the other worker idles; results are reported in the original order
-    n_tps = data.tps["kode_kec"].value_counts()
-    order = sorted(range(len(jobs)), key=lambda i: (
-        0 if jobs[i]["name"] == "overview" else 1 if jobs[i].get("kind") == "print" else 2,
-        -int(n_tps.get(jobs[i]["parameters"].get("kecamatan"), 0)) if jobs[i].get("kind") != "print" else 0))
-    results: list[dict | None] = [None] * len(jobs)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+        analysis_file = tmp / "analysis.pickle"
+        with open(analysis_file, "wb") as fh:
+            pickle.dump(analysis, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        lap("analysis_pickle")
+        bdir = str(Path(build_dir).resolve()) if build_dir else None
+        jobs = []
+        if not kecamatan:
+            jobs.append({
+                "name": "overview",
+                "template": str(NOTEBOOKS_DIR / "kota_overview.ipynb"),
+                "executed": str(tmp / "notebooks" / "overview.ipynb"),
+                "parameters": {"region": cfg.config_path, "build_dir": bdir, "language": lang,
+                               "analysis_file": str(analysis_file)},
+                "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
+                "title": f"{t('overview_title', lang)}: {cfg.region.name}",
+                "subtitle": f"{cfg.sources.tps.election} · {class_note}",
+                "nav": f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>",
+                "page": str(tmp / "overview.html"), "page_rel": "overview.html",
+            })
+        for code in codes:
+            page_rel = f"kecamatan/{undotted(code)}.html"
+            jobs.append({
+                "name": f"kecamatan {code}",
+                "template": str(NOTEBOOKS_DIR / "kecamatan_briefing.ipynb"),
+                "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
+                "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang,
+                               "analysis_file": str(analysis_file)},
+                "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
+                "title": f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
+                "subtitle": f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}",
+                "nav": nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
+                              f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>"),
+                "page": str(tmp / page_rel), "page_rel": page_rel,
+            })
+        # print maps: split over the workers as their own jobs
+        n_print = max(1, min(workers, len(codes)))
+        for k in range(n_print):
+            part = codes[k::n_print]
+            jobs.append({"kind": "print", "name": f"print maps {k + 1}/{n_print}", "codes": part,
+                         "parameters": {"kecamatan": part}, "page_rel": "kecamatan/", "config_path": cfg.config_path,
+                         "build_dir": bdir, "analysis_file": str(analysis_file), "folder": str(tmp / "kecamatan"),
+                         "lang": lang})
+        # longest first (the overview, the print maps, then kecamatan by TPS count) so that no long job
+        # starts last while the other worker idles; results are reported in the original order
+        n_tps = data.tps["kode_kec"].value_counts()
+        order = sorted(range(len(jobs)), key=lambda i: (
+            0 if jobs[i]["name"] == "overview" else 1 if jobs[i].get("kind") == "print" else 2,
+            -int(n_tps.get(jobs[i]["parameters"].get("kecamatan"), 0)) if jobs[i].get("kind") != "print" else 0))
+        results: list[dict | None] = [None] * len(jobs)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(jobs), desc=f"briefing {cfg.region.id}", unit="notebook")
-    try:
-        if pool is not None:
-            futures = {pool.submit(_run_notebook_job, jobs[i]): i for i in order}
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                if bar:
-                    bar.update()
-        else:
-            for i in order:
-                results[i] = _run_notebook_job(jobs[i])
-                if bar:
-                    bar.update()
+            bar = tqdm(total=len(jobs), desc=f"briefing {cfg.region.id}", unit="notebook")
+        try:
+            if pool is not None:
+                futures = {pool.submit(_run_notebook_job, jobs[i]): i for i in order}
+                for fut in as_completed(futures):
+                    results[futures[fut]] = fut.result()
+                    if bar:
+                        bar.update()
+            else:
+                for i in order:
+                    results[i] = _run_notebook_job(jobs[i])
+                    if bar:
+                        bar.update()
+        finally:
+            if bar:
+                bar.close()
     finally:
-        if bar:
-            bar.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     lap("notebooks_and_print_maps")
