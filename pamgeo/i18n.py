@@ -96,7 +96,7 @@ LABELS: dict[str, dict[str, str]] = {
                                 "atau Firefox versi 2023 ke atas (tanpa internet pun bisa).",
                         "en": "This browser cannot open the map. Open this file in Chrome, Edge or Firefox "
                               "from 2023 or later (no internet needed)."},
-    "map_loading": {"id": "Memuat peta...", "en": "Loading map..."},
+    "map_title": {"id": "Peta briefing", "en": "Briefing map"},
     "print_png": {"id": "peta cetak (PNG)", "en": "print map (PNG)"},
     "print_pdf": {"id": "peta cetak (PDF)", "en": "print map (PDF)"},
     "search_kelurahan": {"id": "Cari kelurahan", "en": "Search kelurahan"},

@@ -716,7 +716,7 @@ def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: 
     payload = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
     js = _INFLATE_JS % {"id": json.dumps(frame_id), "old": json.dumps(t("map_old_browser", lang))}
     return (f'<div class="pamgeo-map-wrap"><iframe id="{frame_id}" class="pamgeo-map" style="{style}" {attrs} '
-            f'title="{html.escape(t("map_loading", lang))}"></iframe>'
+            f'title="{html.escape(t("map_title", lang))}"></iframe>'
             f'<script type="application/gzip" id="{frame_id}-gz">{payload}</script>'
             f"<script>{js}</script></div>")
 
