@@ -93,13 +93,16 @@ def run(
     build_dir: BuildOpt = None,
     reports_dir: Annotated[Path | None, typer.Option("--reports-dir", help="Output folder (default: reports/).")] = None,
     language: Annotated[str | None, typer.Option("--language", help="id or en (default: the region's).")] = None,
+    fresh_kernels: Annotated[bool, typer.Option(
+        "--fresh-kernels", help="A new kernel for every notebook (default: one per worker, reset between notebooks).",
+    )] = False,
 ) -> None:
     """Render the briefing: one page per kecamatan, index, tps.csv and manifest."""
     from pamgeo.report import run_region
 
     try:
         result = run_region(region, kecamatan=kecamatan, workers=workers, build_dir=build_dir,
-                            reports_dir=reports_dir, language=language)
+                            reports_dir=reports_dir, language=language, reuse_kernels=not fresh_kernels)
     except (PamgeoError, ValueError) as exc:
         _fail(exc)
     for nb in result.failed:

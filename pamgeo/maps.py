@@ -10,6 +10,7 @@ comes from data is HTML-escaped before it reaches the page.
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import html
@@ -21,10 +22,10 @@ import geopandas as gpd
 import numpy as np
 import offlinefolium as folium
 import pandas as pd
+import polyline
 import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
-from offlinefolium import plugins
 
 from pamgeo.i18n import t
 from pamgeo.io import WGS84
@@ -46,9 +47,33 @@ _MAP_JS = [js for js in folium.Map.default_js if js[0] == "leaflet"]
 _MAP_CSS = [css for css in folium.Map.default_css if css[0] == "leaflet_css"]
 
 
+@functools.cache
+def _leaflet_css() -> str | None:
+    """Leaflet's CSS as folium-offline embeds it, without the three PNG images the maps never
+    show (layer-control toggle, collapsed=False; default marker icon, no markers): 4.6 KB of
+    base64 that gzip cannot shrink. None if folium-offline keeps its assets elsewhere."""
+    try:
+        from offlinefolium.elements import _res
+
+        css = _res[_MAP_CSS[0][1]]
+    except (ImportError, KeyError, IndexError):
+        return None
+    return re.sub(r"background-image:\s*url\(data:image/png;base64,[A-Za-z0-9+/=]+\);", "", css)
+
+
+def escape_text(text: str) -> str:
+    """Text from data made safe for a map: HTML-escaped, and with ``{`` and ``}`` as entities.
+
+    Branca compiles every rendered script once more as a Jinja template, so a ``{{ ... }}``
+    or ``{% ... %}`` in the data would be evaluated while the page is written (template
+    injection). As ``&#123;`` / ``&#125;`` the braces still show in popups and tooltips.
+    """
+    return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def _escape(value: Any) -> Any:
     if isinstance(value, str):
-        return html.escape(value, quote=True)
+        return escape_text(value)
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating,)):
@@ -91,6 +116,275 @@ def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: floa
             "geometry": shapely.geometry.mapping(geom),
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+# nesting depth of the position lists in each GeoJSON geometry type
+_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}
+POLYLINE_PRECISION = 5  # 1e-5 degree, about 1 m: the grid of to_geojson's base layers
+
+
+def _encode(positions: list) -> str | list[str]:
+    """Encoded Polyline of ``positions``; cut into pieces wherever ``{{`` would appear.
+
+    branca compiles every rendered script again as a Jinja template, where ``{{`` opens an
+    expression; the alphabet (ASCII 63-126) has ``{`` but not ``%`` or ``#``, so ``{{`` is the
+    one sequence to avoid. The pieces are joined back before decoding.
+    """
+    text = polyline.encode(positions, POLYLINE_PRECISION, geojson=True)
+    if "{{" not in text:
+        return text
+    return re.sub(r"\{(?=\{)", "{\0", text).split("\0")
+
+
+def _decode(text: str | list[str]) -> list[list[float]]:
+    if isinstance(text, list):
+        text = "".join(text)
+    return [list(p) for p in polyline.decode(text, POLYLINE_PRECISION, geojson=True)]
+
+
+def _pack(coords: Any, depth: int) -> Any:
+    if depth == 0:
+        return _encode([coords])
+    if depth == 1:
+        return _encode(coords)
+    return [_pack(c, depth - 1) for c in coords]
+
+
+def _unpack(coords: Any, depth: int) -> Any:
+    if depth == 0:
+        return _decode(coords)[0]
+    if depth == 1:
+        return _decode(coords)
+    return [_unpack(c, depth - 1) for c in coords]
+
+
+def pack_geojson(fc: dict, *, drop_empty: bool = False) -> dict:
+    """A FeatureCollection with every position list stored as an Encoded Polyline string.
+
+    Google's Encoded Polyline Algorithm Format (precision 5, delta-encoded integers, a few
+    characters per vertex) instead of JSON number pairs: about a third fewer bytes after
+    gzip. With ``drop_empty``, properties that are None or "" are left out. The maps decode it
+    in the browser (``pamgeo.layer``, :class:`_Runtime`); :func:`unpack_geojson` does it in Python.
+    """
+    features = []
+    for f in fc["features"]:
+        g = f["geometry"]
+        props = f.get("properties") or {}
+        if drop_empty:
+            props = {k: v for k, v in props.items() if v is not None and v != ""}
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": g["type"], "coordinates": _pack(g["coordinates"], _DEPTH[g["type"]])}})
+    return {**fc, "features": features}
+
+
+def unpack_geojson(fc: dict) -> dict:
+    """The plain GeoJSON of a :func:`pack_geojson` collection (coordinates at 1e-5 degree)."""
+    features = []
+    for f in fc["features"]:
+        g = f["geometry"]
+        coords = g["coordinates"]
+        if isinstance(coords, str) or (isinstance(coords, list) and coords and _has_str(coords)):
+            coords = _unpack(coords, _DEPTH[g["type"]])
+        features.append({**f, "geometry": {"type": g["type"], "coordinates": coords}})
+    return {**fc, "features": features}
+
+
+def _has_str(x: Any) -> bool:
+    while isinstance(x, list) and x:
+        x = x[0]
+    return isinstance(x, str)
+
+
+class Details(MacroElement):
+    """Tooltip or popup of a :class:`GeoJson` layer: a table of properties, empty ones left out.
+
+    Replaces folium's GeoJsonTooltip/GeoJsonPopup, which write the same 40 lines of
+    JavaScript and a style block for every layer; here each layer gets one line calling
+    ``pamgeo.table``. Values are HTML-escaped in the data (:func:`to_geojson`), labels here.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bind{{ this.kind }}(pamgeo.table({{ this.fields|tojson }}, {{ this.labels|tojson }}), {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, fields: list[str], aliases: list[str] | None = None, *, popup: bool = False,
+                 max_width: int = 320) -> None:
+        super().__init__()
+        self.fields = list(fields)
+        self.labels = [escape_text(a) for a in aliases] if aliases is not None else None
+        self.kind = "Popup" if popup else "Tooltip"
+        self.options = {"maxWidth": max_width, "maxHeight": 420} if popup else {"sticky": True, "className": "pamgeo-tip"}
+
+
+def tooltip(fields: list[str], aliases: list[str] | None = None) -> Details:
+    """Tooltip with ``fields`` (labelled with ``aliases``, or unlabelled)."""
+    return Details(fields, aliases)
+
+
+def popup(fields: list[str], aliases: list[str], max_width: int = 380) -> Details:
+    """Popup with ``fields`` labelled with ``aliases``."""
+    return Details(fields, aliases, popup=True, max_width=max_width)
+
+
+class GeoJson(folium.GeoJson):
+    """A GeoJSON layer written compactly: packed geometries, a style table, one line of script.
+
+    Folium's GeoJson writes a styler switch listing feature ids, an onEachFeature and an add
+    function per layer, and every coordinate as JSON numbers. This subclass keeps folium's
+    interface (name, show, style_function, marker, layer control) but writes
+    ``pamgeo.layer(data, {styles, index, marker, options})``: the distinct styles once, a style
+    number per feature, geometries packed (:func:`pack_geojson`) and properties that are empty
+    left out. The page's ``pamgeo`` runtime (:class:`_Runtime`) builds the Leaflet layer.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = pamgeo.layer({{ this.js_data|tojson }}, {{ this.js_options|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: Any, *, tooltip: Details | None = None, popup: Details | None = None,
+                 style_only: tuple[str, ...] = (), **kwargs: Any):
+        super().__init__(data, **kwargs)
+        self.style_only = style_only  # properties the style function reads but the page does not need
+        for child in (tooltip, popup):
+            if child is not None:
+                self.add_child(child)
+
+    def render(self, **kwargs):
+        styles: list[dict] = []
+        index: list[int] = []
+        seen: dict[str, int] = {}
+        if self.style:
+            for feature in self.data["features"]:
+                style = self.style_function(feature)
+                key = json.dumps(style, sort_keys=True)
+                if key not in seen:
+                    seen[key] = len(styles)
+                    styles.append(style)
+                index.append(seen[key])
+        opts: dict[str, Any] = {"styles": styles or [{}]}
+        if len(styles) > 1:
+            opts["index"] = index
+        if self.marker is not None:
+            opts["marker"] = {k: v for k, v in self.marker.options.items() if k == "radius"}
+        if self.options:
+            opts["options"] = self.options
+        self.js_data = pack_geojson(self.data, drop_empty=True)
+        for f in self.js_data["features"] if self.style_only else []:
+            for key in self.style_only:
+                f["properties"].pop(key, None)
+        self.js_options = opts
+        # folium.GeoJson.render maps styles to feature ids for its own template: skipped
+        super(folium.GeoJson, self).render(**kwargs)
+
+
+class _Runtime(MacroElement):
+    """The ``pamgeo`` object every map's layers use: unpacking, layers, tables for details."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var pamgeo = (function () {
+          function decode(s) {  // Encoded Polyline Algorithm Format, [lng, lat] pairs
+            var out = [], i = 0, lat = 0, lng = 0;
+            while (i < s.length) {
+              var d = [0, 0];
+              for (var k = 0; k < 2; k++) {
+                var shift = 0, v = 0, b;
+                do { b = s.charCodeAt(i++) - 63; v |= (b & 31) << shift; shift += 5; } while (b >= 32);
+                d[k] = (v & 1) ? ~(v >> 1) : (v >> 1);
+              }
+              lat += d[0]; lng += d[1];
+              out.push([lng / {{ this.scale }}, lat / {{ this.scale }}]);
+            }
+            return out;
+          }
+          var depth = {{ this.depth|tojson }};
+          function unpack(c, n) {
+            if (n <= 1) {
+              var pts = decode(Array.isArray(c) ? c.join("") : c);  // pieces: see pamgeo.maps._encode
+              return n === 0 ? pts[0] : pts;
+            }
+            return c.map(function (x) { return unpack(x, n - 1); });
+          }
+          function layer(data, o) {
+            var styles = o.styles, index = o.index;
+            data.features.forEach(function (f, i) {
+              f.geometry.coordinates = unpack(f.geometry.coordinates, depth[f.geometry.type]);
+              f.pamgeoStyle = index ? index[i] : 0;
+            });
+            return L.geoJson(data, L.extend({
+              style: function (f) { return styles[f.pamgeoStyle || 0]; },
+              pointToLayer: function (f, latlng) { return L.circleMarker(latlng, L.extend({}, o.marker, styles[f.pamgeoStyle || 0])); }
+            }, o.options || {}));
+          }
+          function table(fields, labels) {  // values arrive HTML-escaped (pamgeo.maps.escape_text)
+            return function (lyr) {
+              var p = lyr.feature.properties, rows = "";
+              fields.forEach(function (f, i) {
+                var v = p[f];
+                if (v === undefined || v === null || v === "") { return; }
+                rows += "<tr>" + (labels ? "<th>" + labels[i] + "</th>" : "") + "<td>" + v + "</td></tr>";
+              });
+              var div = L.DomUtil.create("div");
+              div.innerHTML = "<table>" + rows + "</table>";
+              return div;
+            };
+          }
+          return {layer: layer, table: table, unpack: unpack};
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.scale = _DEPTH, 10 ** POLYLINE_PRECISION
+
+
+class _Fullscreen(MacroElement):
+    """A full-screen button on the standard Fullscreen API (the page's iframe allows it).
+
+    A few lines instead of the leaflet.fullscreen plugin (5.5 KB of JavaScript and 2.3 KB of
+    CSS with an embedded icon per page). Browsers without the API do not show the button.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map, labels) {
+          var box = map.getContainer(), doc = document;
+          var request = box.requestFullscreen || box.webkitRequestFullscreen;
+          if (!request) { return; }
+          var Full = L.Control.extend({
+            options: {position: {{ this.position|tojson }}},
+            onAdd: function () {
+              var bar = L.DomUtil.create("div", "leaflet-bar pamgeo-full");
+              var btn = L.DomUtil.create("a", "", bar);
+              btn.href = "#"; btn.setAttribute("role", "button");
+              btn.innerHTML = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#222" stroke-width="2"/></svg>';
+              function current() { return doc.fullscreenElement || doc.webkitFullscreenElement; }
+              function sync() { btn.title = current() ? labels.exit : labels.enter; btn.setAttribute("aria-label", btn.title); map.invalidateSize(); }
+              L.DomEvent.disableClickPropagation(bar);
+              L.DomEvent.on(btn, "click", function (e) {
+                L.DomEvent.preventDefault(e);
+                if (current()) { (doc.exitFullscreen || doc.webkitExitFullscreen).call(doc); }
+                else { request.call(box); }
+              });
+              doc.addEventListener("fullscreenchange", sync);
+              doc.addEventListener("webkitfullscreenchange", sync);
+              sync();
+              return bar;
+            }
+          });
+          new Full().addTo(map);
+        })({{ this._parent.get_name() }}, {{ this.labels|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, labels: dict[str, str], position: str = "topleft") -> None:
+        super().__init__()
+        self.labels, self.position = labels, position
 
 
 class _Attribution(MacroElement):
@@ -139,7 +433,10 @@ _CSS = """
 .pamgeo-box .ln {display:inline-block; width:18px; height:0; margin-right:5px; vertical-align:middle;}
 .pamgeo-note {background: #fff4d6; border: 1px solid #d9a400; font-weight: 600;}
 .leaflet-container {background: #f4f1ea;}
-.leaflet-popup-content table td {padding: 1px 4px; vertical-align: top;}
+.leaflet-popup-content {font: 12px/1.35 system-ui, sans-serif;}
+.leaflet-popup-content table td, .leaflet-popup-content table th {padding: 1px 4px; vertical-align: top; text-align: left;}
+.pamgeo-tip {font: 12px/1.35 system-ui, sans-serif;}
+.pamgeo-tip th {padding: 1px 8px 1px 2px; text-align: left;}
 /* the full attribution is long (every source): two lines, all of it on hover; it is also on the page */
 .leaflet-control-attribution {max-width: 75%; max-height: 2.7em; overflow: hidden; font-size: 10px; line-height: 1.3;}
 .leaflet-control-attribution:hover {max-height: none;}
@@ -152,53 +449,59 @@ def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lan
     """An empty map fitted to ``bounds`` (EPSG:4326 minx, miny, maxx, maxy), offline-ready."""
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
     m.default_js = list(_MAP_JS)
-    m.default_css = list(_MAP_CSS)
+    css = _leaflet_css()
+    if css is None:
+        m.default_css = list(_MAP_CSS)
+    else:
+        m.default_css = []
+        m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css")
     m.get_root().header.add_child(Element(_CSS), name="pamgeo_css")
+    _Runtime().add_to(m)  # before any layer: the layers are built by it
     folium.TileLayer("OpenStreetMap", name=t("online_tiles", lang), overlay=True, show=False,
                      control=True).add_to(m)
     minx, miny, maxx, maxy = bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    attribution = " | ".join(html.escape(a) for a in data.config.attributions())
+    attribution = " | ".join(escape_text(a) for a in data.config.attributions())
     _Attribution(attribution).add_to(m)
-    plugins.Fullscreen(position="topleft").add_to(m)
+    _Fullscreen({"enter": t("fullscreen", lang), "exit": t("fullscreen_exit", lang)}).add_to(m)
     return m
 
 
 def add_kelurahan(m: folium.Map, kel: gpd.GeoDataFrame, *, lang: str, highlight: bool = True) -> folium.GeoJson:
     gj = to_geojson(kel, ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5)
-    return folium.GeoJson(
+    return GeoJson(
         gj, name=t("kelurahan_boundaries", lang),
         style_function=lambda f: {"color": "#444", "weight": 1.6, "fillColor": "#ffffff", "fillOpacity": 0.35,
                                   "dashArray": "4 3"},
-        tooltip=folium.GeoJsonTooltip(["kelurahan", "kode_kel"], aliases=[t("kelurahan", lang), "Kode"]),
+        tooltip=tooltip(["kelurahan", "kode_kel"], aliases=[t("kelurahan", lang), "Kode"]),
     ).add_to(m)
 
 
 def add_roads(m: folium.Map, roads: gpd.GeoDataFrame | None, area, *, lang: str) -> None:
     if roads is None or roads.empty:
         return
-    r = roads[roads.intersects(area)]
+    r = _clip(roads, area)
     major = r[r["road_class"].isin(MAJOR_ROADS)]
     minor = r[~r["road_class"].isin(MAJOR_ROADS)]
     if not minor.empty:  # one feature: lines joined end to end (no properties, no per-feature overhead)
         joined = shapely.line_merge(shapely.multilinestrings(shapely.get_parts(minor.geometry.to_numpy())))
         minor = gpd.GeoDataFrame(geometry=[joined], crs=minor.crs)
-    folium.GeoJson(to_geojson(minor, [], simplify_m=5), name=t("roads_minor", lang),
+    GeoJson(to_geojson(minor, [], simplify_m=5), name=t("roads_minor", lang),
                    style_function=lambda f: {"color": "#9a9a9a", "weight": 1}, interactive=False).add_to(m)
-    folium.GeoJson(to_geojson(major, ["name", "road_class"], simplify_m=4), name=t("roads_major", lang),
+    GeoJson(to_geojson(major, ["name", "road_class"], simplify_m=4), name=t("roads_major", lang),
                    style_function=lambda f: {"color": "#d98c1f", "weight": 3},
-                   tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
+                   tooltip=tooltip(["name"])).add_to(m)
 
 
 def add_waterways(m: folium.Map, ww: gpd.GeoDataFrame | None, area, *, lang: str) -> None:
     if ww is None or ww.empty:
         return
-    w = ww[ww.intersects(area)]
+    w = _clip(ww, area)
     if w.empty:
         return
-    folium.GeoJson(to_geojson(w, ["name"], simplify_m=4), name=t("waterways", lang),
+    GeoJson(to_geojson(w, ["name"], simplify_m=4), name=t("waterways", lang),
                    style_function=lambda f: {"color": "#2f7fd1", "weight": 2.5, "opacity": 0.85},
-                   tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
+                   tooltip=tooltip(["name"])).add_to(m)
 
 
 def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = False) -> folium.GeoJson:
@@ -219,7 +522,8 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
         if col not in t_:
             t_[col] = ""
     t_["sumber_kelas"] = [
-        f"{src} {date}".strip() if src else "" for src, date in zip(t_["risk_class_source"], t_["risk_class_date"], strict=True)
+        f"{t(src, lang)} {date}".strip() if src else ""
+        for src, date in zip(t_["risk_class_source"], t_["risk_class_date"], strict=True)
     ]
     t_["kantong"] = t_["pocket_id"].fillna("").astype(str)
     for col in ("rayon", "polsek", "response_min", "flood_class", "flood_reasons", "access_cut"):
@@ -261,12 +565,12 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
             s.update({"dashArray": "2 2", "fillOpacity": 0.7})
         return s
 
-    layer = folium.GeoJson(
+    layer = GeoJson(
         gj, name=f"{t('tps', lang)} ({len(tps)})",
         marker=folium.CircleMarker(radius=5),
-        style_function=style,
-        popup=folium.GeoJsonPopup(fields, aliases=aliases, max_width=380),
-        tooltip=folium.GeoJsonTooltip(["tps_id", "kelas"], labels=False),
+        style_function=style, style_only=("risk_class", "position_source"),
+        popup=popup(fields, aliases=aliases, max_width=380),
+        tooltip=tooltip(["tps_id", "kelas"]),
     ).add_to(m)
     if (tps["position_source"] == "estimated").any():
         _Box(html.escape(t("estimated_short", lang)), "topright", "pamgeo-note").add_to(m)
@@ -279,14 +583,14 @@ def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str) 
         return
     gj = to_geojson(polygons, ["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
                     simplify_m=2)
-    folium.GeoJson(
+    GeoJson(
         gj, name=f"{t('pockets', lang)} ({len(polygons)})",
         style_function=lambda f: {"color": "#b42318", "weight": 2.5, "fillColor": "#d62828",
                                   "fillOpacity": 0.12, "dashArray": "6 4"},
-        popup=folium.GeoJsonPopup(["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
+        popup=popup(["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
                                   aliases=[t("pocket", lang), t("n_tps", lang), "rawan", "sangat rawan",
                                            t("dominant_reasons", lang), t("kelurahan", lang)]),
-        tooltip=folium.GeoJsonTooltip(["pocket_id"], labels=False),
+        tooltip=tooltip(["pocket_id"]),
     ).add_to(m)
 
 
@@ -320,6 +624,7 @@ def _clip(gdf: gpd.GeoDataFrame, area) -> gpd.GeoDataFrame:
 # rayon catchments, isochrones and river corridors are zones tens of metres wide at best:
 # drawn at 25 m / ~5 m, a third of the bytes of the 1 m base layers
 ZONE_SIMPLIFY_M = 25.0
+BASE_MARGIN_M = 300.0
 ZONE_PRECISION = 5e-5
 RAYON_COLORS = ["#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b15928"]
 BAND_COLORS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"]
@@ -331,30 +636,30 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str) -> None:
         return
     rayons = sorted({r for c in analysis.catchments.values() for r in c.rayon["rayon"].dropna()})
     # keys as they appear in the (escaped) GeoJSON properties
-    color = {html.escape(r, quote=True): RAYON_COLORS[i % len(RAYON_COLORS)] for i, r in enumerate(rayons)}
+    color = {escape_text(r): RAYON_COLORS[i % len(RAYON_COLORS)] for i, r in enumerate(rayons)}
     for method, cat in analysis.catchments.items():
         ray = drop_slivers(_clip(cat.rayon, area))
         if ray.empty:
             continue
-        folium.GeoJson(
+        GeoJson(
             to_geojson(ray, ["rayon"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION),
             name=f"{t('catchment', lang)}: {t('method_' + method, lang)}",
             show=method == analysis.catchment_method,
             style_function=lambda f, c=color: {"color": c.get(f["properties"]["rayon"], "#555"), "weight": 2.5,
                                                "fillColor": c.get(f["properties"]["rayon"], "#555"), "fillOpacity": 0.10},
-            tooltip=folium.GeoJsonTooltip(["rayon"], labels=False),
+            tooltip=tooltip(["rayon"]),
             interactive=True,
         ).add_to(m)
     tt = analysis.catchments.get("travel_time")
     if tt is not None and tt.isochrones is not None:
         iso = drop_slivers(_clip(tt.isochrones, area))
         bands = list(tt.isochrones["band_min"])
-        bcol = {html.escape(b, quote=True): BAND_COLORS[min(i, len(BAND_COLORS) - 1)] for i, b in enumerate(bands)}
-        folium.GeoJson(
+        bcol = {escape_text(b): BAND_COLORS[min(i, len(BAND_COLORS) - 1)] for i, b in enumerate(bands)}
+        GeoJson(
             to_geojson(iso, ["band_min"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION), name=t("isochrones", lang), show=False,
             style_function=lambda f, c=bcol: {"color": c[f["properties"]["band_min"]], "weight": 0.5,
                                               "fillColor": c[f["properties"]["band_min"]], "fillOpacity": 0.35},
-            tooltip=folium.GeoJsonTooltip(["band_min"], aliases=[t("minutes", lang)]),
+            tooltip=tooltip(["band_min"], aliases=[t("minutes", lang)]),
         ).add_to(m)
 
 
@@ -365,12 +670,12 @@ def add_routes(m: folium.Map, routes: gpd.GeoDataFrame | None, tps_ids: set[str]
     r = routes[routes["tps_id"].isin(tps_ids)]
     if r.empty:
         return
-    folium.GeoJson(
+    GeoJson(
         to_geojson(r, ["tps_id", "rayon", "risk_class", "response_min", "route_km"], simplify_m=3),
         name=f"{t('routes', lang)} ({len(r)})", show=True,
         style_function=lambda f: {"color": "#b42318" if f["properties"]["risk_class"] == "sangat_rawan" else "#e8590c",
                                   "weight": 3, "opacity": 0.75},
-        tooltip=folium.GeoJsonTooltip(["tps_id", "response_min", "route_km"],
+        tooltip=tooltip(["tps_id", "response_min", "route_km"],
                                       aliases=[t("tps_id", lang), t("response_min", lang), "km"]),
     ).add_to(m)
 
@@ -389,37 +694,37 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
     if analysis.flood_corridors is not None and not analysis.flood_corridors.empty:
         corr = drop_slivers(_clip(analysis.flood_corridors, area), 2_000)
         corr["kelas"] = corr["flood_class"].map(lab)
-        folium.GeoJson(to_geojson(corr, ["flood_class", "kelas", "band"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION), name=t("flood_corridors", lang),
+        GeoJson(to_geojson(corr, ["flood_class", "kelas", "band"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION), name=t("flood_corridors", lang),
                        show=False, style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]],
                                                              "weight": 0, "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
                                                              "fillOpacity": 0.25},
-                       tooltip=folium.GeoJsonTooltip(["kelas", "band"], labels=False)).add_to(m)
+                       tooltip=tooltip(["kelas", "band"])).add_to(m)
     if analysis.flood_hazard is not None:
         hz = _clip(analysis.flood_hazard, area)
         if not hz.empty:
             hz["kelas"] = hz["flood_class"].map(lab)
-            folium.GeoJson(to_geojson(hz, ["flood_class", "kelas", "label"], simplify_m=5), name=t("flood_hazard", lang),
+            GeoJson(to_geojson(hz, ["flood_class", "kelas", "label"], simplify_m=5), name=t("flood_hazard", lang),
                            style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]], "weight": 1,
                                                      "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
                                                      "fillOpacity": 0.45},
-                           tooltip=folium.GeoJsonTooltip(["label", "kelas"], labels=False)).add_to(m)
+                           tooltip=tooltip(["label", "kelas"])).add_to(m)
     if layers.lakes is not None and not layers.lakes.empty:
         lk = layers.lakes[layers.lakes.intersects(area)].copy()
         if not lk.empty:
             lk["posisi"] = lk["position_source"].map(lambda s_: t(s_, lang))
-            folium.GeoJson(to_geojson(lk, ["name", "posisi"]), name=t("lakes", lang),
+            GeoJson(to_geojson(lk, ["name", "posisi"]), name=t("lakes", lang),
                            style_function=lambda f: {"color": "#08519c", "weight": 1.5, "dashArray": "4 3",
                                                      "fillColor": "#6baed6", "fillOpacity": 0.6},
-                           tooltip=folium.GeoJsonTooltip(["name", "posisi"], labels=False)).add_to(m)
+                           tooltip=tooltip(["name", "posisi"])).add_to(m)
     if layers.events is not None and not layers.events.empty:
         ev = layers.events[layers.events.intersects(area.buffer(2000))].copy()
         if not ev.empty:
             ev["kedalaman"] = ev["depth_cm"].map(lambda v: "" if pd.isna(v) else f"{v:.0f} cm")
-            folium.GeoJson(to_geojson(ev, ["date", "kedalaman"]), name=f"{t('flood_events', lang)} ({len(ev)})",
+            GeoJson(to_geojson(ev, ["date", "kedalaman"]), name=f"{t('flood_events', lang)} ({len(ev)})",
                            marker=folium.CircleMarker(radius=7),
                            style_function=lambda f: {"color": "#08306b", "weight": 2, "fill": True,
                                                      "fillColor": "#ffffff", "fillOpacity": 0.9, "radius": 7},
-                           tooltip=folium.GeoJsonTooltip(["date", "kedalaman"],
+                           tooltip=tooltip(["date", "kedalaman"],
                                                          aliases=[t("date", lang), t("depth", lang)])).add_to(m)
     if analysis.graph is not None and analysis.edge_flood_class is not None:
         idx = np.flatnonzero(analysis.edge_flood_class == "tinggi")
@@ -428,10 +733,10 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
             fr = gpd.GeoDataFrame({"kelas": [lab["tinggi"]] * len(geoms)}, geometry=list(geoms), crs=analysis.tps.crs)
             fr = fr[fr.intersects(area)]
             if not fr.empty:
-                folium.GeoJson(to_geojson(fr, ["kelas"]), name=t("flooded_roads", lang),
+                GeoJson(to_geojson(fr, ["kelas"]), name=t("flooded_roads", lang),
                                style_function=lambda f: {"color": "#08306b", "weight": 6, "opacity": 0.8,
                                                          "dashArray": "2 6"},
-                               tooltip=folium.GeoJsonTooltip(["kelas"], aliases=[t("flooded_roads", lang)])).add_to(m)
+                               tooltip=tooltip(["kelas"], aliases=[t("flooded_roads", lang)])).add_to(m)
 
 
 def add_cut_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
@@ -443,20 +748,21 @@ def add_cut_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
         return
     cut["jalan_memutar"] = [t("unreachable", lang) if u else f"{d:.0f} {t('minutes', lang)}"
                             for d, u in zip(cut["detour_min"], cut["cut_unreachable"], strict=True)]
-    folium.GeoJson(
+    GeoJson(
         to_geojson(cut, ["tps_id", "kelurahan", "jalan_memutar"]), name=f"{t('access_cut', lang)} ({len(cut)})",
         marker=folium.CircleMarker(radius=11),
         style_function=lambda f: {"color": "#08306b", "weight": 3, "fill": False, "radius": 11},
-        tooltip=folium.GeoJsonTooltip(["tps_id", "jalan_memutar"], aliases=[t("tps_id", lang), t("detour", lang)]),
+        tooltip=tooltip(["tps_id", "jalan_memutar"], aliases=[t("tps_id", lang), t("detour", lang)]),
     ).add_to(m)
 
 
 _TOOLS_CSS = """
 <style>
-/* the search plugin's icon images are not embedded: draw its buttons without them */
-.leaflet-control-search .search-button {background-image: none !important; width: 0; padding: 0;}
-.leaflet-control-search .search-cancel {background-image: none !important;}
-.leaflet-control-search .search-cancel:after {content: "\\00d7"; font-size: 16px; line-height: 18px;}
+.pamgeo-full a {display: flex !important; align-items: center; justify-content: center;}
+.pamgeo-search {background: #fff;}
+.pamgeo-search input {width: 190px; border: 0; padding: 0 8px; font: 12px/30px system-ui, sans-serif; background: none;}
+.pamgeo-search .msg:empty {display: none;}
+.pamgeo-search .msg {padding: 0 8px 4px; font: 12px system-ui, sans-serif; color: #b42318;}
 .leaflet-control-layers-toggle {background-image: none !important;}
 .pamgeo-measure a {width: auto !important; padding: 0 8px; font: 12px/30px system-ui, sans-serif;
   color: #222; white-space: nowrap;}
@@ -524,15 +830,87 @@ class _Measure(MacroElement):
         self.labels, self.position = labels, position
 
 
+class _Search(MacroElement):
+    """One search box for TPS ids and kelurahan names, with the browser's own suggestions.
+
+    Enter (or picking a suggestion) zooms to the TPS and opens its popup, or fits the
+    kelurahan and outlines it. A small control on Leaflet and an HTML ``<datalist>``; it
+    replaces the leaflet-search plugin (16 KB of JavaScript and 18 KB of CSS per page). Values
+    are set as text, never as HTML.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map, targets, labels) {
+          function plain(s) {  // the data's properties are HTML-escaped; compare and list as text
+            return String(s).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"')
+              .replace(/&#x27;/g, "'").replace(/&#123;/g, "{").replace(/&#125;/g, "}").replace(/&amp;/g, "&");
+          }
+          function norm(s) { return s.trim().toLowerCase(); }
+          var Search = L.Control.extend({
+            options: {position: {{ this.position|tojson }}},
+            onAdd: function () {
+              var box = L.DomUtil.create("div", "leaflet-bar pamgeo-search");
+              var input = L.DomUtil.create("input", "", box), msg = L.DomUtil.create("div", "msg", box);
+              var list = L.DomUtil.create("datalist", "", box), index = [], seen = {};
+              list.id = {{ this.get_name()|tojson }} + "-list";
+              input.type = "search"; input.placeholder = labels.placeholder; input.setAttribute("list", list.id);
+              input.setAttribute("aria-label", labels.placeholder);
+              targets.forEach(function (t) {
+                t.group.eachLayer(function (l) {
+                  var v = l.feature && l.feature.properties[t.key];
+                  if (v === undefined || v === null || v === "") { return; }
+                  var text = plain(v), key = norm(text);
+                  index.push({key: key, layer: l, target: t});
+                  if (!seen[key]) { seen[key] = true; var o = document.createElement("option"); o.value = text; list.appendChild(o); }
+                });
+              });
+              function go() {
+                var q = norm(input.value), hit = null;
+                msg.textContent = "";
+                if (!q) { return; }
+                for (var i = 0; i < index.length && !hit; i++) { if (index[i].key === q) { hit = index[i]; } }
+                for (var j = 0; j < index.length && !hit; j++) { if (index[j].key.indexOf(q) === 0) { hit = index[j]; } }
+                if (!hit) { msg.textContent = labels.not_found; return; }
+                var l = hit.layer, g = hit.target.group;
+                if (!map.hasLayer(g)) { g.addTo(map); }
+                if (l.getLatLng) {
+                  map.setView(l.getLatLng(), Math.max(map.getZoom(), hit.target.zoom), {animate: false});
+                  l.fire("click", {latlng: l.getLatLng()}, true);  // as a click: its popup opens
+                } else {
+                  map.fitBounds(l.getBounds());
+                  l.setStyle({weight: 5, color: "#111", dashArray: null});
+                  setTimeout(function () { g.resetStyle(l); }, 3000);
+                }
+              }
+              L.DomEvent.disableClickPropagation(box);
+              L.DomEvent.on(input, "change", go);
+              L.DomEvent.on(input, "keydown", function (e) { if (e.key === "Enter") { go(); } });
+              return box;
+            }
+          });
+          new Search().addTo(map);
+        })({{ this._parent.get_name() }},
+           [{% for t in this.targets %}{group: {{ t.layer.get_name() }}, key: {{ t.key|tojson }}, zoom: {{ t.zoom }}}{{ "," if not loop.last }}{% endfor %}],
+           {{ this.labels|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, targets: list[dict], labels: dict[str, str], position: str = "topleft") -> None:
+        super().__init__()
+        self.targets, self.labels, self.position = targets, labels, position
+
+
 def add_tools(m: folium.Map, tps_layer: folium.GeoJson | None, kel_layer: folium.GeoJson | None, *, lang: str) -> None:
     """Search by TPS id and by kelurahan, a distance measure tool."""
     m.get_root().header.add_child(Element(_TOOLS_CSS), name="pamgeo_tools_css")
+    targets = []
     if tps_layer is not None:
-        plugins.Search(tps_layer, search_label="tps_id", geom_type="Point", position="topleft",
-                       placeholder=t("search_tps", lang), collapsed=False, search_zoom=18).add_to(m)
+        targets.append({"layer": tps_layer, "key": "tps_id", "zoom": 17})
     if kel_layer is not None:
-        plugins.Search(kel_layer, search_label="kelurahan", geom_type="Polygon", position="topleft",
-                       placeholder=t("search_kelurahan", lang), collapsed=False).add_to(m)
+        targets.append({"layer": kel_layer, "key": "kelurahan", "zoom": 14})
+    if targets:
+        _Search(targets, {"placeholder": t("search", lang), "not_found": t("not_found", lang)}).add_to(m)
     _Measure({"start": t("measure", lang), "stop": t("measure_stop", lang), "hint": t("measure_hint", lang)}).add_to(m)
 
 
@@ -541,11 +919,11 @@ def add_staging(m: folium.Map, staging: gpd.GeoDataFrame | None, *, lang: str) -
     if staging is None or staging.empty:
         return
     gj = to_geojson(staging, ["rayon", "staging"])
-    folium.GeoJson(
+    GeoJson(
         gj, name=t("staging", lang), marker=folium.CircleMarker(radius=13),
         style_function=lambda f: {"color": "#111", "weight": 3, "fill": True, "fillColor": "#ffffff",
                                   "fillOpacity": 0.4, "radius": 13},
-        tooltip=folium.GeoJsonTooltip(["rayon", "staging"], aliases=["Rayon", t("staging", lang)]),
+        tooltip=tooltip(["rayon", "staging"], aliases=["Rayon", t("staging", lang)]),
     ).add_to(m)
 
 
@@ -555,15 +933,15 @@ def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str) -> N
     p = posts.copy()
     p["posisi"] = p["position_source"].map(lambda s: t(s, lang))
     gj = to_geojson(p, ["unit", "level", "status", "posisi"])
-    folium.GeoJson(
+    GeoJson(
         gj, name=t("police_posts", lang),
         marker=folium.CircleMarker(radius=8),
         style_function=lambda f: {"fillColor": "#111111", "color": "#f2c200", "weight": 3, "fill": True, "fillOpacity": 0.95,
                                   "radius": 8, "dashArray": "3 2" if f["properties"]["posisi"] != t("surveyed", lang) else None},
-        popup=folium.GeoJsonPopup(["unit", "level", "status", "posisi"],
+        popup=popup(["unit", "level", "status", "posisi"],
                                   aliases=[t("unit", lang), "Tingkat" if lang == "id" else "Level",
                                            t("status", lang), t("position_source", lang)]),
-        tooltip=folium.GeoJsonTooltip(["unit"], labels=False),
+        tooltip=tooltip(["unit"]),
     ).add_to(m)
 
 
@@ -632,12 +1010,14 @@ def briefing_map(data: RegionData, area, *, kode_kec: str | None, lang: str = "i
         from pamgeo.analysis import analyse
 
         analysis = analyse(data, lang=lang)
-    view = area.buffer(300)
+    # every layer is cut to the area and a margin of BASE_MARGIN_M around it: context at
+    # the edge of the map, not whole neighbouring kelurahan, roads and rivers in every page
+    view = area.buffer(BASE_MARGIN_M)
     bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
     m = base_map(data, bounds, lang=lang)
-    kel_layer = add_kelurahan(m, data.kelurahan[data.kelurahan.intersects(view)], lang=lang)
+    kel_layer = add_kelurahan(m, _clip(data.kelurahan, view), lang=lang)
     kec = data.kecamatan if kode_kec is None else data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
-    folium.GeoJson(to_geojson(kec, ["kecamatan"], simplify_m=5), name=t("kecamatan", lang),
+    GeoJson(to_geojson(kec, ["kecamatan"], simplify_m=5), name=t("kecamatan", lang),
                    style_function=lambda f: {"color": "#111", "weight": 3.5, "fill": False},
                    interactive=False).add_to(m)
     roads = data.roads
@@ -675,8 +1055,21 @@ _INFLATE_JS = """
     frame.replaceWith(p);
   };
   if (typeof DecompressionStream === "undefined" || typeof Response === "undefined") { fail(); return; }
-  var bin = atob(data.textContent), bytes = new Uint8Array(bin.length);
-  for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+  var text = data.textContent.replace(/\\s+/g, ""), bytes;
+  if (data.getAttribute("data-encoding") === "base85") {  // RFC 1924 alphabet, as Python's b85encode
+    var digits = new Int16Array(128).fill(-1), n = text.length, rem = n %% 5;
+    %(alphabet)s.split("").forEach(function (c, i) { digits[c.charCodeAt(0)] = i; });
+    bytes = new Uint8Array(Math.floor(n / 5) * 4 + (rem ? rem - 1 : 0));
+    for (var i = 0, o = 0; i < n; i += 5) {
+      var v = 0;
+      for (var k = 0; k < 5; k++) { v = v * 85 + (i + k < n ? digits[text.charCodeAt(i + k)] : 84); }
+      for (var b = 3; b >= 0 && o < bytes.length; b--) { bytes[o++] = Math.floor(v / Math.pow(256, b)) %% 256; }
+    }
+  } else {
+    var bin = atob(text);
+    bytes = new Uint8Array(bin.length);
+    for (var j = 0; j < bin.length; j++) { bytes[j] = bin.charCodeAt(j); }
+  }
   new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text()
     .then(function (doc) { frame.srcdoc = doc; }, fail);
 })();
@@ -695,7 +1088,7 @@ def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: 
     lang
         Language of the message shown by browsers that cannot open the map.
     compress
-        Store the map document gzip-compressed (base64, in a non-executed ``<script>`` block)
+        Store the map document gzip-compressed (base85, in a non-executed ``<script>`` block)
         and inflate it in the browser with the standard ``DecompressionStream`` (Chrome/Edge 80+,
         Firefox 113+, Safari 16.4+), which makes the page four to six times smaller. Without it
         the document goes, HTML-escaped, into ``srcdoc`` and opens in any browser.
@@ -713,16 +1106,25 @@ def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: 
                 f'style="{style}" {attrs}></iframe></div>')
     raw = doc.encode("utf-8")
     frame_id = "pamgeo-map-" + hashlib.sha1(raw).hexdigest()[:12]
-    payload = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
-    js = _INFLATE_JS % {"id": json.dumps(frame_id), "old": json.dumps(t("map_old_browser", lang))}
+    packed = gzip.compress(raw, compresslevel=9, mtime=0)
+    # base85 (5 characters per 4 bytes; base64 needs 5.33). Its alphabet has no "/", so the
+    # text cannot end the <script> block; "<!--" could change how the block is parsed, and in
+    # that (rare) case base64 is used
+    encoding, payload = "base85", base64.b85encode(packed).decode("ascii")
+    if "<!--" in payload:
+        encoding, payload = "base64", base64.b64encode(packed).decode("ascii")
+    js = _INFLATE_JS % {"id": json.dumps(frame_id), "old": json.dumps(t("map_old_browser", lang)),
+                        "alphabet": json.dumps(_B85)}
+    js = "\n".join(line.strip() for line in js.strip().splitlines())  # the page is not compressed
     return (f'<div class="pamgeo-map-wrap"><iframe id="{frame_id}" class="pamgeo-map" style="{style}" {attrs} '
             f'title="{html.escape(t("map_title", lang))}"></iframe>'
-            f'<script type="application/gzip" id="{frame_id}-gz">{payload}</script>'
+            f'<script type="application/gzip" data-encoding="{encoding}" id="{frame_id}-gz">{payload}</script>'
             f"<script>{js}</script></div>")
 
 
+_B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
 # attributes in any order: notebook converters rewrite the tags
-_PAYLOAD = re.compile(r'<script\b[^>]*\btype="application/gzip"[^>]*>([A-Za-z0-9+/=\s]*)</script>')
+_PAYLOAD = re.compile(r'<script\b([^>]*\btype="application/gzip"[^>]*)>(.*?)</script>', re.S)
 _SRCDOC = re.compile(r'<iframe\b[^>]*\bsrcdoc="([^"]*)"')
 
 
@@ -732,7 +1134,11 @@ def embedded_documents(page: str) -> list[str]:
     For checking a page without a browser: tests, the benchmark, an analyst auditing what a
     briefing contains.
     """
-    docs = [gzip.decompress(base64.b64decode(b)).decode("utf-8") for b in _PAYLOAD.findall(page)]
+    docs = []
+    for attrs, text in _PAYLOAD.findall(page):
+        text = re.sub(r"\s+", "", text)
+        packed = base64.b85decode(text) if 'data-encoding="base85"' in attrs else base64.b64decode(text)
+        docs.append(gzip.decompress(packed).decode("utf-8"))
     docs += [html.unescape(s) for s in _SRCDOC.findall(page)]
     return docs
 
@@ -753,10 +1159,13 @@ __all__ = [
     "base_map",
     "briefing_map",
     "embedded_documents",
+    "escape_text",
     "kecamatan_map",
     "kota_map",
     "legend_html",
     "map_html",
     "map_iframe",
+    "pack_geojson",
     "to_geojson",
+    "unpack_geojson",
 ]

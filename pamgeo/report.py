@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import nbformat
@@ -27,7 +28,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pamgeo import __version__
-from pamgeo.analysis import analyse
+from pamgeo.cache import cached_analysis
 from pamgeo.codes import normalise_code, undotted
 from pamgeo.config import PROJECT_ROOT, RegionConfig, load_config
 from pamgeo.i18n import t
@@ -37,6 +38,7 @@ from pamgeo.region import build_region, is_current, load_region, write_region
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
 KERNEL_NAME = "pamgeo"
+NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"  # outputs only, no cell markup
 PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "folium-offline", "papermill", "nbconvert", "scikit-learn")
 
 _env = Environment(loader=PackageLoader("pamgeo", "templates"), autoescape=select_autoescape(["html"]))
@@ -59,8 +61,9 @@ def ensure_kernel(name: str = KERNEL_NAME) -> str:
 def _exporter():
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True, exclude_markdown=True)
+    return HTMLExporter(template_name="pamgeo_briefing", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                        exclude_markdown=True)
 
 
 def notebook_body(nb: nbformat.NotebookNode) -> str:
@@ -69,13 +72,70 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def _warm_worker() -> None:
+# The kernels of this process, by kernel name: a worker runs its notebooks one after another in
+# the same kernel, its user namespace reset in between (see _kernel). Imports and caches
+# stay warm; each notebook still starts from an empty namespace and execution count 1.
+_KERNELS: dict[str, Any] = {}
+_KERNEL_WARMUP = ("import pamgeo.analysis, pamgeo.briefing, pamgeo.config, pamgeo.region\n"
+                  "from IPython.display import HTML, display")
+
+
+def _kernel(name: str):
+    """This process's running kernel ``name`` with an empty user namespace, started if needed.
+
+    A kernel that died (a notebook crashed it) is replaced by a new one.
+    """
+    from jupyter_client.manager import KernelManager
+
+    km = _KERNELS.get(name)
+    if km is not None and not km.is_alive():
+        _stop_kernels()
+        km = None
+    if km is None:
+        # IPC sockets: local only, and no "running over TCP without encryption" warning
+        km = KernelManager(kernel_name=name, transport="ipc")
+        km.start_kernel(cwd=str(NOTEBOOKS_DIR))
+        _KERNELS[name] = km
+        _kernel_execute(km, _KERNEL_WARMUP)
+    _kernel_execute(km, "get_ipython().reset(new_session=True)")
+    return km
+
+
+def _kernel_execute(km, code: str) -> None:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        reply = kc.execute_interactive(code, store_history=False, timeout=300, output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel {km.kernel_name}: {reply['content'].get('ename')}: "
+                               f"{reply['content'].get('evalue')}")
+    finally:
+        kc.stop_channels()
+
+
+def _stop_kernels() -> None:
+    while _KERNELS:
+        _, km = _KERNELS.popitem()
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:  # already gone
+            pass
+
+
+def _warm_worker(kernel: str | None = None) -> None:
     """Pool initializer: load what the jobs need while the main process computes the analysis."""
+    import multiprocessing.util
+
     import papermill  # noqa: F401
 
     from pamgeo import printmap  # noqa: F401  (matplotlib)
 
     notebook_body(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")]))  # compiles the templates
+    # worker processes end with os._exit: atexit would not run, multiprocessing finalizers do
+    multiprocessing.util.Finalize(None, _stop_kernels, exitpriority=10)
+    if kernel:
+        _kernel(kernel)
 
 
 def _noop() -> None:
@@ -118,9 +178,10 @@ def _run_notebook_job(job: dict) -> dict:
     result = {"name": job["name"], "notebook": job["template"], "parameters": job["parameters"],
               "output": job["page_rel"], "status": "ok"}
     try:
+        km = _kernel(job["kernel"]) if job.get("reuse_kernel") else None
         nb = pm.execute_notebook(job["template"], job["executed"], parameters=job["parameters"],
                                  kernel_name=job["kernel"], progress_bar=False, cwd=str(NOTEBOOKS_DIR),
-                                 log_output=False)
+                                 log_output=False, km=km)
         cfg = load_config(job["config_path"])
         lang = job["lang"]
         page = render_page(cfg, title=job["title"], subtitle=job["subtitle"], body=notebook_body(nb),
@@ -292,6 +353,7 @@ def _run_region(
     language: str | None = None,
     progress: bool = True,
     kernel: str = KERNEL_NAME,
+    reuse_kernels: bool = True,
 ) -> RunResult:
     """Build (if needed) and render the briefing of a region.
 
@@ -307,6 +369,12 @@ def _run_region(
         Where built regions and reports go (defaults: ``build/`` and ``reports/``).
     language
         ``"id"`` or ``"en"``; default the region's ``report.language``.
+    kernel
+        Jupyter kernel the notebooks run in (registered for this Python if missing).
+    reuse_kernels
+        Each worker runs its notebooks in one kernel, the user namespace reset before each
+        notebook (imports stay loaded). False starts a fresh kernel per notebook, as papermill
+        does by default.
 
     Returns
     -------
@@ -356,12 +424,13 @@ def _run_region(
     if workers > 1:
         # start the workers now: they import papermill, nbconvert and matplotlib while this
         # process computes the analysis
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker,
+                                   initargs=(kernel if reuse_kernels else None,))
         for _ in range(workers):
             pool.submit(_noop)
     try:  # the pool goes down however this section ends
-        analysis = analyse(data, lang=lang)
-        lap("analysis")
+        analysis, cached = cached_analysis(data, build_dir, lang=lang)
+        lap("analysis_cached" if cached else "analysis")
         class_note = classes_note(analysis.tps, lang, started)
         import pickle
 
@@ -378,7 +447,8 @@ def _run_region(
                 "executed": str(tmp / "notebooks" / "overview.ipynb"),
                 "parameters": {"region": cfg.config_path, "build_dir": bdir, "language": lang,
                                "analysis_file": str(analysis_file)},
-                "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
+                "kernel": kernel, "reuse_kernel": reuse_kernels, "config_path": cfg.config_path, "lang": lang,
+                "estimated": estimated,
                 "title": f"{t('overview_title', lang)}: {cfg.region.name}",
                 "subtitle": f"{cfg.sources.tps.election} · {class_note}",
                 "nav": f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>",
@@ -392,7 +462,8 @@ def _run_region(
                 "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
                 "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang,
                                "analysis_file": str(analysis_file)},
-                "kernel": kernel, "config_path": cfg.config_path, "lang": lang, "estimated": estimated,
+                "kernel": kernel, "reuse_kernel": reuse_kernels, "config_path": cfg.config_path, "lang": lang,
+                "estimated": estimated,
                 "title": f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
                 "subtitle": f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}",
                 "nav": nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
@@ -437,6 +508,7 @@ def _run_region(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        _stop_kernels()  # the serial path's kernel (workers stop their own)
     lap("notebooks_and_print_maps")
     # keep earlier results of kecamatan not re-run
     manifest_path = tmp / "manifest.json"

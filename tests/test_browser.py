@@ -19,7 +19,8 @@ const maps = Object.keys(window).filter(k => k.startsWith("map_")).map(k => wind
   .filter(v => typeof L !== "undefined" && v instanceof L.Map);
 let tps = 0;
 if (maps.length) maps[0].eachLayer(l => {
-  if (l.feature && l.feature.properties && "kantong" in l.feature.properties && !(l instanceof L.GeoJSON)) tps++;
+  const p = l.feature && l.feature.properties;  // a TPS: an id and a class (empty properties are left out)
+  if (p && "tps_id" in p && "kelas" in p && l instanceof L.CircleMarker) tps++;
 });
 return {leaflet: typeof L === "undefined" ? null : L.version, maps: maps.length, tps: tps};
 """
@@ -36,7 +37,19 @@ const label = button.textContent;
 return {label: label, text: document.querySelector(".pamgeo-measure .out").textContent};
 """
 
-XSS = "<img src=x onerror=window.__pwned=1>"
+SEARCH_JS = """
+const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
+  .find(v => v instanceof L.Map);
+if (!arguments.length) {
+  let id = null;
+  map.eachLayer(l => { if (!id && l.feature && l.feature.properties.tps_id && l.getLatLng) id = l.feature.properties.tps_id; });
+  return id;
+}
+const box = document.querySelector(".leaflet-popup-content");
+return {popup: box ? box.textContent : "", zoom: map.getZoom()};
+"""
+
+XSS = "<img src=x onerror=window.__pwned=1> {{ 7*7 }}"  # HTML, and a Jinja expression
 
 POPUP_JS = """
 const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
@@ -95,8 +108,21 @@ def test_kecamatan_page_offline(browser, tmp_path_factory, toy_config_path):
     assert info["tps"] == 8  # kecamatan 99.01.01: 5 + 3 TPS
     # the measure tool: two clicks 0.01 degree of longitude apart at -6.29 (about 1.106 km)
     measured = browser.execute_script(MEASURE_JS)
-    browser.switch_to.default_content()
     assert measured["label"] == "Selesai ukur" and measured["text"] == "1.11 km", measured
+    browser.execute_script("document.querySelector('.pamgeo-measure a').click();")  # measuring off
+    # search: the suggestions list every TPS id and kelurahan in view; Enter zooms and opens the popup
+    from selenium.webdriver.common.keys import Keys
+
+    assert browser.execute_script("return document.querySelectorAll('.pamgeo-search option').length") >= 8 + 2
+    box = browser.find_element("css selector", ".pamgeo-search input")
+    tps_id = browser.execute_script(SEARCH_JS)
+    box.send_keys(tps_id.lower() + Keys.ENTER)  # any case
+    found = browser.execute_script(SEARCH_JS, tps_id)
+    assert tps_id in found["popup"] and found["zoom"] >= 17, found
+    box.clear()
+    box.send_keys("zzz" + Keys.ENTER)
+    assert browser.find_element("css selector", ".pamgeo-search .msg").text == "tidak ditemukan"
+    browser.switch_to.default_content()
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     shutil.rmtree(out)

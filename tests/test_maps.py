@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from pamgeo.maps import embedded_documents, kecamatan_map, map_html, map_iframe
+from pamgeo.maps import (
+    embedded_documents,
+    kecamatan_map,
+    map_html,
+    map_iframe,
+    pack_geojson,
+    to_geojson,
+    unpack_geojson,
+)
 from pamgeo.region import build_region
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -21,9 +29,11 @@ def toy_data(toy_cfg):
 
 
 def _geojson_layers(page: str) -> list[dict]:
-    out = []
-    for m in re.finditer(r"geo_json_\w+_add\((\{.*?\})\);\n", page):
-        out.append(json.loads(m.group(1)))
+    """Every layer's data (``pamgeo.layer(data, options)`` calls), geometries unpacked."""
+    decoder, out = json.JSONDecoder(), []
+    for m in re.finditer(r"= pamgeo\.layer\(", page):
+        data, _ = decoder.raw_decode(page, m.end())
+        out.append(unpack_geojson(data))
     return out
 
 
@@ -31,8 +41,11 @@ def test_kecamatan_map_layers_and_counts(toy_data):
     page = map_html(kecamatan_map(toy_data, "99.01.01", lang="id"))
     layers = _geojson_layers(page)
     n_tps = int((toy_data.tps["kode_kec"] == "99.01.01").sum())
-    tps_layers = [fc for fc in layers if fc["features"] and "tps_id" in fc["features"][0]["properties"]]
+    tps_layers = [fc for fc in layers if fc["features"] and "kelas" in fc["features"][0]["properties"]
+                  and fc["features"][0]["geometry"]["type"] == "Point"]
     assert len(tps_layers) == 1 and len(tps_layers[0]["features"]) == n_tps
+    assert {f["properties"]["tps_id"] for f in tps_layers[0]["features"]} == set(
+        toy_data.tps.loc[toy_data.tps["kode_kec"] == "99.01.01", "tps_id"])
     assert f"TPS ({n_tps})" in page
     for label in ("Batas kelurahan", "Jalan lingkungan", "Sungai dan saluran", "Satuan Polri", "Legenda",
                   "PERKIRAAN"):
@@ -71,3 +84,30 @@ def test_map_iframe_stores_the_document_compressed(toy_data):
     plain = map_iframe(m, compress=False)
     [doc_plain] = embedded_documents(plain)
     assert "srcdoc=" in plain and "L.map(" in doc_plain and "Polling stations (TPS) (8)" in doc_plain
+
+
+def test_text_from_data_is_not_a_template(toy_data):
+    # branca compiles rendered scripts again as Jinja templates: data must not be evaluated
+    toy_data.tps.loc[1, "alamat"] = "ADDR {{ 7*7 }} {% if 1 %}X{% endif %}"
+    page = map_html(kecamatan_map(toy_data, "99.01.01", lang="id"))
+    assert "ADDR 49" not in page and "ADDR \\u0026#123;\\u0026#123; 7*7 \\u0026#125;\\u0026#125;" in page
+
+
+def test_packed_geometries_round_trip(toy_data):
+    import shapely
+
+    kel = to_geojson(toy_data.kelurahan, ["kelurahan"])
+    packed = pack_geojson(kel)
+    assert all(isinstance(r, (str, list)) for f in packed["features"] for r in f["geometry"]["coordinates"])
+    def geometry_chars(fc):
+        return sum(len(json.dumps(f["geometry"]["coordinates"])) for f in fc["features"])
+
+    assert geometry_chars(packed) < geometry_chars(kel) / 2
+    assert unpack_geojson(packed) == json.loads(json.dumps(kel))  # tuples -> lists
+    # a line whose code has "{{" (Jinja's expression start) is cut into pieces and still decodes
+    line = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {
+        "type": "LineString", "coordinates": [[0.0, 0.0], [0.5, 0.00974], [0.50001, 0.00975]]}}]}
+    coded = pack_geojson(line)["features"][0]["geometry"]["coordinates"]
+    assert isinstance(coded, list) and all("{{" not in piece for piece in coded)
+    assert unpack_geojson(pack_geojson(line)) == line
+    assert shapely.geometry.shape(unpack_geojson(packed)["features"][0]["geometry"]).is_valid

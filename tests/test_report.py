@@ -113,3 +113,29 @@ def test_failed_run_keeps_previous_report_and_leaves_no_temp(tmp_path, toy_confi
         run_region(toy_config_path, **kw)
     assert (tmp_path / "r" / "toy" / "index.html").read_text() == "previous report"
     assert [p.name for p in (tmp_path / "r").iterdir()] == ["toy"]
+
+
+def test_reused_kernel_starts_every_notebook_empty(tmp_path):
+    import nbformat
+    import papermill as pm
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(sorted(k for k in globals() if k.startswith('left')))"),
+                                         nbformat.v4.new_code_cell("leftover = 1")])
+    nb.metadata["kernelspec"] = {"name": "pamgeo", "display_name": "pamgeo", "language": "python"}
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    try:
+        runs = []
+        for i in range(2):
+            km = report._kernel("pamgeo")
+            runs.append(km)
+            out = pm.execute_notebook(str(tmp_path / "a.ipynb"), str(tmp_path / f"out{i}.ipynb"), kernel_name="pamgeo",
+                                      progress_bar=False, km=km)
+            first = out.cells[0]
+            assert first.outputs[0]["text"].strip() == "[]"  # nothing left from the notebook before
+            assert first.execution_count == 1
+        assert runs[0] is runs[1] and runs[0].is_alive()  # one kernel, kept running
+        runs[0].shutdown_kernel(now=True)  # a kernel that died is replaced
+        assert report._kernel("pamgeo") is not runs[0] and report._kernel("pamgeo").is_alive()
+    finally:
+        report._stop_kernels()
+    assert report._KERNELS == {}

@@ -1,0 +1,78 @@
+"""On-disk cache of analysis results, beside the region build.
+
+An analysis (:func:`pamgeo.analysis.analyse`) is a pure function of the built region, the
+region config, its parameters and pamgeo's own code. Its result is stored in the build folder
+under a key made of all of them: the build's input checksums and time, the parameters, the
+deployment presets file and a hash of every pamgeo source file. Change any of them and the key
+changes, so a stale result is never read; the latest few results are kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from pamgeo import __version__
+from pamgeo.region import RegionData, region_dir
+
+KEEP = 4  # results kept per region (one per recent parameter set)
+
+
+@functools.cache
+def _code_hash() -> str:
+    """Hash of pamgeo's Python sources and the deployment presets: code changes bust the cache."""
+    from pamgeo.plotting import PRESETS_FILE
+
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")) + [PRESETS_FILE]:
+        if path.exists():
+            h.update(str(path.relative_to(path.parent.parent)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def analysis_key(data: RegionData, params: dict) -> str:
+    """Cache key of the analysis of ``data`` with ``params`` (keyword arguments of ``analyse``)."""
+    blob = json.dumps({"inputs": data.meta.get("inputs"), "built_at": data.meta.get("built_at"),
+                       "params": params, "code": _code_hash()}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def cached_analysis(data: RegionData, build_dir: Path | None = None, **params):
+    """:func:`~pamgeo.analysis.analyse` of ``data`` with ``params``, from the cache when it is there.
+
+    Returns ``(analysis, hit)``; ``hit`` tells whether it came from the cache. A region that
+    was not loaded from a build (no ``meta``) is analysed without caching.
+    """
+    from pamgeo.analysis import analyse
+
+    if not data.meta.get("inputs"):
+        return analyse(data, **params), False
+    folder = region_dir(data.config, build_dir)
+    path = folder / f"analysis-{analysis_key(data, params)}.pickle"
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh), True
+        except Exception:  # a truncated or foreign file: recompute and replace it
+            path.unlink(missing_ok=True)
+    result = analyse(data, **params)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".analysis-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: readers see the old file set or the complete new one
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    old = sorted(folder.glob("analysis-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in old[KEEP:]:
+        stale.unlink(missing_ok=True)
+    return result, False

@@ -1,0 +1,54 @@
+"""Analysis cache: hits for the same inputs, misses when anything that matters changes."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from pamgeo import cache
+from pamgeo.config import load_config
+from pamgeo.region import build_region, load_region, region_dir, write_region
+
+
+@pytest.fixture
+def built(tmp_path, toy_config_path):
+    cfg = load_config(toy_config_path)
+    write_region(build_region(cfg), tmp_path)
+    return cfg, tmp_path
+
+
+def test_second_call_is_a_hit_with_the_same_result(built):
+    cfg, build = built
+    data = load_region(cfg, build)
+    first, hit1 = cache.cached_analysis(data, build, lang="id")
+    second, hit2 = cache.cached_analysis(load_region(cfg, build), build, lang="id")
+    assert (hit1, hit2) == (False, True)
+    assert first.tps.drop(columns="geometry").equals(second.tps.drop(columns="geometry"))
+    assert len(list(region_dir(cfg, build).glob("analysis-*.pickle"))) == 1
+
+
+def test_parameters_rebuild_and_code_change_miss(built, monkeypatch):
+    cfg, build = built
+    data = load_region(cfg, build)
+    cache.cached_analysis(data, build, lang="id")
+    assert cache.cached_analysis(data, build, lang="en")[1] is False  # other parameters
+    assert cache.cached_analysis(data, build, lang="id", eps_m=90)[1] is False
+    assert cache.cached_analysis(data, build, lang="id")[1] is True
+    write_region(build_region(cfg), build)  # a new build of the region (new build time)
+    assert cache.cached_analysis(load_region(cfg, build), build, lang="id")[1] is False
+    monkeypatch.setattr(cache, "_code_hash", lambda: "other code")  # pamgeo's code changed
+    assert cache.cached_analysis(load_region(cfg, build), build, lang="id")[1] is False
+    assert len(list(region_dir(cfg, build).glob("analysis-*.pickle"))) <= cache.KEEP
+
+
+def test_a_damaged_cache_file_is_recomputed(built):
+    cfg, build = built
+    data = load_region(cfg, build)
+    cache.cached_analysis(data, build, lang="id")
+    [path] = region_dir(cfg, build).glob("analysis-*.pickle")
+    path.write_bytes(b"not a pickle")
+    result, hit = cache.cached_analysis(data, build, lang="id")
+    assert hit is False and len(result.tps) == len(data.tps)
+    with open(path, "rb") as fh:
+        assert len(pickle.load(fh).tps) == len(data.tps)  # replaced by a good file
