@@ -8,6 +8,7 @@ its cell and error go into ``manifest.json`` and onto the index page.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
@@ -92,9 +93,14 @@ def _kernel(name: str):
         _stop_kernels()
         km = None
     if km is None:
-        # IPC sockets: local only, and no "running over TCP without encryption" warning
-        km = KernelManager(kernel_name=name, transport="ipc")
+        # IPC sockets (local only, no "running over TCP without encryption" warning), at an
+        # absolute path: the kernel runs in the notebooks' folder, this process elsewhere
+        import tempfile
+
+        sockets = tempfile.mkdtemp(prefix="pamgeo-kernel-")
+        km = KernelManager(kernel_name=name, transport="ipc", ip=os.path.join(sockets, "ipc"))
         km.start_kernel(cwd=str(NOTEBOOKS_DIR))
+        km.pamgeo_sockets = sockets
         _KERNELS[name] = km
         _kernel_execute(km, _KERNEL_WARMUP)
     _kernel_execute(km, "get_ipython().reset(new_session=True)")
@@ -117,10 +123,11 @@ def _kernel_execute(km, code: str) -> None:
 def _stop_kernels() -> None:
     while _KERNELS:
         _, km = _KERNELS.popitem()
-        try:
+        with contextlib.suppress(Exception):  # already gone
             km.shutdown_kernel(now=True)
-        except Exception:  # already gone
-            pass
+        sockets = getattr(km, "pamgeo_sockets", None)
+        if sockets:
+            shutil.rmtree(sockets, ignore_errors=True)
 
 
 def _warm_worker(kernel: str | None = None) -> None:

@@ -108,7 +108,7 @@ def test_failed_run_keeps_previous_report_and_leaves_no_temp(tmp_path, toy_confi
     def boom(*a, **k):
         raise RuntimeError("analysis failed")
 
-    monkeypatch.setattr(report, "analyse", boom)
+    monkeypatch.setattr(report, "cached_analysis", boom)
     with pytest.raises(RuntimeError, match="analysis failed"):
         run_region(toy_config_path, **kw)
     assert (tmp_path / "r" / "toy" / "index.html").read_text() == "previous report"
