@@ -151,7 +151,7 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
                            how="left", predicate="within").groupby(level=0)["kode_kel"].first()
         ec = F.classify_points(mids, layers, cfg.flood, kode_kel=kel_of.reindex(mids.index),
                                corridor_exempt=result.graph.edge_bridge, corridor_max=cfg.flood.road_corridor_max,
-                               lang=lang)
+                               lang=lang, distances=False)
         result.edge_flood_class = ec["flood_class"].to_numpy()
         cut = F.access_cut(scored, scored["rayon"], result.staging, C.Network(result.graph), result.edge_flood_class,
                            access_kmh=cfg.sources.roads.access_kmh)

@@ -206,14 +206,16 @@ def reserve_response(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDa
     reachable = np.isfinite(resp)
     risky = tps["risk_class"].isin(route_classes).to_numpy() if "risk_class" in tps else np.zeros(len(tps), bool)
     geoms, rec = [], []
+    row_of = rows.to_numpy(dtype=float)
+    ids, names = tps["tps_id"].to_numpy(), staging["rayon"].to_numpy()
+    classes = tps["risk_class"].to_numpy() if "risk_class" in tps else None
     for i in np.flatnonzero(risky & reachable):
-        r = int(rows.iloc[i])
+        r = int(row_of[i])
         line = route_line(g, route(g, pred[r], t_nodes[i]))
         if line is not None:
             geoms.append(line)
-            rec.append({"tps_id": tps["tps_id"].iloc[i], "rayon": staging["rayon"].iloc[r],
-                        "risk_class": tps["risk_class"].iloc[i], "response_min": round(float(resp[i]), 1),
-                        "route_km": round(float(length[i]), 2)})
+            rec.append({"tps_id": ids[i], "rayon": names[r], "risk_class": classes[i],
+                        "response_min": round(float(resp[i]), 1), "route_km": round(float(length[i]), 2)})
     table = pd.DataFrame({
         "response_min": np.round(resp, 1),
         "route_km": np.round(length, 2),

@@ -141,7 +141,7 @@ class FloodLayers:
 
 def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *, kode_kel: pd.Series | None = None,
                     corridor_exempt: np.ndarray | None = None, corridor_max: str = "tinggi",
-                    lang: str = "id") -> pd.DataFrame:
+                    lang: str = "id", distances: bool = True) -> pd.DataFrame:
     """Flood class and reasons for points (TPS, or road edge midpoints).
 
     Parameters
@@ -156,6 +156,9 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
         Points that take no river-corridor evidence (bridges).
     corridor_max
         Highest class river-corridor evidence may give (roads: ``flood.road_corridor_max``).
+    distances
+        Measure ``dist_river_m`` at any distance. False: only within the widest corridor band
+        (the class is the same; further points get inf), much faster for many points.
 
     Returns
     -------
@@ -171,14 +174,18 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
     listed = np.zeros(n, dtype=bool)
     if kode_kel is not None and layers.flood_kelurahan:
         listed = kode_kel.isin(layers.flood_kelurahan.keys()).to_numpy()
-        for i in np.flatnonzero(listed):
-            sites = layers.flood_kelurahan[kode_kel.iloc[i]]
+        codes = kode_kel.to_numpy()
+        text = {}
+        for code, sites in layers.flood_kelurahan.items():
             names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
-            reasons[i].append(f"flood-prone kelurahan per BPBD ({names})" if en else f"kelurahan rawan banjir BPBD ({names})")
+            text[code] = f"flood-prone kelurahan per BPBD ({names})" if en else f"kelurahan rawan banjir BPBD ({names})"
+        for i in np.flatnonzero(listed):
+            reasons[i].append(text[codes[i]])
         cls = np.where(listed, "rendah", cls)
     ww = layers.waterways
     if ww is not None and not ww.empty and n:
-        idx_p, idx_t = ww.sindex.nearest(points.to_numpy(), return_all=False)
+        reach = None if distances else float(max(params.corridor_bands_m))
+        idx_p, idx_t = ww.sindex.nearest(points.to_numpy(), return_all=False, max_distance=reach)
         corridor_m[idx_p] = shapely.distance(ww.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
         names = np.full(n, "", dtype=object)
         names[idx_p] = ww["name"].fillna("").astype(str).to_numpy()[idx_t]
@@ -227,11 +234,13 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
         pg = layers.polygons
         pairs = pg.sindex.query(points.to_numpy(), predicate="within")
         pc = np.full(n, "none", dtype=object)
+        pclass, plabel = pg["flood_class"].to_numpy(), pg["label"].to_numpy()
+        lab = LABELS["en" if en else "id"]
         for i, j in zip(*pairs, strict=True):
-            c = pg["flood_class"].iloc[j]
+            c = pclass[j]
             if RANK[c] > RANK[pc[i]]:
                 pc[i] = c
-            reasons[i].append(f"{pg['label'].iloc[j]} ({LABELS['en' if en else 'id'][c]})")
+            reasons[i].append(f"{plabel[j]} ({lab[c]})")
         cls = _up(cls, pc)
     not_modelled = []
     for r in layers.rasters:
@@ -327,8 +336,9 @@ def access_cut(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDataFram
     cut = np.zeros(len(tps), dtype=bool)
     detour = np.full(len(tps), np.nan)
     unreach = np.zeros(len(tps), dtype=bool)
-    for i in np.flatnonzero(rows.notna().to_numpy()):
-        k = int(rows.iloc[i])
+    row_of = rows.to_numpy(dtype=float)
+    for i in np.flatnonzero(~np.isnan(row_of)):
+        k = int(row_of[i])
         node = t_nodes[i]
         if not np.isfinite(minutes[k, node]) or not crosses[k, node]:
             continue

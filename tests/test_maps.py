@@ -111,3 +111,17 @@ def test_packed_geometries_round_trip(toy_data):
     assert isinstance(coded, list) and all("{{" not in piece for piece in coded)
     assert unpack_geojson(pack_geojson(line)) == line
     assert shapely.geometry.shape(unpack_geojson(packed)["features"][0]["geometry"]).is_valid
+
+
+def test_vectorised_polyline_matches_the_reference_library():
+    import numpy as np
+    import polyline
+
+    from pamgeo.maps import encode_polyline
+
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 5, 300):
+        walk = np.round(106.7 + np.cumsum(rng.normal(0, 0.002, (n, 2)), axis=0), 5)
+        world = np.round(np.column_stack([rng.uniform(-180, 180, n), rng.uniform(-90, 90, n)]), 5)
+        for pts in (walk, world, -walk):
+            assert encode_polyline(pts.tolist()) == polyline.encode(pts.tolist(), 5, geojson=True)
