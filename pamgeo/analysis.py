@@ -169,9 +169,10 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
     return result
 
 
-def analysis_for(data: RegionData, analysis_file: str | None = None, **params) -> Analysis:
+def analysis_for(data: RegionData, analysis_file: str | None = None, *, build_dir=None, **params) -> Analysis:
     """The analysis a run already computed (``analysis_file``, a pickle written by
-    :mod:`pamgeo.report` for its notebooks), or a fresh :func:`analyse` with ``params``."""
+    :mod:`pamgeo.report` for its notebooks), else :func:`analyse` with ``params`` through the
+    cache beside the build (:mod:`pamgeo.cache`): instant in JupyterLab after a run."""
     if analysis_file:
         import pickle
         from pathlib import Path
@@ -180,4 +181,6 @@ def analysis_for(data: RegionData, analysis_file: str | None = None, **params) -
         if path.exists():
             with open(path, "rb") as fh:
                 return pickle.load(fh)
-    return analyse(data, **params)
+    from pamgeo.cache import cached_analysis
+
+    return cached_analysis(data, build_dir, **params)[0]

@@ -39,6 +39,7 @@ def _code_hash() -> str:
 
 def analysis_key(data: RegionData, params: dict) -> str:
     """Cache key of the analysis of ``data`` with ``params`` (keyword arguments of ``analyse``)."""
+    params = {k: v for k, v in params.items() if v is not None}  # None: the config's default
     blob = json.dumps({"inputs": data.meta.get("inputs"), "built_at": data.meta.get("built_at"),
                        "params": params, "code": _code_hash()}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
