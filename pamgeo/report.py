@@ -130,9 +130,32 @@ def _stop_kernels() -> None:
             shutil.rmtree(sockets, ignore_errors=True)
 
 
+def _fresh_event_loop() -> None:
+    """Give a forked worker its own asyncio loop and no inherited sync-helper threads.
+
+    jupyter_client's blocking calls run through jupyter_core's ``run_sync``, which keeps the
+    thread's event loop and background runner threads in module state. A forked process
+    inherits that state but not the threads (nor an epoll set of its own): a worker forked
+    after its parent ran a notebook (a serial run, a test, a notebook session) would wait
+    forever for a runner thread that does not exist. Cleared here, first thing in a worker.
+    """
+    import asyncio
+
+    from jupyter_core import utils as jupyter_utils
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    if hasattr(jupyter_utils, "_loop"):  # pinned jupyter_core: the thread's cached loop
+        jupyter_utils._loop.set(loop)
+    if hasattr(jupyter_utils, "_runner_map"):  # ... and its runner threads by thread name
+        jupyter_utils._runner_map.clear()
+
+
 def _warm_worker(kernel: str | None = None) -> None:
     """Pool initializer: load what the jobs need while the main process computes the analysis."""
     import multiprocessing.util
+
+    _fresh_event_loop()
 
     import papermill  # noqa: F401
 

@@ -139,3 +139,11 @@ def test_reused_kernel_starts_every_notebook_empty(tmp_path):
     finally:
         report._stop_kernels()
     assert report._KERNELS == {}
+
+
+def test_parallel_run_after_a_serial_run_in_the_same_process(tmp_path, toy_config_path):
+    # the serial run leaves jupyter's sync-helper state in this process; forked workers must
+    # not inherit it (they would wait forever for a thread that a fork does not copy)
+    kw = {"build_dir": tmp_path / "b", "reports_dir": tmp_path / "r", "progress": False}
+    assert run_region(toy_config_path, workers=1, **kw).ok
+    assert run_region(toy_config_path, workers=2, **kw).ok
