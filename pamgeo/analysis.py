@@ -184,3 +184,40 @@ def analysis_for(data: RegionData, analysis_file: str | None = None, *, build_di
     from pamgeo.cache import cached_analysis
 
     return cached_analysis(data, build_dir, **params)[0]
+
+
+# the inputs of the last briefing notebook of a `pamgeo run` this process (kernel) showed
+_RUN_INPUTS: dict[tuple, tuple] = {}
+
+
+def briefing_inputs(region, *, build_dir=None, analysis_file: str | None = None, language: str | None = None,
+                    **params) -> tuple:
+    """What a briefing notebook shows: ``(cfg, data, lang, analysis)``.
+
+    ``params`` are those of :func:`analyse` (eps_m, min_samples, preset, catchment_method).
+    Inside ``pamgeo run`` (``analysis_file`` set) the result is kept for the next notebook the
+    same kernel runs: every page of a run shows the same inputs, read once per kernel. Without
+    ``analysis_file`` (JupyterLab) everything is read afresh on every call, the analysis through
+    the cache beside the build.
+    """
+    from pamgeo.config import load_config
+    from pamgeo.region import load_region
+
+    key = None
+    if analysis_file:
+        import os
+
+        stat = os.stat(analysis_file)
+        key = (str(region), str(build_dir), str(analysis_file), stat.st_mtime_ns, stat.st_size, language,
+               tuple(sorted(params.items())))
+        if key in _RUN_INPUTS:
+            return _RUN_INPUTS[key]
+    cfg = load_config(region)
+    data = load_region(cfg, build_dir)
+    lang = language or cfg.region.language
+    result = analysis_for(data, analysis_file, build_dir=build_dir, lang=lang, **params)
+    out = (cfg, data, lang, result)
+    if key is not None:
+        _RUN_INPUTS.clear()  # one run's inputs at a time
+        _RUN_INPUTS[key] = out
+    return out

@@ -211,7 +211,8 @@ def _run_notebook_job(job: dict) -> dict:
         km = _kernel(job["kernel"]) if job.get("reuse_kernel") else None
         nb = pm.execute_notebook(job["template"], job["executed"], parameters=job["parameters"],
                                  kernel_name=job["kernel"], progress_bar=False, cwd=str(NOTEBOOKS_DIR),
-                                 log_output=False, km=km)
+                                 log_output=False, km=km,
+                                 request_save_on_cell_execute=False)  # written once, at the end
         cfg = load_config(job["config_path"])
         lang = job["lang"]
         page = render_page(cfg, title=job["title"], subtitle=job["subtitle"], body=notebook_body(nb),

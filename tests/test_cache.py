@@ -52,3 +52,20 @@ def test_a_damaged_cache_file_is_recomputed(built):
     assert hit is False and len(result.tps) == len(data.tps)
     with open(path, "rb") as fh:
         assert len(pickle.load(fh).tps) == len(data.tps)  # replaced by a good file
+
+
+def test_briefing_inputs_kept_within_a_run_only(built, tmp_path):
+    from pamgeo.analysis import briefing_inputs
+
+    cfg, build = built
+    # JupyterLab (no analysis_file): read afresh each time, the analysis from the cache
+    a = briefing_inputs(cfg.config_path, build_dir=build)
+    b = briefing_inputs(cfg.config_path, build_dir=build)
+    assert a[1] is not b[1] and a[2] == "id"
+    # inside a run: the run's analysis file, read once per kernel
+    run_file = tmp_path / "analysis.pickle"
+    with open(run_file, "wb") as fh:
+        pickle.dump(a[3], fh)
+    c = briefing_inputs(cfg.config_path, build_dir=build, analysis_file=str(run_file))
+    assert briefing_inputs(cfg.config_path, build_dir=build, analysis_file=str(run_file)) is c
+    assert briefing_inputs(cfg.config_path, build_dir=build, analysis_file=str(run_file), language="en") is not c

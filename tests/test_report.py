@@ -70,8 +70,8 @@ def test_one_failing_kecamatan_does_not_stop_the_others(tmp_path, toy_config_pat
     nb_dir = tmp_path / "nb"
     shutil.copytree(report.NOTEBOOKS_DIR, nb_dir)
     src = (nb_dir / "kecamatan_briefing.ipynb").read_text()
-    broken = src.replace("lang = language or cfg.region.language",
-                         "lang = language or cfg.region.language\\n"
+    broken = src.replace("catchment_method=catchment_method)",
+                         "catchment_method=catchment_method)\\n"
                          "if kecamatan.endswith('02'): raise RuntimeError('peta gagal')")
     assert broken != src
     (nb_dir / "kecamatan_briefing.ipynb").write_text(broken)
