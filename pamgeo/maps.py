@@ -4,7 +4,13 @@ The maps use ``offlinefolium`` (folium with its JavaScript and CSS embedded in t
 briefing opened from disk with no network still draws. The base map is drawn from the data
 (kelurahan boundaries, roads by class, rivers); online tiles are only an optional layer, off by
 default. Every layer is one GeoJSON object, not one marker object per TPS, and every text that
-comes from data is HTML-escaped before it reaches the page.
+comes from data is HTML-escaped (and its braces made entities) before it reaches the page.
+
+Pages stay small: layers are written by :class:`GeoJson` as ``pamgeo.layer(data, styles)`` with
+geometries as Encoded Polylines (:func:`pack_geojson`), one small runtime per map builds them,
+tooltips and popups are one line each (:class:`Details`), search, measure and full screen are
+small controls here rather than plugins, and :func:`map_iframe` stores the map document
+compressed in the page.
 """
 
 from __future__ import annotations
@@ -1175,6 +1181,8 @@ def embedded_documents(page: str) -> list[str]:
 
 
 __all__ = [
+    "Details",
+    "GeoJson",
     "add_catchments",
     "add_cut_tps",
     "add_flood",
@@ -1198,6 +1206,8 @@ __all__ = [
     "map_html",
     "map_iframe",
     "pack_geojson",
+    "popup",
     "to_geojson",
+    "tooltip",
     "unpack_geojson",
 ]
