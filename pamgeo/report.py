@@ -102,16 +102,18 @@ def _kernel(name: str):
         km.start_kernel(cwd=str(NOTEBOOKS_DIR))
         km.pamgeo_sockets = sockets
         _KERNELS[name] = km
-        _kernel_execute(km, _KERNEL_WARMUP)
+        _kernel_execute(km, _KERNEL_WARMUP, wait=True)
     _kernel_execute(km, "get_ipython().reset(new_session=True)")
     return km
 
 
-def _kernel_execute(km, code: str) -> None:
+def _kernel_execute(km, code: str, *, wait: bool = False) -> None:
+    """Run ``code`` in the kernel; ``wait`` first for a kernel that has just started."""
     kc = km.client()
     kc.start_channels()
     try:
-        kc.wait_for_ready(timeout=120)
+        if wait:
+            kc.wait_for_ready(timeout=120)
         reply = kc.execute_interactive(code, store_history=False, timeout=300, output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"kernel {km.kernel_name}: {reply['content'].get('ename')}: "
