@@ -797,7 +797,7 @@ _TOOLS_CSS = """
 <style>
 .pamgeo-full a {display: flex !important; align-items: center; justify-content: center;}
 .pamgeo-search {background: #fff;}
-.pamgeo-search input {width: 190px; border: 0; padding: 0 8px; font: 12px/30px system-ui, sans-serif; background: none;}
+.pamgeo-search input {width: 220px; border: 0; padding: 0 8px; font: 12px/30px system-ui, sans-serif; background: none;}
 .pamgeo-search .msg:empty {display: none;}
 .pamgeo-search .msg {padding: 0 8px 4px; font: 12px system-ui, sans-serif; color: #b42318;}
 .leaflet-control-layers-toggle {background-image: none !important;}
