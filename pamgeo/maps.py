@@ -654,6 +654,12 @@ def _clip(gdf: gpd.GeoDataFrame, area) -> gpd.GeoDataFrame:
     inside = shapely.contains_properly(area, geoms)
     cut = geoms.copy()
     cut[~inside] = shapely.intersection(geoms[~inside], area)
+    # a cut can come back as a GeometryCollection (a polygon and the line where it touches the
+    # edge): keep the parts of the feature's own dimension
+    for i in np.flatnonzero(shapely.get_type_id(cut) == 7):
+        dim = shapely.get_dimensions(geoms[i])
+        parts = [p for p in shapely.get_parts(cut[i]) if shapely.get_dimensions(p) == dim]
+        cut[i] = shapely.union_all(parts) if parts else shapely.Point()
     out["geometry"] = gpd.GeoSeries(cut, index=out.index, crs=gdf.crs)
     return out[~out.geometry.is_empty]
 

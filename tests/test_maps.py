@@ -125,3 +125,20 @@ def test_vectorised_polyline_matches_the_reference_library():
         world = np.round(np.column_stack([rng.uniform(-180, 180, n), rng.uniform(-90, 90, n)]), 5)
         for pts in (walk, world, -walk):
             assert encode_polyline(pts.tolist()) == polyline.encode(pts.tolist(), 5, geojson=True)
+
+
+def test_clip_keeps_the_features_own_dimension():
+    import geopandas as gpd
+    import shapely
+
+    from pamgeo.maps import _clip
+
+    area = shapely.box(0, 0, 10, 10)
+    # touches the area along x = 10 and overlaps it in a 1 x 1 square: the raw intersection is a
+    # GeometryCollection (the square and the shared edge), which GeoJSON layers cannot pack
+    poly = shapely.union(shapely.box(10, 0, 20, 10), shapely.box(9, 2, 10.0001, 3))
+    assert shapely.intersection(poly, area).geom_type == "GeometryCollection"
+    out = _clip(gpd.GeoDataFrame({"n": [1, 2, 3]}, geometry=[poly, shapely.box(5, 5, 15, 15), shapely.box(1, 1, 2, 2)],
+                                 crs=3857), area)
+    assert out.geometry.geom_type.tolist() == ["Polygon", "Polygon", "Polygon"]
+    assert out.geometry.area.round(3).tolist() == [1.0, 25.0, 1.0]
