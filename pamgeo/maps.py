@@ -275,6 +275,10 @@ class GeoJson(folium.GeoJson):
 
     def __init__(self, data: Any, *, tooltip: Details | None = None, popup: Details | None = None,
                  style_only: tuple[str, ...] = (), **kwargs: Any):
+        unsupported = sorted(k for k in ("highlight_function", "zoom_on_click", "on_each_feature", "smooth_factor",
+                                         "popup_keep_highlighted") if kwargs.get(k))
+        if unsupported:
+            raise TypeError(f"pamgeo.maps.GeoJson does not draw {', '.join(unsupported)}; use folium.GeoJson")
         super().__init__(data, **kwargs)
         self.style_only = style_only  # properties the style function reads but the page does not need
         for child in (tooltip, popup):

@@ -142,3 +142,12 @@ def test_clip_keeps_the_features_own_dimension():
                                  crs=3857), area)
     assert out.geometry.geom_type.tolist() == ["Polygon", "Polygon", "Polygon"]
     assert out.geometry.area.round(3).tolist() == [1.0, 25.0, 1.0]
+
+
+def test_compact_layer_refuses_what_it_does_not_draw():
+    from pamgeo.maps import GeoJson
+
+    empty = {"type": "FeatureCollection", "features": []}
+    with pytest.raises(TypeError, match="zoom_on_click"):
+        GeoJson(empty, zoom_on_click=True)
+    assert GeoJson(empty, name="x", show=False).layer_name == "x"
