@@ -211,13 +211,14 @@ def unpack_geojson(fc: dict) -> dict:
     for f in fc["features"]:
         g = f["geometry"]
         coords = g["coordinates"]
-        if isinstance(coords, str) or (isinstance(coords, list) and coords and _has_str(coords)):
+        if _is_packed(coords):
             coords = _unpack(coords, _DEPTH[g["type"]])
         features.append({**f, "geometry": {"type": g["type"], "coordinates": coords}})
     return {**fc, "features": features}
 
 
-def _has_str(x: Any) -> bool:
+def _is_packed(x: Any) -> bool:
+    """True for packed coordinates: their innermost first item is a string, not a number."""
     while isinstance(x, list) and x:
         x = x[0]
     return isinstance(x, str)
