@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +36,11 @@ def test_parameters_rebuild_and_code_change_miss(built, monkeypatch):
     assert cache.cached_analysis(data, build, lang="en")[1] is False  # other parameters
     assert cache.cached_analysis(data, build, lang="id", eps_m=90)[1] is False
     assert cache.cached_analysis(data, build, lang="id")[1] is True
-    write_region(build_region(cfg), build)  # a new build of the region (new build time)
+    # the region rebuilt from changed inputs (here its config file)
+    path = Path(cfg.config_path)
+    path.write_text(path.read_text() + "\n# edited\n")
+    cfg = load_config(path)
+    write_region(build_region(cfg), build)
     assert cache.cached_analysis(load_region(cfg, build), build, lang="id")[1] is False
     monkeypatch.setattr(cache, "_code_hash", lambda: "other code")  # pamgeo's code changed
     assert cache.cached_analysis(load_region(cfg, build), build, lang="id")[1] is False
