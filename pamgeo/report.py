@@ -440,7 +440,8 @@ def _run_region(
                 raise ValueError(f"kecamatan '{c}' is not in region {cfg.region.id}; use one of {codes}")
             wanted.append(n)
         codes = wanted
-    reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR)
+    # absolute: the kernels run in the notebooks' folder and read the run's files by path
+    reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR).resolve()
     final = reports_dir / cfg.region.id
     tmp = reports_dir / f".{cfg.region.id}.tmp-{os.getpid()}"
     if tmp.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -147,3 +148,11 @@ def test_parallel_run_after_a_serial_run_in_the_same_process(tmp_path, toy_confi
     kw = {"build_dir": tmp_path / "b", "reports_dir": tmp_path / "r", "progress": False}
     assert run_region(toy_config_path, workers=1, **kw).ok
     assert run_region(toy_config_path, workers=2, **kw).ok
+
+
+def test_run_with_relative_folders(tmp_path, toy_config_path, monkeypatch):
+    # the kernels run in notebooks/, so the run must hand them absolute paths
+    monkeypatch.chdir(tmp_path)
+    res = run_region(toy_config_path, kecamatan=["990101"], build_dir=Path("b"), reports_dir=Path("r"), progress=False)
+    assert res.ok, res.failed
+    assert (tmp_path / "r" / "toy" / "kecamatan" / "990101.html").exists()
