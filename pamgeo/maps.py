@@ -32,6 +32,7 @@ import polyline
 import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
+from offlinefolium.elements import ElementAddToElement
 
 from pamgeo.i18n import t
 from pamgeo.io import WGS84
@@ -92,7 +93,7 @@ def _escape(value: Any) -> Any:
 
 
 def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: float = 0.0,
-               precision: float = 1e-5) -> dict:
+               precision: float = 1e-5, packed: bool = False) -> dict:
     """GeoJSON dict in EPSG:4326 with HTML-escaped properties and rounded coordinates.
 
     Parameters
@@ -103,25 +104,41 @@ def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: floa
         Columns to carry as feature properties.
     simplify_m
         Douglas-Peucker tolerance, applied in the layer's (metric) CRS before reprojection.
+        Polygons keep their topology; lines are simplified plainly (a line cannot become
+        invalid, and the plain algorithm is several times faster).
     precision
         Coordinate grid in degrees (1e-5 is about 1 m).
+    packed
+        Geometries as Encoded Polylines, straight from the coordinate arrays: the same result
+        as ``pack_geojson(to_geojson(...))``, without building the number lists first.
     """
     geoms = gdf.geometry
     if simplify_m > 0:
-        geoms = geoms.simplify(simplify_m, preserve_topology=True)
+        kinds = shapely.get_type_id(geoms.to_numpy())
+        lines = np.isin(kinds, (1, 2, 5))  # LineString, LinearRing, MultiLineString
+        simple = geoms.to_numpy().copy()
+        if lines.any():
+            simple[lines] = shapely.simplify(simple[lines], simplify_m, preserve_topology=False)
+        if (~lines).any():
+            simple[~lines] = shapely.simplify(simple[~lines], simplify_m, preserve_topology=True)
+        geoms = gpd.GeoSeries(simple, index=gdf.index, crs=gdf.crs)
     geoms = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(WGS84)
     geoms = shapely.set_precision(shapely.force_2d(geoms.to_numpy()), precision)
-    records = gdf[properties].to_dict("records") if properties else [{}] * len(gdf)
-    features = []
-    for geom, props in zip(geoms, records, strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        features.append({
-            "type": "Feature",
-            "properties": {k: _escape(v) for k, v in props.items()},
-            "geometry": shapely.geometry.mapping(geom),
-        })
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    geoms = geoms[keep]
+    records = gdf.loc[keep, properties].to_dict("records") if properties else [{}] * len(geoms)
+    if packed:
+        geometries = [{"type": kind, "coordinates": coords} for kind, coords in _packed_geometries(geoms)]
+    else:
+        geometries = [shapely.geometry.mapping(g) for g in geoms]
+    features = [{"type": "Feature", "properties": {k: _escape(v) for k, v in props.items()}, "geometry": geom}
+                for geom, props in zip(geometries, records, strict=True)]
     return {"type": "FeatureCollection", "features": features}
+
+
+def _layer_data(gdf: gpd.GeoDataFrame, properties: list[str], **kwargs: Any) -> dict:
+    """:func:`to_geojson` with packed geometries, as the map layers (:class:`GeoJson`) write them."""
+    return to_geojson(gdf, properties, packed=True, **kwargs)
 
 
 # nesting depth of the position lists in each GeoJSON geometry type
@@ -149,6 +166,68 @@ def encode_polyline(positions) -> str:
     k = np.arange(_CHUNKS)
     chars = groups + 63 + 32 * (k < (n - 1)[:, None])
     return chars[k < n[:, None]].astype(np.uint8).tobytes().decode("ascii")
+
+
+def _encode_leaves(coords: np.ndarray, starts: np.ndarray) -> list[str | list[str]]:
+    """Encoded Polylines of many position lists at once: ``coords[starts[i]:starts[i + 1]]``.
+
+    One vectorised pass over all vertices of a layer (each list delta-encoded from (0, 0) on its
+    own, as :func:`encode_polyline` does); a Python loop only cuts the text into the lists.
+    """
+    if len(starts) < 2:
+        return []
+    scaled = coords[:, ::-1] * 10 ** POLYLINE_PRECISION  # lat, lng
+    q = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    first = starts[:-1][starts[:-1] < starts[1:]]  # non-empty lists restart from (0, 0)
+    d[first] = q[first]
+    z = d.ravel()
+    z = np.where(z < 0, ~(z << 1), z << 1)
+    shifts = 5 * np.arange(_CHUNKS)
+    n = 1 + (z[:, None] >= (1 << shifts[1:])).sum(axis=1)
+    k = np.arange(_CHUNKS)
+    chars = ((z[:, None] >> shifts) & 31) + 63 + 32 * (k < (n - 1)[:, None])
+    text = chars[k < n[:, None]].astype(np.uint8).tobytes().decode("ascii")
+    ends = np.concatenate([[0], np.cumsum(n.reshape(-1, 2).sum(axis=1))])[starts].tolist()
+    out: list[str | list[str]] = []
+    for a, b in zip(ends[:-1], ends[1:], strict=True):
+        piece = text[a:b]
+        out.append(piece if "{{" not in piece else re.sub(r"\{(?=\{)", "{\0", piece).split("\0"))
+    return out
+
+
+def _group(items: list, offsets: np.ndarray) -> list[list]:
+    """``items`` cut into consecutive groups at ``offsets`` (a ragged array's offsets)."""
+    o = offsets.tolist()
+    return [items[a:b] for a, b in zip(o[:-1], o[1:], strict=True)]
+
+
+def _packed_geometries(geoms: np.ndarray) -> list[tuple[str, Any]]:
+    """GeoJSON type and packed coordinates (as :func:`_pack` writes them) of each geometry.
+
+    Built from shapely's ragged arrays, one geometry type at a time (so a Polygon stays a
+    Polygon beside MultiPolygons).
+    """
+    out: list[Any] = [None] * len(geoms)
+    kinds = shapely.get_type_id(geoms)
+    for kind in np.unique(kinds):
+        idx = np.flatnonzero(kinds == kind)
+        if int(kind) not in _GEOJSON_TYPES:
+            raise ValueError(f"a {geoms[idx[0]].geom_type} cannot be drawn as a "
+                             "map feature: split it into points, lines or polygons first")
+        _, coords, offsets = shapely.to_ragged_array(geoms[idx])
+        if kind == 0:  # Point: each position on its own
+            parts = _encode_leaves(coords, np.arange(len(coords) + 1))
+        else:
+            parts = _encode_leaves(coords, offsets[0])
+            for level in offsets[1:]:
+                parts = _group(parts, level)
+        for i, c in zip(idx.tolist(), parts, strict=True):
+            out[i] = (_GEOJSON_TYPES[int(kind)], c)
+    return out
+
+
+_GEOJSON_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}
 
 
 def _encode(positions: list) -> str | list[str]:
@@ -200,8 +279,10 @@ def pack_geojson(fc: dict, *, drop_empty: bool = False) -> dict:
         props = f.get("properties") or {}
         if drop_empty:
             props = {k: v for k, v in props.items() if v is not None and v != ""}
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": g["type"], "coordinates": _pack(g["coordinates"], _DEPTH[g["type"]])}})
+        coords = g["coordinates"]
+        if not _is_packed(coords):  # to_geojson(packed=True) packed it already
+            coords = _pack(coords, _DEPTH[g["type"]])
+        features.append({"type": "Feature", "properties": props, "geometry": {"type": g["type"], "coordinates": coords}})
     return {**fc, "features": features}
 
 
@@ -310,8 +391,28 @@ class GeoJson(folium.GeoJson):
             for key in self.style_only:
                 f["properties"].pop(key, None)
         self.js_options = opts
-        # folium.GeoJson.render maps styles to feature ids for its own template: skipped
-        super(folium.GeoJson, self).render(**kwargs)
+        # folium.GeoJson.render maps styles to feature ids for its own template: skipped. And
+        # MacroElement.render would compile the script (the whole layer's data) as a Jinja
+        # template once more: here it goes into the page as it is
+        if self.show:  # as folium.map.Layer.render does
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_Verbatim(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _Verbatim(Element):
+    """Text that goes into the page as it is (branca's Element compiles its text as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
 
 
 class _Runtime(MacroElement):
@@ -501,7 +602,7 @@ def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lan
 
 
 def add_kelurahan(m: folium.Map, kel: gpd.GeoDataFrame, *, lang: str, highlight: bool = True) -> folium.GeoJson:
-    gj = to_geojson(kel, ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5)
+    gj = _layer_data(kel, ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5)
     return GeoJson(
         gj, name=t("kelurahan_boundaries", lang),
         style_function=lambda f: {"color": "#444", "weight": 1.6, "fillColor": "#ffffff", "fillOpacity": 0.35,
@@ -519,9 +620,9 @@ def add_roads(m: folium.Map, roads: gpd.GeoDataFrame | None, area, *, lang: str)
     if not minor.empty:  # one feature: lines joined end to end (no properties, no per-feature overhead)
         joined = shapely.line_merge(shapely.multilinestrings(shapely.get_parts(minor.geometry.to_numpy())))
         minor = gpd.GeoDataFrame(geometry=[joined], crs=minor.crs)
-    GeoJson(to_geojson(minor, [], simplify_m=5), name=t("roads_minor", lang),
+    GeoJson(_layer_data(minor, [], simplify_m=5), name=t("roads_minor", lang),
                    style_function=lambda f: {"color": "#9a9a9a", "weight": 1}, interactive=False).add_to(m)
-    GeoJson(to_geojson(major, ["name", "road_class"], simplify_m=4), name=t("roads_major", lang),
+    GeoJson(_layer_data(major, ["name", "road_class"], simplify_m=4), name=t("roads_major", lang),
                    style_function=lambda f: {"color": "#d98c1f", "weight": 3},
                    tooltip=tooltip(["name"])).add_to(m)
 
@@ -532,7 +633,7 @@ def add_waterways(m: folium.Map, ww: gpd.GeoDataFrame | None, area, *, lang: str
     w = _clip(ww, area)
     if w.empty:
         return
-    GeoJson(to_geojson(w, ["name"], simplify_m=4), name=t("waterways", lang),
+    GeoJson(_layer_data(w, ["name"], simplify_m=4), name=t("waterways", lang),
                    style_function=lambda f: {"color": "#2f7fd1", "weight": 2.5, "opacity": 0.85},
                    tooltip=tooltip(["name"])).add_to(m)
 
@@ -587,7 +688,7 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
         keep = ["tps_id", "kelurahan", "kelas", "kantong", "rayon", "respon", "banjir"]
         aliases = [aliases[fields.index(f)] for f in keep]
         fields = keep
-    gj = to_geojson(t_, [*fields, "risk_class", "position_source"])
+    gj = _layer_data(t_, [*fields, "risk_class", "position_source"])
 
     def style(feature: dict) -> dict:
         p = feature["properties"]
@@ -614,7 +715,7 @@ def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str) 
     """Pockets of risk as hulls, labelled with their id and TPS counts."""
     if polygons is None or polygons.empty:
         return
-    gj = to_geojson(polygons, ["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
+    gj = _layer_data(polygons, ["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
                     simplify_m=2)
     GeoJson(
         gj, name=f"{t('pockets', lang)} ({len(polygons)})",
@@ -690,7 +791,7 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str) -> None:
         if ray.empty:
             continue
         GeoJson(
-            to_geojson(ray, ["rayon"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION),
+            _layer_data(ray, ["rayon"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION),
             name=f"{t('catchment', lang)}: {t('method_' + method, lang)}",
             show=method == analysis.catchment_method,
             style_function=lambda f, c=color: {"color": c.get(f["properties"]["rayon"], "#555"), "weight": 2.5,
@@ -704,7 +805,7 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str) -> None:
         bands = list(tt.isochrones["band_min"])
         bcol = {escape_text(b): BAND_COLORS[min(i, len(BAND_COLORS) - 1)] for i, b in enumerate(bands)}
         GeoJson(
-            to_geojson(iso, ["band_min"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION), name=t("isochrones", lang), show=False,
+            _layer_data(iso, ["band_min"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION), name=t("isochrones", lang), show=False,
             style_function=lambda f, c=bcol: {"color": c[f["properties"]["band_min"]], "weight": 0.5,
                                               "fillColor": c[f["properties"]["band_min"]], "fillOpacity": 0.35},
             tooltip=tooltip(["band_min"], aliases=[t("minutes", lang)]),
@@ -719,7 +820,7 @@ def add_routes(m: folium.Map, routes: gpd.GeoDataFrame | None, tps_ids: set[str]
     if r.empty:
         return
     GeoJson(
-        to_geojson(r, ["tps_id", "rayon", "risk_class", "response_min", "route_km"], simplify_m=3),
+        _layer_data(r, ["tps_id", "rayon", "risk_class", "response_min", "route_km"], simplify_m=3),
         name=f"{t('routes', lang)} ({len(r)})", show=True,
         style_function=lambda f: {"color": "#b42318" if f["properties"]["risk_class"] == "sangat_rawan" else "#e8590c",
                                   "weight": 3, "opacity": 0.75},
@@ -742,7 +843,7 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
     if analysis.flood_corridors is not None and not analysis.flood_corridors.empty:
         corr = drop_slivers(_clip(analysis.flood_corridors, area), 2_000)
         corr["kelas"] = corr["flood_class"].map(lab)
-        GeoJson(to_geojson(corr, ["flood_class", "kelas", "band"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION), name=t("flood_corridors", lang),
+        GeoJson(_layer_data(corr, ["flood_class", "kelas", "band"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION), name=t("flood_corridors", lang),
                        show=False, style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]],
                                                              "weight": 0, "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
                                                              "fillOpacity": 0.25},
@@ -751,7 +852,7 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
         hz = _clip(analysis.flood_hazard, area)
         if not hz.empty:
             hz["kelas"] = hz["flood_class"].map(lab)
-            GeoJson(to_geojson(hz, ["flood_class", "kelas", "label"], simplify_m=5), name=t("flood_hazard", lang),
+            GeoJson(_layer_data(hz, ["flood_class", "kelas", "label"], simplify_m=5), name=t("flood_hazard", lang),
                            style_function=lambda f: {"color": FLOOD_COLORS[f["properties"]["flood_class"]], "weight": 1,
                                                      "fillColor": FLOOD_COLORS[f["properties"]["flood_class"]],
                                                      "fillOpacity": 0.45},
@@ -760,7 +861,7 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
         lk = layers.lakes[layers.lakes.intersects(area)].copy()
         if not lk.empty:
             lk["posisi"] = lk["position_source"].map(lambda s_: t(s_, lang))
-            GeoJson(to_geojson(lk, ["name", "posisi"]), name=t("lakes", lang),
+            GeoJson(_layer_data(lk, ["name", "posisi"]), name=t("lakes", lang),
                            style_function=lambda f: {"color": "#08519c", "weight": 1.5, "dashArray": "4 3",
                                                      "fillColor": "#6baed6", "fillOpacity": 0.6},
                            tooltip=tooltip(["name", "posisi"])).add_to(m)
@@ -768,7 +869,7 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
         ev = layers.events[layers.events.intersects(area.buffer(2000))].copy()
         if not ev.empty:
             ev["kedalaman"] = ev["depth_cm"].map(lambda v: "" if pd.isna(v) else f"{v:.0f} cm")
-            GeoJson(to_geojson(ev, ["date", "kedalaman"]), name=f"{t('flood_events', lang)} ({len(ev)})",
+            GeoJson(_layer_data(ev, ["date", "kedalaman"]), name=f"{t('flood_events', lang)} ({len(ev)})",
                            marker=folium.CircleMarker(radius=7),
                            style_function=lambda f: {"color": "#08306b", "weight": 2, "fill": True,
                                                      "fillColor": "#ffffff", "fillOpacity": 0.9, "radius": 7},
@@ -781,7 +882,7 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
             fr = gpd.GeoDataFrame({"kelas": [lab["tinggi"]] * len(geoms)}, geometry=list(geoms), crs=analysis.tps.crs)
             fr = fr[fr.intersects(area)]
             if not fr.empty:
-                GeoJson(to_geojson(fr, ["kelas"]), name=t("flooded_roads", lang),
+                GeoJson(_layer_data(fr, ["kelas"]), name=t("flooded_roads", lang),
                                style_function=lambda f: {"color": "#08306b", "weight": 6, "opacity": 0.8,
                                                          "dashArray": "2 6"},
                                tooltip=tooltip(["kelas"], aliases=[t("flooded_roads", lang)])).add_to(m)
@@ -797,7 +898,7 @@ def add_cut_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
     cut["jalan_memutar"] = [t("unreachable", lang) if u else f"{d:.0f} {t('minutes', lang)}"
                             for d, u in zip(cut["detour_min"], cut["cut_unreachable"], strict=True)]
     GeoJson(
-        to_geojson(cut, ["tps_id", "kelurahan", "jalan_memutar"]), name=f"{t('access_cut', lang)} ({len(cut)})",
+        _layer_data(cut, ["tps_id", "kelurahan", "jalan_memutar"]), name=f"{t('access_cut', lang)} ({len(cut)})",
         marker=folium.CircleMarker(radius=11),
         style_function=lambda f: {"color": "#08306b", "weight": 3, "fill": False, "radius": 11},
         tooltip=tooltip(["tps_id", "jalan_memutar"], aliases=[t("tps_id", lang), t("detour", lang)]),
@@ -966,7 +1067,7 @@ def add_staging(m: folium.Map, staging: gpd.GeoDataFrame | None, *, lang: str) -
     """Rayon staging points, where the reserve peleton waits."""
     if staging is None or staging.empty:
         return
-    gj = to_geojson(staging, ["rayon", "staging"])
+    gj = _layer_data(staging, ["rayon", "staging"])
     GeoJson(
         gj, name=t("staging", lang), marker=folium.CircleMarker(radius=13),
         style_function=lambda f: {"color": "#111", "weight": 3, "fill": True, "fillColor": "#ffffff",
@@ -980,7 +1081,7 @@ def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str) -> N
         return
     p = posts.copy()
     p["posisi"] = p["position_source"].map(lambda s: t(s, lang))
-    gj = to_geojson(p, ["unit", "level", "status", "posisi"])
+    gj = _layer_data(p, ["unit", "level", "status", "posisi"])
     GeoJson(
         gj, name=t("police_posts", lang),
         marker=folium.CircleMarker(radius=8),
@@ -1065,7 +1166,7 @@ def briefing_map(data: RegionData, area, *, kode_kec: str | None, lang: str = "i
     m = base_map(data, bounds, lang=lang)
     kel_layer = add_kelurahan(m, _clip(data.kelurahan, view), lang=lang)
     kec = data.kecamatan if kode_kec is None else data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
-    GeoJson(to_geojson(kec, ["kecamatan"], simplify_m=5), name=t("kecamatan", lang),
+    GeoJson(_layer_data(kec, ["kecamatan"], simplify_m=5), name=t("kecamatan", lang),
                    style_function=lambda f: {"color": "#111", "weight": 3.5, "fill": False},
                    interactive=False).add_to(m)
     roads = data.roads

@@ -127,6 +127,26 @@ def test_vectorised_polyline_matches_the_reference_library():
             assert encode_polyline(pts.tolist()) == polyline.encode(pts.tolist(), 5, geojson=True)
 
 
+def test_packing_from_coordinate_arrays_equals_packing_the_geojson():
+    import geopandas as gpd
+    import shapely
+
+    box = shapely.box
+    holed = box(0, 0, 0.01, 0.01).difference(box(0.004, 0.004, 0.006, 0.006))
+    geoms = [shapely.Point(106.7, -6.3), holed, shapely.MultiPolygon([box(0.02, 0.02, 0.021, 0.021), holed]),
+             shapely.LineString([(0, 0), (0.5, 0.00974), (0.50001, 0.00975)]),  # "{{" in its code
+             shapely.MultiLineString([[(0, 0), (0.001, 0.002)], [(0.003, 0.003), (0.004, 0.001), (0.005, 0.0)]]),
+             shapely.MultiPoint([(0.001, 0.001), (0.002, 0.003)]), shapely.Point(-0.00001, 0.00002),
+             box(1, 1, 1.01, 1.01), None, shapely.Polygon()]
+    gdf = gpd.GeoDataFrame({"name": [f"f{i}" for i in range(len(geoms))]}, geometry=geoms, crs="EPSG:4326")
+    expected = pack_geojson(to_geojson(gdf, ["name"]))
+    assert len(expected["features"]) == 8  # missing and empty geometries are left out
+    assert to_geojson(gdf, ["name"], packed=True) == expected
+    collection = gpd.GeoDataFrame(geometry=[shapely.GeometryCollection([shapely.Point(0, 0)])], crs="EPSG:4326")
+    with pytest.raises(ValueError, match="GeometryCollection"):
+        to_geojson(collection, [], packed=True)
+
+
 def test_clip_keeps_the_features_own_dimension():
     import geopandas as gpd
     import shapely
