@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import textwrap
 
+import geopandas as gpd
+import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -15,6 +17,21 @@ from pamgeo.cluster import class_label
 from pamgeo.i18n import t
 from pamgeo.maps import CLASS_STYLE, MAJOR_ROADS
 from pamgeo.risk import CLASSES
+
+PRINT_SIMPLIFY_M = 2.0  # an A4 map of a kecamatan has about 6 m per pixel at 130 dpi
+
+
+def _in_view(gdf: gpd.GeoDataFrame, view, simplify_m: float = PRINT_SIMPLIFY_M) -> gpd.GeoDataFrame:
+    """Features meeting ``view`` (found through the spatial index), cut to its bounding box and
+    simplified below the print's resolution: the map draws only what shows."""
+    out = gdf.iloc[gdf.sindex.query(view, predicate="intersects")]
+    minx, miny, maxx, maxy = view.bounds
+    m = 50.0  # cut edges fall just outside the frame, not on it
+    geoms = shapely.clip_by_rect(out.geometry.to_numpy(), minx - m, miny - m, maxx + m, maxy + m)
+    if simplify_m > 0:
+        geoms = shapely.simplify(geoms, simplify_m)
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=gdf.crs))
+    return out[~out.geometry.is_empty]
 
 
 def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(11.69, 8.27)) -> Figure:
@@ -33,14 +50,14 @@ def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(1
     ax = fig.subplots()
     ax.set_axis_off()
     minx, miny, maxx, maxy = view.bounds
-    kel = data.kelurahan[data.kelurahan.intersects(view)]
+    kel = _in_view(data.kelurahan, view)
     kel.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#777", linewidth=0.6, linestyle="--")
     if data.roads is not None:
-        r = data.roads[data.roads.intersects(view)]
-        r[~r["road_class"].isin(MAJOR_ROADS)].plot(ax=ax, color="#b5b5b5", linewidth=0.3, rasterized=True)
+        r = _in_view(data.roads, view)
+        r[~r["road_class"].isin(MAJOR_ROADS)].plot(ax=ax, color="#b5b5b5", linewidth=0.3)
         r[r["road_class"].isin(MAJOR_ROADS)].plot(ax=ax, color="#d98c1f", linewidth=1.2)
     if data.waterways is not None:
-        w = data.waterways[data.waterways.intersects(view)]
+        w = _in_view(data.waterways, view)
         if not w.empty:
             w.plot(ax=ax, color="#2f7fd1", linewidth=1.2)
     pockets = analysis.pockets.polygons
@@ -93,5 +110,5 @@ def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(1
     attrib = f"{t('attribution', lang)}: " + " · ".join(cfg.attributions())
     text = "\n".join(textwrap.fill(x, 230) for x in (note, attrib) if x)
     fig.text(0.01, 0.01, text, fontsize=6, va="bottom", color="#333")
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.1)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.91, bottom=0.1)
     return fig

@@ -326,7 +326,8 @@ def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str) 
     folder.mkdir(parents=True, exist_ok=True)
     for code in codes:
         fig = kecamatan_figure(data, analysis, code, lang=lang)
-        fig.savefig(folder / f"{undotted(code)}.png", dpi=130)
+        # zlib level 1: half the time of the default level 6 for 4% more bytes
+        fig.savefig(folder / f"{undotted(code)}.png", dpi=130, pil_kwargs={"compress_level": 1})
         fig.savefig(folder / f"{undotted(code)}.pdf")
 
 
