@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -28,8 +29,10 @@ def _in_view(gdf: gpd.GeoDataFrame, view, simplify_m: float = PRINT_SIMPLIFY_M) 
     minx, miny, maxx, maxy = view.bounds
     m = 50.0  # cut edges fall just outside the frame, not on it
     geoms = shapely.clip_by_rect(out.geometry.to_numpy(), minx - m, miny - m, maxx + m, maxy + m)
-    if simplify_m > 0:
-        geoms = shapely.simplify(geoms, simplify_m)
+    if simplify_m > 0:  # lines plainly (fast); polygons keeping their topology
+        lines = np.isin(shapely.get_type_id(geoms), (1, 2, 5))
+        geoms[lines] = shapely.simplify(geoms[lines], simplify_m, preserve_topology=False)
+        geoms[~lines] = shapely.simplify(geoms[~lines], simplify_m, preserve_topology=True)
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=gdf.crs))
     return out[~out.geometry.is_empty]
 
