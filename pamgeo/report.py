@@ -97,14 +97,19 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
 # the same kernel, its user namespace reset in between (see _kernel). Imports and caches
 # stay warm; each notebook still starts from an empty namespace and execution count 1.
 _KERNELS: dict[str, Any] = {}
-_KERNEL_WARMUP = ("import pamgeo.analysis, pamgeo.briefing, pamgeo.config, pamgeo.region\n"
-                  "from IPython.display import HTML, display")
+# run by a kernel as it starts (IPython's exec_lines), before it reports ready: the imports, then
+# gc.freeze() so that garbage collections (one at every namespace reset) skip the modules' objects
+_KERNEL_WARMUP = ("import pamgeo.analysis, pamgeo.briefing, pamgeo.config, pamgeo.region",
+                  "from IPython.display import HTML, display",
+                  "import gc; gc.freeze()")
 
 
-def _kernel(name: str):
+def _kernel(name: str, *, wait: bool = True):
     """This process's running kernel ``name`` with an empty user namespace, started if needed.
 
-    A kernel that died (a notebook crashed it) is replaced by a new one.
+    A kernel that died (a notebook crashed it) is replaced by a new one. With ``wait=False``
+    the kernel is only launched: it boots and imports pamgeo on its own while this process
+    goes on, and a later call waits for it.
     """
     from jupyter_client.manager import KernelManager
 
@@ -119,21 +124,31 @@ def _kernel(name: str):
 
         sockets = tempfile.mkdtemp(prefix="pamgeo-kernel-")
         km = KernelManager(kernel_name=name, transport="ipc", ip=os.path.join(sockets, "ipc"))
-        km.start_kernel(cwd=str(NOTEBOOKS_DIR))
+        km.start_kernel(cwd=str(NOTEBOOKS_DIR),
+                        extra_arguments=[f"--IPKernelApp.exec_lines={line}" for line in _KERNEL_WARMUP]
+                        + ["--HistoryManager.enabled=False"])
         km.pamgeo_sockets = sockets
+        km.pamgeo_ready = False
         _KERNELS[name] = km
-        _kernel_execute(km, _KERNEL_WARMUP, wait=True)
+    if not wait:
+        return km
+    if not km.pamgeo_ready:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+        finally:
+            kc.stop_channels()
+        km.pamgeo_ready = True
     _kernel_execute(km, "get_ipython().reset(new_session=True)")
     return km
 
 
-def _kernel_execute(km, code: str, *, wait: bool = False) -> None:
-    """Run ``code`` in the kernel; ``wait`` first for a kernel that has just started."""
+def _kernel_execute(km, code: str) -> None:
+    """Run ``code`` in the (ready) kernel."""
     kc = km.client()
     kc.start_channels()
     try:
-        if wait:
-            kc.wait_for_ready(timeout=120)
         reply = kc.execute_interactive(code, store_history=False, timeout=300, output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"kernel {km.kernel_name}: {reply['content'].get('ename')}: "
@@ -174,20 +189,24 @@ def _fresh_event_loop() -> None:
 
 
 def _warm_worker(kernel: str | None = None) -> None:
-    """Pool initializer: load what the jobs need while the main process computes the analysis."""
+    """Pool initializer of a notebook worker: its kernel, papermill and nbconvert, set up while
+    the main process computes the analysis."""
     import multiprocessing.util
 
     _fresh_event_loop()
+    # worker processes end with os._exit: atexit would not run, multiprocessing finalizers do
+    multiprocessing.util.Finalize(None, _stop_kernels, exitpriority=10)
+    if kernel:  # launched first: it boots and imports pamgeo while this worker imports
+        _kernel(kernel, wait=False)  # papermill and nbconvert; the first notebook waits for it
 
     import papermill  # noqa: F401
 
-    from pamgeo import printmap  # noqa: F401  (matplotlib)
-
     notebook_body(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")]))  # compiles the templates
-    # worker processes end with os._exit: atexit would not run, multiprocessing finalizers do
-    multiprocessing.util.Finalize(None, _stop_kernels, exitpriority=10)
-    if kernel:
-        _kernel(kernel)
+
+
+def _warm_print_worker() -> None:
+    """Pool initializer of the print-map process: matplotlib and the drawing code."""
+    from pamgeo import printmap  # noqa: F401
 
 
 def _noop() -> None:
@@ -475,14 +494,18 @@ def _run_region(
     names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
     estimated = data.estimated_note_key
     nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
-    pool = None
+    pool = print_pool = None
     if workers > 1:
-        # start the workers now: they import papermill, nbconvert and matplotlib while this
-        # process computes the analysis
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker,
+        # the print maps get a process of their own, the notebooks the other workers (each with
+        # its kernel): the two kinds of job then never wait for each other's set-up (no print
+        # worker boots a kernel, no notebook worker imports matplotlib). Started now, they set
+        # up while this process computes the analysis
+        pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_warm_worker,
                                    initargs=(kernel if reuse_kernels else None,))
-        for _ in range(workers):
+        print_pool = ProcessPoolExecutor(max_workers=1, initializer=_warm_print_worker)
+        for _ in range(workers - 1):
             pool.submit(_noop)
+        print_pool.submit(_noop)
     try:  # the pool goes down however this section ends
         analysis, cached = cached_analysis(data, build_dir, lang=lang)
         lap("analysis_cached" if cached else "analysis")
@@ -525,14 +548,11 @@ def _run_region(
                               f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>"),
                 "page": str(tmp / page_rel), "page_rel": page_rel,
             })
-        # print maps: split over the workers as their own jobs
-        n_print = max(1, min(workers, len(codes)))
-        for k in range(n_print):
-            part = codes[k::n_print]
-            jobs.append({"kind": "print", "name": f"print maps {k + 1}/{n_print}", "codes": part,
-                         "parameters": {"kecamatan": part}, "page_rel": "kecamatan/", "config_path": cfg.config_path,
-                         "build_dir": bdir, "analysis_file": str(analysis_file), "folder": str(tmp / "kecamatan"),
-                         "lang": lang})
+        # print maps: one job (data and analysis read once)
+        jobs.append({"kind": "print", "name": "print maps", "codes": codes,
+                     "parameters": {"kecamatan": codes}, "page_rel": "kecamatan/", "config_path": cfg.config_path,
+                     "build_dir": bdir, "analysis_file": str(analysis_file), "folder": str(tmp / "kecamatan"),
+                     "lang": lang})
         # longest first (the overview, the print maps, then kecamatan by TPS count) so that no long job
         # starts last while the other worker idles; results are reported in the original order
         n_tps = data.tps["kode_kec"].value_counts()
@@ -547,7 +567,8 @@ def _run_region(
             bar = tqdm(total=len(jobs), desc=f"briefing {cfg.region.id}", unit="notebook")
         try:
             if pool is not None:
-                futures = {pool.submit(_run_notebook_job, jobs[i]): i for i in order}
+                futures = {(print_pool if jobs[i].get("kind") == "print" else pool).submit(_run_notebook_job, jobs[i]): i
+                           for i in order}
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()
                     if bar:
@@ -561,8 +582,9 @@ def _run_region(
             if bar:
                 bar.close()
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        for p in (pool, print_pool):
+            if p is not None:
+                p.shutdown(cancel_futures=True)
         _stop_kernels()  # the serial path's kernel (workers stop their own)
     lap("notebooks_and_print_maps")
     # keep earlier results of kecamatan not re-run
