@@ -366,7 +366,22 @@ def write_plotting(analysis, folder: Path, lang: str) -> None:
             xl, sheet_name="pola" if lang == "id" else "pattern", index=False)
 
 
-def _index_body(data, results: list[dict], lang: str, analysis=None) -> str:
+def _write_tables(analysis, folder: Path, lang: str) -> dict[str, Any]:
+    """The run's tables (``tps.csv``, ``pockets.csv``, ``plotting.csv/.xlsx``) and what the index
+    page and manifest need from the analysis: its summary tables as HTML, the package versions."""
+    from pamgeo import briefing
+
+    tps_table(analysis.tps).to_csv(folder / "tps.csv", index=False)
+    analysis.pockets.table.to_csv(folder / "pockets.csv", index=False)
+    write_plotting(analysis, folder, lang)
+    summary = (briefing.class_table(analysis, lang=lang) + briefing.strength_html(analysis, lang=lang)
+               + briefing.personnel_table(analysis, lang=lang) + briefing.pockets_table(analysis, lang=lang)
+               + briefing.flood_table(analysis, lang=lang) + briefing.access_cut_table(analysis, lang=lang)
+               + briefing.beyond_response_table(analysis, lang=lang))
+    return {"summary_html": summary, "versions": _versions()}
+
+
+def _index_body(data, results: list[dict], lang: str, summary_html: str = "") -> str:
     from pamgeo.briefing import tps_counts_by
 
     counts = tps_counts_by(data, "kecamatan").set_index("kode_kec")
@@ -405,15 +420,8 @@ def _index_body(data, results: list[dict], lang: str, analysis=None) -> str:
     links = ("<p>Tabel: <a href='tps.csv'>tps.csv</a> · <a href='pockets.csv'>pockets.csv</a> · "
              "<a href='plotting.csv'>plotting.csv</a> · <a href='plotting.xlsx'>plotting.xlsx</a> · "
              "<a href='manifest.json'>manifest.json</a></p>")
-    body = err + ov_link + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + links
-    if analysis is not None:
-        from pamgeo import briefing
-
-        body += (briefing.class_table(analysis, lang=lang) + briefing.strength_html(analysis, lang=lang)
-                 + briefing.personnel_table(analysis, lang=lang) + briefing.pockets_table(analysis, lang=lang)
-                 + briefing.flood_table(analysis, lang=lang) + briefing.access_cut_table(analysis, lang=lang)
-                 + briefing.beyond_response_table(analysis, lang=lang))
-    return body
+    return (err + ov_link + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            + links + summary_html)
 
 
 def _run_region(
@@ -466,47 +474,50 @@ def _run_region(
 
     cfg = load_config(region)
     lang = language or cfg.region.language
-    if not is_current(cfg, build_dir):
-        write_region(build_region(cfg, progress=progress), build_dir)
-    lap("build_check")
-    data = load_region(cfg, build_dir)
-    lap("load_region")
-    codes = data.kecamatan_codes()
-    if kecamatan:
-        wanted = []
-        for c in kecamatan:
-            n = normalise_code(c)
-            if n not in codes:
-                raise ValueError(f"kecamatan '{c}' is not in region {cfg.region.id}; use one of {codes}")
-            wanted.append(n)
-        codes = wanted
-    # absolute: the kernels run in the notebooks' folder and read the run's files by path
-    reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR).resolve()
-    final = reports_dir / cfg.region.id
-    tmp = reports_dir / f".{cfg.region.id}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    if kecamatan and final.exists():
-        shutil.copytree(final, tmp)
-    (tmp / "kecamatan").mkdir(parents=True, exist_ok=True)
-    (tmp / "notebooks").mkdir(parents=True, exist_ok=True)
     ensure_kernel(kernel)
-    names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
-    estimated = data.estimated_note_key
-    nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
     pool = print_pool = None
-    if workers > 1:
+    if workers > 1 and reuse_kernels:
         # the print maps get a process of their own, the notebooks the other workers (each with
         # its kernel): the two kinds of job then never wait for each other's set-up (no print
         # worker boots a kernel, no notebook worker imports matplotlib). Started now, they set
-        # up while this process computes the analysis
-        pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_warm_worker,
-                                   initargs=(kernel if reuse_kernels else None,))
+        # up while this process checks the build and computes the analysis
+        pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_warm_worker, initargs=(kernel,))
         print_pool = ProcessPoolExecutor(max_workers=1, initializer=_warm_print_worker)
         for _ in range(workers - 1):
             pool.submit(_noop)
         print_pool.submit(_noop)
-    try:  # the pool goes down however this section ends
+    elif workers > 1:  # a kernel per notebook: kernel start-up dominates, so every worker takes any job
+        pool = print_pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker)
+        for _ in range(workers):
+            pool.submit(_noop)
+    try:  # the pools go down however this section ends
+        if not is_current(cfg, build_dir):
+            write_region(build_region(cfg, progress=progress), build_dir)
+        lap("build_check")
+        data = load_region(cfg, build_dir)
+        lap("load_region")
+        codes = data.kecamatan_codes()
+        if kecamatan:
+            wanted = []
+            for c in kecamatan:
+                n = normalise_code(c)
+                if n not in codes:
+                    raise ValueError(f"kecamatan '{c}' is not in region {cfg.region.id}; use one of {codes}")
+                wanted.append(n)
+            codes = wanted
+        # absolute: the kernels run in the notebooks' folder and read the run's files by path
+        reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR).resolve()
+        final = reports_dir / cfg.region.id
+        tmp = reports_dir / f".{cfg.region.id}.tmp-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        if kecamatan and final.exists():
+            shutil.copytree(final, tmp)
+        (tmp / "kecamatan").mkdir(parents=True, exist_ok=True)
+        (tmp / "notebooks").mkdir(parents=True, exist_ok=True)
+        names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
+        estimated = data.estimated_note_key
+        nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
         analysis, cached = cached_analysis(data, build_dir, lang=lang)
         lap("analysis_cached" if cached else "analysis")
         class_note = classes_note(analysis.tps, lang, started)
@@ -560,6 +571,7 @@ def _run_region(
             0 if jobs[i]["name"] == "overview" else 1 if jobs[i].get("kind") == "print" else 2,
             -int(n_tps.get(jobs[i]["parameters"].get("kecamatan"), 0)) if jobs[i].get("kind") != "print" else 0))
         results: list[dict | None] = [None] * len(jobs)
+        tables: dict[str, Any] = {}
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -573,6 +585,9 @@ def _run_region(
                     results[futures[fut]] = fut.result()
                     if bar:
                         bar.update()
+                    if results[futures[fut]].get("kind") == "print" and not tables:
+                        # a core is free now (the print process is done): the tables meanwhile
+                        tables.update(_write_tables(analysis, tmp, lang))
             else:
                 for i in order:
                     results[i] = _run_notebook_job(jobs[i])
@@ -582,9 +597,8 @@ def _run_region(
             if bar:
                 bar.close()
     finally:
-        for p in (pool, print_pool):
-            if p is not None:
-                p.shutdown(cancel_futures=True)
+        for p in {pool, print_pool} - {None}:
+            p.shutdown(cancel_futures=True)
         _stop_kernels()  # the serial path's kernel (workers stop their own)
     lap("notebooks_and_print_maps")
     # keep earlier results of kecamatan not re-run
@@ -595,15 +609,14 @@ def _run_region(
         done = {r["name"] for r in results}
         previous = [r for r in old.get("notebooks", []) if r["name"] not in done]
     all_results = sorted(previous + results, key=lambda r: (r["name"] != "overview", r["name"]))
-    tps_table(analysis.tps).to_csv(tmp / "tps.csv", index=False)
+    if not tables:
+        tables.update(_write_tables(analysis, tmp, lang))
     analysis_file.unlink()
-    analysis.pockets.table.to_csv(tmp / "pockets.csv", index=False)
-    write_plotting(analysis, tmp, lang)
     index_html = render_page(
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
         subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} "
                  f"{t('kecamatan', lang).lower()} · {class_note}",
-        body=_index_body(data, all_results, lang, analysis), lang=lang, estimated=estimated,
+        body=_index_body(data, all_results, lang, tables["summary_html"]), lang=lang, estimated=estimated,
     )
     (tmp / "index.html").write_text(index_html, encoding="utf-8")
     lap("tables_and_index")
@@ -613,7 +626,7 @@ def _run_region(
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": {"kecamatan": codes, "workers": workers, "language": lang, "kernel": kernel},
         "inputs": data.meta.get("inputs", {}), "build": {"built_at": data.meta.get("built_at")},
-        "versions": _versions(), "timings_s": timings, "notebooks": all_results,
+        "versions": tables["versions"], "timings_s": timings, "notebooks": all_results,
         "status": "ok" if all(r["status"] == "ok" for r in all_results) else "failed",
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

@@ -43,6 +43,7 @@ def test_run_toy_region(tmp_path, toy_config_path):
     assert {"kelurahan", "kecamatan", "rayon", "kekuatan", "pola"} <= set(xl)
     assert int(xl["kelurahan"]["tps"].sum()) == 15
     assert "TPS per kelas kerawanan" in page and "Kantong kerawanan" in page
+    assert "TPS per kelas kerawanan" in index and "Kantong kerawanan" in index  # the region's summary
     assert tps["lat"].between(-6.31, -6.27).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "ok"
@@ -156,3 +157,14 @@ def test_run_with_relative_folders(tmp_path, toy_config_path, monkeypatch):
     res = run_region(toy_config_path, kecamatan=["990101"], build_dir=Path("b"), reports_dir=Path("r"), progress=False)
     assert res.ok, res.failed
     assert (tmp_path / "r" / "toy" / "kecamatan" / "990101.html").exists()
+
+
+def test_parallel_run_with_a_kernel_per_notebook(tmp_path, toy_config_path):
+    # --fresh-kernels: one pool takes every job (no process kept for the print maps)
+    res = run_region(toy_config_path, workers=2, reuse_kernels=False, build_dir=tmp_path / "b",
+                     reports_dir=tmp_path / "r", progress=False)
+    assert res.ok, res.failed
+    out = tmp_path / "r" / "toy"
+    assert {p.name for p in (out / "kecamatan").iterdir()} == {
+        "990101.html", "990101.pdf", "990101.png", "990102.html", "990102.pdf", "990102.png"}
+    assert (out / "tps.csv").exists() and (out / "overview.html").exists()
