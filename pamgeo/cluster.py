@@ -2,13 +2,15 @@
 
 :func:`risk_dbscan` is DBSCAN on a precomputed sparse neighbourhood graph:
 
-* two TPS are neighbours when they are within ``eps_m`` metres (on the sphere with a ball tree
-  and the haversine metric, or in the region's metric CRS) **and** their risk scores differ by
-  at most ``risk_tolerance``;
+* two TPS are neighbours when they are within ``eps_m`` metres (great-circle distance, or in
+  the region's metric CRS) **and** their risk scores differ by at most ``risk_tolerance``;
 * core points are decided on weighted counts (``sample_weight``), so a sangat rawan TPS counts
   for more than a kurang rawan one.
 
-The neighbourhoods come from scikit-learn's ball tree (haversine) or KD tree; the labels are
+The neighbourhoods come from SciPy's KD tree: for great-circle distances on unit vectors, where
+the straight chord ``2 sin(d / 2R)`` grows with the great-circle distance ``d``, so a chord radius
+finds exactly the haversine neighbourhood (without importing scikit-learn, which costs a briefing
+run about two seconds). The labels are
 computed from the graph with SciPy: core points by a sparse weighted count, clusters as connected
 components of the core-core graph, each border point joined to the earliest-started cluster it
 touches. That is exactly the result of ``sklearn.cluster.DBSCAN(metric="precomputed")`` on the
@@ -28,6 +30,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from pamgeo._errors import RunError
 from pamgeo.config import ClusterParams, RiskParams
@@ -51,16 +54,18 @@ def coordinates(points: gpd.GeoSeries, metric: str) -> np.ndarray:
 
 
 def _radius(eps_m: float, metric: str) -> float:
-    return eps_m / EARTH_RADIUS_M if metric == "haversine" else eps_m
+    """``eps_m`` in the tree's units: a chord of the unit sphere (haversine) or metres."""
+    if metric == "haversine":
+        return 2.0 * np.sin(min(eps_m / EARTH_RADIUS_M, np.pi) / 2.0)
+    return eps_m
 
 
-def _tree(X: np.ndarray, metric: str):
-    from sklearn.neighbors import (  # imported here: pages that only draw skip scikit-learn
-        BallTree,
-        KDTree,
-    )
-
-    return BallTree(X, metric="haversine") if metric == "haversine" else KDTree(X)
+def _tree(X: np.ndarray, metric: str) -> cKDTree:
+    """KD tree of ``X``: unit vectors for ``[lat, lon]`` radians (haversine), else ``X`` itself."""
+    if metric == "haversine":
+        lat, lon = X[:, 0], X[:, 1]
+        X = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    return cKDTree(X)
 
 
 def estimate_pairs(X: np.ndarray, eps_m: float, metric: str, *, sample: int = 2000, seed: int = 0,
@@ -71,8 +76,8 @@ def estimate_pairs(X: np.ndarray, eps_m: float, metric: str, *, sample: int = 20
         return 0.0
     tree = tree or _tree(X, metric)
     idx = np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False)
-    counts = tree.query_radius(X[idx], r=_radius(eps_m, metric), count_only=True)
-    return float(counts.mean()) * n
+    counts = tree.query_ball_point(tree.data[idx], r=_radius(eps_m, metric), return_length=True)
+    return float(np.mean(counts)) * n
 
 
 def check_graph_size(X: np.ndarray, eps_m: float, metric: str, max_pairs: int, *, tree=None) -> float:
@@ -97,18 +102,13 @@ def neighbourhood_graph(X: np.ndarray, eps_m: float, metric: str, *, risk: np.nd
     """
     n = len(X)
     tree = tree or _tree(X, metric)
-    ind = tree.query_radius(X, r=_radius(eps_m, metric))
-    lengths = np.fromiter((len(a) for a in ind), dtype=np.int64, count=n)
-    indices = np.concatenate(ind).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    pairs = tree.query_pairs(r=_radius(eps_m, metric), output_type="ndarray")  # i < j, each pair once
     if risk is not None and risk_tolerance is not None:
-        rows = np.repeat(np.arange(n), lengths)
-        keep = np.abs(risk[rows] - risk[indices]) <= risk_tolerance + 1e-12
-        indices = indices[keep]
-        lengths = np.bincount(rows[keep], minlength=n)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    graph = sparse.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n, n))
-    graph.setdiag(True)
-    return graph
+        pairs = pairs[np.abs(risk[pairs[:, 0]] - risk[pairs[:, 1]]) <= risk_tolerance + 1e-12]
+    diag = np.arange(n)
+    rows = np.concatenate([pairs[:, 0], pairs[:, 1], diag])
+    cols = np.concatenate([pairs[:, 1], pairs[:, 0], diag])
+    return sparse.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
 
 
 def dbscan_labels(graph: sparse.csr_matrix, min_samples: float,
@@ -189,8 +189,10 @@ def k_distances(X: np.ndarray, k: int, metric: str = "haversine") -> np.ndarray:
     if len(X) <= k:
         return np.zeros(0)
     tree = _tree(X, metric)
-    dist, _ = tree.query(X, k=k + 1)
-    d = dist[:, -1] * (EARTH_RADIUS_M if metric == "haversine" else 1.0)
+    dist, _ = tree.query(tree.data, k=k + 1)
+    d = dist[:, -1]
+    if metric == "haversine":  # chord -> great-circle metres
+        d = 2.0 * np.arcsin(np.minimum(d / 2.0, 1.0)) * EARTH_RADIUS_M
     return np.sort(d)
 
 

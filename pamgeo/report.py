@@ -40,7 +40,7 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
 KERNEL_NAME = "pamgeo"
 NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"  # outputs only, no cell markup
-PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "folium-offline", "papermill", "nbconvert", "scikit-learn")
+PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "folium-offline", "papermill", "nbconvert", "scipy")
 
 _env = Environment(loader=PackageLoader("pamgeo", "templates"), autoescape=select_autoescape(["html"]))
 

@@ -150,3 +150,16 @@ def test_labels_equal_sklearn_precomputed_on_the_same_graph(tolerance, weighted)
     ref = DBSCAN(eps=1e-6, min_samples=5, metric="precomputed").fit_predict(dist, sample_weight=w)
     assert (ours == ref).all()
     assert len(set(ref)) > 3
+
+
+def test_pockets_do_not_import_scikit_learn():
+    # scikit-learn is the tests' reference only: importing it would cost every run about 2 s
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from pamgeo.cluster import risk_dbscan, k_distances\n"
+            "X = np.radians(np.random.default_rng(0).uniform([-6.3, 106.7], [-6.2, 106.8], (200, 2)))\n"
+            "risk_dbscan(X, eps_m=500, min_samples=3); k_distances(X, 4)\n"
+            "assert 'sklearn' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
