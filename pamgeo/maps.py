@@ -92,6 +92,16 @@ def _escape(value: Any) -> Any:
     return value
 
 
+def simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """Douglas-Peucker: polygons keeping their topology, lines plainly (a line cannot become
+    invalid, and the plain algorithm is several times faster)."""
+    out = np.asarray(geoms).copy()
+    lines = np.isin(shapely.get_type_id(out), (1, 2, 5))  # LineString, LinearRing, MultiLineString
+    out[lines] = shapely.simplify(out[lines], tolerance, preserve_topology=False)
+    out[~lines] = shapely.simplify(out[~lines], tolerance, preserve_topology=True)
+    return out
+
+
 def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: float = 0.0,
                precision: float = 1e-5, packed: bool = False) -> dict:
     """GeoJSON dict in EPSG:4326 with HTML-escaped properties and rounded coordinates.
@@ -103,9 +113,8 @@ def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: floa
     properties
         Columns to carry as feature properties.
     simplify_m
-        Douglas-Peucker tolerance, applied in the layer's (metric) CRS before reprojection.
-        Polygons keep their topology; lines are simplified plainly (a line cannot become
-        invalid, and the plain algorithm is several times faster).
+        Douglas-Peucker tolerance (:func:`simplify`), applied in the layer's (metric) CRS
+        before reprojection.
     precision
         Coordinate grid in degrees (1e-5 is about 1 m).
     packed
@@ -114,14 +123,7 @@ def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: floa
     """
     geoms = gdf.geometry
     if simplify_m > 0:
-        kinds = shapely.get_type_id(geoms.to_numpy())
-        lines = np.isin(kinds, (1, 2, 5))  # LineString, LinearRing, MultiLineString
-        simple = geoms.to_numpy().copy()
-        if lines.any():
-            simple[lines] = shapely.simplify(simple[lines], simplify_m, preserve_topology=False)
-        if (~lines).any():
-            simple[~lines] = shapely.simplify(simple[~lines], simplify_m, preserve_topology=True)
-        geoms = gpd.GeoSeries(simple, index=gdf.index, crs=gdf.crs)
+        geoms = gpd.GeoSeries(simplify(geoms.to_numpy(), simplify_m), index=gdf.index, crs=gdf.crs)
     geoms = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(WGS84)
     geoms = shapely.set_precision(shapely.force_2d(geoms.to_numpy()), precision)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -155,45 +157,45 @@ def encode_polyline(positions) -> str:
     The same text as ``polyline.encode(positions, 5, geojson=True)`` (tests check it), without
     a Python loop per vertex: a briefing map has tens of thousands of vertices.
     """
-    xy = np.asarray(positions, dtype=float).reshape(-1, 2)[:, ::-1]  # lat, lng per point
-    scaled = xy * 10 ** POLYLINE_PRECISION
-    q = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)  # round half away from 0
-    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
-    z = np.where(d < 0, ~(d << 1), d << 1)
-    shifts = 5 * np.arange(_CHUNKS)
-    groups = (z[:, None] >> shifts) & 31
-    n = 1 + (z[:, None] >= (1 << shifts[1:])).sum(axis=1)
-    k = np.arange(_CHUNKS)
-    chars = groups + 63 + 32 * (k < (n - 1)[:, None])
-    return chars[k < n[:, None]].astype(np.uint8).tobytes().decode("ascii")
+    xy = np.asarray(positions, dtype=float).reshape(-1, 2)
+    return _polyline_text(xy, np.array([0, len(xy)]))[0]
 
 
-def _encode_leaves(coords: np.ndarray, starts: np.ndarray) -> list[str | list[str]]:
-    """Encoded Polylines of many position lists at once: ``coords[starts[i]:starts[i + 1]]``.
+def _polyline_text(coords: np.ndarray, starts: np.ndarray) -> tuple[str, list[int]]:
+    """The Encoded Polylines of ``coords[starts[i]:starts[i + 1]]``, one after another in one
+    text, and where each begins (and the last ends) in it.
 
-    One vectorised pass over all vertices of a layer (each list delta-encoded from (0, 0) on its
-    own, as :func:`encode_polyline` does); a Python loop only cuts the text into the lists.
+    One vectorised pass over every vertex: each list is delta-encoded from (0, 0) on its own.
     """
-    if len(starts) < 2:
-        return []
-    scaled = coords[:, ::-1] * 10 ** POLYLINE_PRECISION  # lat, lng
-    q = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+    scaled = coords[:, ::-1] * 10 ** POLYLINE_PRECISION  # lat, lng per point
+    q = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)  # round half away from 0
     d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
     first = starts[:-1][starts[:-1] < starts[1:]]  # non-empty lists restart from (0, 0)
     d[first] = q[first]
     z = d.ravel()
     z = np.where(z < 0, ~(z << 1), z << 1)
     shifts = 5 * np.arange(_CHUNKS)
-    n = 1 + (z[:, None] >= (1 << shifts[1:])).sum(axis=1)
+    n = 1 + (z[:, None] >= (1 << shifts[1:])).sum(axis=1)  # 5-bit groups per value
     k = np.arange(_CHUNKS)
     chars = ((z[:, None] >> shifts) & 31) + 63 + 32 * (k < (n - 1)[:, None])
     text = chars[k < n[:, None]].astype(np.uint8).tobytes().decode("ascii")
     ends = np.concatenate([[0], np.cumsum(n.reshape(-1, 2).sum(axis=1))])[starts].tolist()
-    out: list[str | list[str]] = []
-    for a, b in zip(ends[:-1], ends[1:], strict=True):
-        piece = text[a:b]
-        out.append(piece if "{{" not in piece else re.sub(r"\{(?=\{)", "{\0", piece).split("\0"))
-    return out
+    return text, ends
+
+
+def _cut_braces(text: str) -> str | list[str]:
+    """``text``, or its pieces wherever ``{{`` would appear (see :func:`_encode`)."""
+    if "{{" not in text:
+        return text
+    return re.sub(r"\{(?=\{)", "{\0", text).split("\0")
+
+
+def _encode_leaves(coords: np.ndarray, starts: np.ndarray) -> list[str | list[str]]:
+    """:func:`_encode` of many position lists at once: ``coords[starts[i]:starts[i + 1]]``."""
+    if len(starts) < 2:
+        return []
+    text, ends = _polyline_text(coords, starts)
+    return [_cut_braces(text[a:b]) for a, b in zip(ends[:-1], ends[1:], strict=True)]
 
 
 def _group(items: list, offsets: np.ndarray) -> list[list]:
@@ -233,14 +235,12 @@ _GEOJSON_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5:
 def _encode(positions: list) -> str | list[str]:
     """Encoded Polyline of ``positions``; cut into pieces wherever ``{{`` would appear.
 
-    branca compiles every rendered script again as a Jinja template, where ``{{`` opens an
-    expression; the alphabet (ASCII 63-126) has ``{`` but not ``%`` or ``#``, so ``{{`` is the
-    one sequence to avoid. The pieces are joined back before decoding.
+    branca compiles rendered scripts again as Jinja templates (pamgeo's own layers are written
+    verbatim, :class:`GeoJson`), where ``{{`` opens an expression; the alphabet (ASCII 63-126)
+    has ``{`` but not ``%`` or ``#``, so ``{{`` is the one sequence to avoid. The pieces are
+    joined back before decoding.
     """
-    text = encode_polyline(positions)
-    if "{{" not in text:
-        return text
-    return re.sub(r"\{(?=\{)", "{\0", text).split("\0")
+    return _cut_braces(encode_polyline(positions))
 
 
 def _decode(text: str | list[str]) -> list[list[float]]:
@@ -1319,6 +1319,7 @@ __all__ = [
     "map_iframe",
     "pack_geojson",
     "popup",
+    "simplify",
     "to_geojson",
     "tooltip",
     "unpack_geojson",

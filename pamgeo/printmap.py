@@ -9,14 +9,13 @@ from __future__ import annotations
 import textwrap
 
 import geopandas as gpd
-import numpy as np
 import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from pamgeo.cluster import class_label
 from pamgeo.i18n import t
-from pamgeo.maps import CLASS_STYLE, MAJOR_ROADS
+from pamgeo.maps import CLASS_STYLE, MAJOR_ROADS, simplify
 from pamgeo.risk import CLASSES
 
 PRINT_SIMPLIFY_M = 2.0  # an A4 map of a kecamatan has about 6 m per pixel at 130 dpi
@@ -29,10 +28,8 @@ def _in_view(gdf: gpd.GeoDataFrame, view, simplify_m: float = PRINT_SIMPLIFY_M) 
     minx, miny, maxx, maxy = view.bounds
     m = 50.0  # cut edges fall just outside the frame, not on it
     geoms = shapely.clip_by_rect(out.geometry.to_numpy(), minx - m, miny - m, maxx + m, maxy + m)
-    if simplify_m > 0:  # lines plainly (fast); polygons keeping their topology
-        lines = np.isin(shapely.get_type_id(geoms), (1, 2, 5))
-        geoms[lines] = shapely.simplify(geoms[lines], simplify_m, preserve_topology=False)
-        geoms[~lines] = shapely.simplify(geoms[~lines], simplify_m, preserve_topology=True)
+    if simplify_m > 0:
+        geoms = simplify(geoms, simplify_m)
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=gdf.crs))
     return out[~out.geometry.is_empty]
 
