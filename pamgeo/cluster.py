@@ -38,7 +38,7 @@ from pamgeo.io import WGS84
 from pamgeo.risk import CLASS_LABELS, CLASSES
 
 EARTH_RADIUS_M = 6_371_008.8
-BYTES_PER_PAIR = 24  # int64 index in the query result, again in the CSR graph, row ids
+BYTES_PER_PAIR = 32  # per directed pair: half an int64 pair from the KD tree, row and column ids, the CSR graph
 
 
 def coordinates(points: gpd.GeoSeries, metric: str) -> np.ndarray:
