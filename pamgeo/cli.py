@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -98,19 +99,34 @@ def run(
     )] = False,
 ) -> None:
     """Render the briefing: one page per kecamatan, index, tps.csv and manifest."""
-    from pamgeo.report import run_region
+    pools = None
+    if workers > 1:
+        # first, before the geospatial imports: the kernels boot while this process imports
+        from pamgeo.jobs import start_workers
 
+        pools = start_workers(workers, reuse_kernels=not fresh_kernels)
     try:
+        from pamgeo.report import run_region
+
+        # the modules just imported are there for good: garbage collections during the run
+        # need not scan them (as in the kernels, see pamgeo.jobs)
+        gc.freeze()
         result = run_region(region, kecamatan=kecamatan, workers=workers, build_dir=build_dir,
-                            reports_dir=reports_dir, language=language, reuse_kernels=not fresh_kernels)
+                            reports_dir=reports_dir, language=language, reuse_kernels=not fresh_kernels,
+                            pools=pools)
     except (PamgeoError, ValueError) as exc:
         _fail(exc)
+    finally:
+        if pools is not None:  # the run shuts them down; this covers a failure before it started
+            pools.shutdown()
     for nb in result.failed:
         err.print(f"[red]FAILED[/] {nb['name']}: cell {nb.get('cell_index')}: {nb.get('error', '')[:400]}",
                   highlight=False)
     n_ok = len(result.notebooks) - len(result.failed)
     out.print(f"{n_ok}/{len(result.notebooks)} briefings written")
     out.print(f"index: {result.index}")
+    # nor need the collections of interpreter shutdown scan the run's data: 0.2-0.3 s less to exit
+    gc.freeze()
     raise typer.Exit(0 if result.ok else 1)
 
 

@@ -1,6 +1,7 @@
 """Briefing runs: papermill per kecamatan, HTML pages, index, tables and manifest.
 
-The only module (with :mod:`pamgeo.region`) that writes outputs. A run renders into a temporary
+With :mod:`pamgeo.jobs` (the jobs and the processes that run them) and :mod:`pamgeo.region`,
+the only module that writes outputs. A run renders into a temporary
 folder beside ``reports/<region>/`` and moves it into place at the end, so a run killed halfway
 leaves the previous report (or none), never a mix. A failing kecamatan does not stop the others:
 its cell and error go into ``manifest.json`` and onto the index page.
@@ -8,7 +9,6 @@ its cell and error go into ``manifest.json`` and onto the index page.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import html
 import json
@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import nbformat
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -34,183 +33,22 @@ from pamgeo.codes import normalise_code, undotted
 from pamgeo.config import PROJECT_ROOT, RegionConfig, load_config
 from pamgeo.i18n import t
 from pamgeo.io import WGS84
+from pamgeo.jobs import (
+    BODY_MARKER,
+    KERNEL_NAME,
+    NOTEBOOKS_DIR,
+    Workers,
+    _run_notebook_job,
+    _stop_kernels,
+    ensure_kernel,
+    start_workers,
+)
 from pamgeo.region import build_region, is_current, load_region, write_region
 
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
-KERNEL_NAME = "pamgeo"
-NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"  # outputs only, no cell markup
 PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "folium-offline", "papermill", "nbconvert", "scipy")
 
 _env = Environment(loader=PackageLoader("pamgeo", "templates"), autoescape=select_autoescape(["html"]))
-
-
-def ensure_kernel(name: str = KERNEL_NAME) -> str:
-    """Register the Jupyter kernel ``name`` for this interpreter if it is not known yet."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    specs = KernelSpecManager().find_kernel_specs()
-    if name not in specs:
-        from ipykernel.kernelspec import install
-
-        install(kernel_name=name, display_name=f"{name} (Python {sys.version_info.major}.{sys.version_info.minor})",
-                prefix=sys.prefix)
-    return name
-
-
-@functools.cache
-def _exporter():
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
-    class OutputsExporter(HTMLExporter):
-        """HTMLExporter without its final BeautifulSoup pass.
-
-        That pass parses and re-serialises the whole page to add alt texts to images and
-        tabindex to cell wrappers; the ``pamgeo_briefing`` template writes neither (images
-        carry alt, there are no cell wrappers), and parsing a map page costs about 0.3 s.
-        """
-
-        def from_notebook_node(self, nb, resources=None, **kw):
-            lang = nb.metadata.get("language_info", {})
-            self.register_filter("highlight_code", Highlight2HTML(
-                pygments_lexer=lang.get("pygments_lexer", lang.get("name")), parent=self))
-            resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    return OutputsExporter(template_name="pamgeo_briefing", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
-                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                        exclude_markdown=True)
-
-
-def notebook_body(nb: nbformat.NotebookNode) -> str:
-    """Outputs of an executed notebook as HTML, without code or notebook prose."""
-    body, _ = _exporter().from_notebook_node(nb)
-    return body
-
-
-# The kernels of this process, by kernel name: a worker runs its notebooks one after another in
-# the same kernel, its user namespace reset in between (see _kernel). Imports and caches
-# stay warm; each notebook still starts from an empty namespace and execution count 1.
-_KERNELS: dict[str, Any] = {}
-# run by a kernel as it starts (IPython's exec_lines), before it reports ready: the imports, then
-# gc.freeze() so that garbage collections (one at every namespace reset) skip the modules' objects
-_KERNEL_WARMUP = ("import pamgeo.analysis, pamgeo.briefing, pamgeo.config, pamgeo.region",
-                  "from IPython.display import HTML, display",
-                  "import gc; gc.freeze()")
-
-
-def _kernel(name: str, *, wait: bool = True):
-    """This process's running kernel ``name`` with an empty user namespace, started if needed.
-
-    A kernel that died (a notebook crashed it) is replaced by a new one. With ``wait=False``
-    the kernel is only launched: it boots and imports pamgeo on its own while this process
-    goes on, and a later call waits for it.
-    """
-    from jupyter_client.manager import KernelManager
-
-    km = _KERNELS.get(name)
-    if km is not None and not km.is_alive():
-        _stop_kernels()
-        km = None
-    if km is None:
-        # IPC sockets (local only, no "running over TCP without encryption" warning), at an
-        # absolute path: the kernel runs in the notebooks' folder, this process elsewhere
-        import tempfile
-
-        sockets = tempfile.mkdtemp(prefix="pamgeo-kernel-")
-        km = KernelManager(kernel_name=name, transport="ipc", ip=os.path.join(sockets, "ipc"))
-        km.start_kernel(cwd=str(NOTEBOOKS_DIR),
-                        extra_arguments=[f"--IPKernelApp.exec_lines={line}" for line in _KERNEL_WARMUP]
-                        + ["--HistoryManager.enabled=False"])
-        km.pamgeo_sockets = sockets
-        km.pamgeo_ready = False
-        _KERNELS[name] = km
-    if not wait:
-        return km
-    if not km.pamgeo_ready:
-        kc = km.client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=120)
-        finally:
-            kc.stop_channels()
-        km.pamgeo_ready = True
-    _kernel_execute(km, "get_ipython().reset(new_session=True)")
-    return km
-
-
-def _kernel_execute(km, code: str) -> None:
-    """Run ``code`` in the (ready) kernel."""
-    kc = km.client()
-    kc.start_channels()
-    try:
-        reply = kc.execute_interactive(code, store_history=False, timeout=300, output_hook=lambda msg: None)
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"kernel {km.kernel_name}: {reply['content'].get('ename')}: "
-                               f"{reply['content'].get('evalue')}")
-    finally:
-        kc.stop_channels()
-
-
-def _stop_kernels() -> None:
-    while _KERNELS:
-        _, km = _KERNELS.popitem()
-        with contextlib.suppress(Exception):  # already gone
-            km.shutdown_kernel(now=True)
-        sockets = getattr(km, "pamgeo_sockets", None)
-        if sockets:
-            shutil.rmtree(sockets, ignore_errors=True)
-
-
-def _fresh_event_loop() -> None:
-    """Give a forked worker its own asyncio loop and no inherited sync-helper threads.
-
-    jupyter_client's blocking calls run through jupyter_core's ``run_sync``, which keeps the
-    thread's event loop and background runner threads in module state. A forked process
-    inherits that state but not the threads (nor an epoll set of its own): a worker forked
-    after its parent ran a notebook (a serial run, a test, a notebook session) would wait
-    forever for a runner thread that does not exist. Cleared here, first thing in a worker.
-    """
-    import asyncio
-
-    from jupyter_core import utils as jupyter_utils
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    if hasattr(jupyter_utils, "_loop"):  # pinned jupyter_core: the thread's cached loop
-        jupyter_utils._loop.set(loop)
-    if hasattr(jupyter_utils, "_runner_map"):  # ... and its runner threads by thread name
-        jupyter_utils._runner_map.clear()
-
-
-def _warm_worker(kernel: str | None = None) -> None:
-    """Pool initializer of a notebook worker: its kernel, papermill and nbconvert, set up while
-    the main process computes the analysis."""
-    import multiprocessing.util
-
-    _fresh_event_loop()
-    # worker processes end with os._exit: atexit would not run, multiprocessing finalizers do
-    multiprocessing.util.Finalize(None, _stop_kernels, exitpriority=10)
-    if kernel:  # launched first: it boots and imports pamgeo while this worker imports
-        _kernel(kernel, wait=False)  # papermill and nbconvert; the first notebook waits for it
-
-    import papermill  # noqa: F401
-
-    notebook_body(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")]))  # compiles the templates
-
-
-def _warm_print_worker() -> None:
-    """Pool initializer of the print-map process: matplotlib and the drawing code."""
-    from pamgeo import printmap  # noqa: F401
-
-
-def _noop() -> None:
-    return None
 
 
 def render_page(cfg: RegionConfig, *, title: str, subtitle: str, body: str, lang: str,
@@ -227,59 +65,6 @@ def render_page(cfg: RegionConfig, *, title: str, subtitle: str, body: str, lang
         generated_label=t("generated", lang),
         generated=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"), version=__version__,
     )
-
-
-def _failure(exc: BaseException) -> dict:
-    info = {"error": f"{type(exc).__name__}: {exc}".strip()[:2000]}
-    for attr in ("cell_index", "exec_count", "ename", "evalue"):
-        if hasattr(exc, attr):
-            info[attr] = getattr(exc, attr)
-    if hasattr(exc, "source"):
-        info["cell_source"] = str(exc.source)[:2000]
-    return info
-
-
-def _run_notebook_job(job: dict) -> dict:
-    """Execute one notebook and write its page. Top-level so a process pool can call it."""
-    import papermill as pm
-
-    start = time.perf_counter()
-    if job.get("kind") == "print":
-        return _run_print_job(job, start)
-    result = {"name": job["name"], "notebook": job["template"], "parameters": job["parameters"],
-              "output": job["page_rel"], "status": "ok"}
-    try:
-        km = _kernel(job["kernel"]) if job.get("reuse_kernel") else None
-        nb = pm.execute_notebook(job["template"], job["executed"], parameters=job["parameters"],
-                                 kernel_name=job["kernel"], progress_bar=False, cwd=str(NOTEBOOKS_DIR),
-                                 log_output=False, km=km,
-                                 request_save_on_cell_execute=False)  # written once, at the end
-        cfg = load_config(job["config_path"])
-        lang = job["lang"]
-        page = render_page(cfg, title=job["title"], subtitle=job["subtitle"], body=notebook_body(nb),
-                           lang=lang, estimated=job["estimated"], nav=job["nav"])
-        Path(job["page"]).write_text(page, encoding="utf-8")
-    except Exception as exc:  # one kecamatan failing must not stop the others
-        result.update({"status": "failed", **_failure(exc)})
-    result["seconds"] = round(time.perf_counter() - start, 2)
-    return result
-
-
-def _run_print_job(job: dict, start: float) -> dict:
-    import pickle
-
-    result = {"name": job["name"], "kind": "print", "parameters": job["parameters"], "output": job["page_rel"],
-              "status": "ok"}
-    try:
-        cfg = load_config(job["config_path"])
-        data = load_region(cfg, job["build_dir"])
-        with open(job["analysis_file"], "rb") as fh:
-            analysis = pickle.load(fh)
-        write_print_maps(data, analysis, job["codes"], Path(job["folder"]), job["lang"])
-    except Exception as exc:
-        result.update({"status": "failed", **_failure(exc)})
-    result["seconds"] = round(time.perf_counter() - start, 2)
-    return result
 
 
 @dataclass
@@ -336,18 +121,6 @@ def classes_note(tps: pd.DataFrame, lang: str, when: datetime) -> str:
         return f"{label} {', '.join(who)} {', '.join(dates)}".strip()
     label = "kelas kerawanan dihitung pamgeo" if lang == "id" else "risk classes computed by pamgeo"
     return f"{label}, {when.astimezone().strftime('%Y-%m-%d')}"
-
-
-def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str) -> None:
-    """A4 PNG and PDF map per kecamatan for paper briefings."""
-    from pamgeo.printmap import kecamatan_figure
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for code in codes:
-        fig = kecamatan_figure(data, analysis, code, lang=lang)
-        # zlib level 1: half the time of the default level 6 for 4% more bytes
-        fig.savefig(folder / f"{undotted(code)}.png", dpi=130, pil_kwargs={"compress_level": 1})
-        fig.savefig(folder / f"{undotted(code)}.pdf")
 
 
 def write_plotting(analysis, folder: Path, lang: str) -> None:
@@ -435,6 +208,7 @@ def _run_region(
     progress: bool = True,
     kernel: str = KERNEL_NAME,
     reuse_kernels: bool = True,
+    pools: Workers | None = None,
 ) -> RunResult:
     """Build (if needed) and render the briefing of a region.
 
@@ -456,6 +230,11 @@ def _run_region(
         Each worker runs its notebooks in one kernel, the user namespace reset before each
         notebook (imports stay loaded). False starts a fresh kernel per notebook, as papermill
         does by default.
+    pools
+        Worker processes already started by :func:`pamgeo.jobs.start_workers` (``pamgeo run``
+        starts them before it imports the geospatial stack); they set ``kernel`` and
+        ``reuse_kernels``, and the run shuts them down. Default: started here when
+        ``workers`` > 1.
 
     Returns
     -------
@@ -472,30 +251,30 @@ def _run_region(
         timings[stage] = round(now - clock, 2)
         clock = now
 
-    cfg = load_config(region)
+    try:
+        cfg = load_config(region)
+    except BaseException:
+        if pools is not None:
+            pools.shutdown()
+        raise
     lang = language or cfg.region.language
-    ensure_kernel(kernel)
-    pool = print_pool = None
-    if workers > 1 and reuse_kernels:
-        # the print maps get a process of their own, the notebooks the other workers (each with
-        # its kernel): the two kinds of job then never wait for each other's set-up (no print
-        # worker boots a kernel, no notebook worker imports matplotlib). Started now, they set
-        # up while this process checks the build and computes the analysis
-        pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_warm_worker, initargs=(kernel,))
-        print_pool = ProcessPoolExecutor(max_workers=1, initializer=_warm_print_worker)
-        for _ in range(workers - 1):
-            pool.submit(_noop)
-        print_pool.submit(_noop)
-    elif workers > 1:  # a kernel per notebook: kernel start-up dominates, so every worker takes any job
-        pool = print_pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker)
-        for _ in range(workers):
-            pool.submit(_noop)
+    if workers > 1 and pools is None:
+        # started now, they set up while this process checks the build and computes the analysis
+        pools = start_workers(workers, kernel=kernel, reuse_kernels=reuse_kernels)
+    elif pools is not None:
+        kernel, reuse_kernels = pools.kernel, pools.reuse_kernels
+    else:
+        ensure_kernel(kernel)
     try:  # the pools go down however this section ends
         if not is_current(cfg, build_dir):
             write_region(build_region(cfg, progress=progress), build_dir)
         lap("build_check")
         data = load_region(cfg, build_dir)
         lap("load_region")
+        if pools is not None:
+            # the print process, forked now: it shares the region read above and imports
+            # matplotlib while this process computes the analysis
+            pools.start_prints(data)
         codes = data.kecamatan_codes()
         if kecamatan:
             wanted = []
@@ -536,11 +315,11 @@ def _run_region(
                 "executed": str(tmp / "notebooks" / "overview.ipynb"),
                 "parameters": {"region": cfg.config_path, "build_dir": bdir, "language": lang,
                                "analysis_file": str(analysis_file)},
-                "kernel": kernel, "reuse_kernel": reuse_kernels, "config_path": cfg.config_path, "lang": lang,
-                "estimated": estimated,
-                "title": f"{t('overview_title', lang)}: {cfg.region.name}",
-                "subtitle": f"{cfg.sources.tps.election} · {class_note}",
-                "nav": f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>",
+                "kernel": kernel, "reuse_kernel": reuse_kernels,
+                "page_shell": render_page(
+                    cfg, title=f"{t('overview_title', lang)}: {cfg.region.name}",
+                    subtitle=f"{cfg.sources.tps.election} · {class_note}", body=BODY_MARKER, lang=lang,
+                    estimated=estimated, nav=f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>"),
                 "page": str(tmp / "overview.html"), "page_rel": "overview.html",
             })
         for code in codes:
@@ -551,12 +330,13 @@ def _run_region(
                 "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
                 "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang,
                                "analysis_file": str(analysis_file)},
-                "kernel": kernel, "reuse_kernel": reuse_kernels, "config_path": cfg.config_path, "lang": lang,
-                "estimated": estimated,
-                "title": f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
-                "subtitle": f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}",
-                "nav": nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
-                              f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>"),
+                "kernel": kernel, "reuse_kernel": reuse_kernels,
+                "page_shell": render_page(
+                    cfg, title=f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
+                    subtitle=f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}", body=BODY_MARKER,
+                    lang=lang, estimated=estimated,
+                    nav=nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
+                               f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>")),
                 "page": str(tmp / page_rel), "page_rel": page_rel,
             })
         # print maps: one job (data and analysis read once)
@@ -578,9 +358,9 @@ def _run_region(
 
             bar = tqdm(total=len(jobs), desc=f"briefing {cfg.region.id}", unit="notebook")
         try:
-            if pool is not None:
-                futures = {(print_pool if jobs[i].get("kind") == "print" else pool).submit(_run_notebook_job, jobs[i]): i
-                           for i in order}
+            if pools is not None:
+                futures = {(pools.prints if jobs[i].get("kind") == "print" else pools.notebooks).submit(
+                    _run_notebook_job, jobs[i]): i for i in order}
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()
                     if bar:
@@ -597,8 +377,8 @@ def _run_region(
             if bar:
                 bar.close()
     finally:
-        for p in {pool, print_pool} - {None}:
-            p.shutdown(cancel_futures=True)
+        if pools is not None:
+            pools.shutdown()
         _stop_kernels()  # the serial path's kernel (workers stop their own)
     lap("notebooks_and_print_maps")
     # keep earlier results of kecamatan not re-run

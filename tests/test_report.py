@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pamgeo import report
+from pamgeo import jobs, report
 from pamgeo.maps import embedded_documents
 from pamgeo.report import run_region
 
@@ -117,6 +118,16 @@ def test_failed_run_keeps_previous_report_and_leaves_no_temp(tmp_path, toy_confi
     assert [p.name for p in (tmp_path / "r").iterdir()] == ["toy"]
 
 
+# a second client of a kept kernel in the same process would take the kept client's replies
+# (both use the session's socket identity): a run would hang; these tests fail in time instead
+limits = {"start_timeout": 20, "execution_timeout": 20}
+
+
+def _counted(make, calls, *args, **kwargs):
+    calls.append(1)
+    return make(*args, **kwargs)
+
+
 def test_reused_kernel_starts_every_notebook_empty(tmp_path):
     import nbformat
     import papermill as pm
@@ -125,22 +136,56 @@ def test_reused_kernel_starts_every_notebook_empty(tmp_path):
                                          nbformat.v4.new_code_cell("leftover = 1")])
     nb.metadata["kernelspec"] = {"name": "pamgeo", "display_name": "pamgeo", "language": "python"}
     nbformat.write(nb, tmp_path / "a.ipynb")
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leftover = 2\nraise ValueError('halt')"),
+                                          nbformat.v4.new_code_cell("never = 1")])
+    bad.metadata["kernelspec"] = nb.metadata["kernelspec"]
+    nbformat.write(bad, tmp_path / "bad.ipynb")
+    new_clients: list[int] = []
     try:
         runs = []
-        for i in range(2):
-            km = report._kernel("pamgeo")
+        for i in range(3):
+            km = jobs._kernel("pamgeo")
             runs.append(km)
+            if i == 0:  # every notebook goes through the kernel's kept client: no new client is made
+                km.client = functools.partial(_counted, km.client, new_clients)
+            if i == 1:  # a notebook that fails halfway, in between: the next one is not disturbed
+                with pytest.raises(pm.PapermillExecutionError, match="halt"):
+                    pm.execute_notebook(str(tmp_path / "bad.ipynb"), str(tmp_path / "bad_out.ipynb"),
+                                        kernel_name="pamgeo", progress_bar=False, km=km, engine_name=jobs._engine(), **limits)
+                continue
             out = pm.execute_notebook(str(tmp_path / "a.ipynb"), str(tmp_path / f"out{i}.ipynb"), kernel_name="pamgeo",
-                                      progress_bar=False, km=km)
+                                      progress_bar=False, km=km, engine_name=jobs._engine(), **limits)
             first = out.cells[0]
             assert first.outputs[0]["text"].strip() == "[]"  # nothing left from the notebook before
             assert first.execution_count == 1
-        assert runs[0] is runs[1] and runs[0].is_alive()  # one kernel, kept running
+            assert out.cells[1].execution_count == 2
+        assert runs[0] is runs[1] is runs[2] and runs[0].is_alive()  # one kernel, kept running
+        assert new_clients == []  # ... and one client of it, kept connected
         runs[0].shutdown_kernel(now=True)  # a kernel that died is replaced
-        assert report._kernel("pamgeo") is not runs[0] and report._kernel("pamgeo").is_alive()
+        assert jobs._kernel("pamgeo") is not runs[0] and jobs._kernel("pamgeo").is_alive()
     finally:
-        report._stop_kernels()
-    assert report._KERNELS == {}
+        jobs._stop_kernels()
+    assert jobs._KERNELS == {}
+
+
+def test_kept_client_engine_leaves_other_kernels_to_papermill(tmp_path):
+    # a kernel manager pamgeo did not start gets papermill's own client handling
+    import nbformat
+    import papermill as pm
+    from jupyter_client.manager import KernelManager
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {"name": "pamgeo", "display_name": "pamgeo", "language": "python"}
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    km = KernelManager(kernel_name="pamgeo")
+    km.start_kernel()
+    try:
+        out = pm.execute_notebook(str(tmp_path / "a.ipynb"), str(tmp_path / "b.ipynb"), kernel_name="pamgeo",
+                                  progress_bar=False, km=km, engine_name=jobs._engine(), **limits)
+        assert out.cells[0].outputs[0]["text"].strip() == "42"
+        assert getattr(km, "pamgeo_client", None) is None
+    finally:
+        km.shutdown_kernel(now=True)
 
 
 def test_parallel_run_after_a_serial_run_in_the_same_process(tmp_path, toy_config_path):
