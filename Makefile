@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,lab]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name pamgeo --display-name "pamgeo (Python 3)" >/dev/null
+	$(BIN)/python -m compileall -q pamgeo  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -188,6 +188,49 @@ def analysis_for(data: RegionData, analysis_file: str | None = None, *, build_di
 
 # the inputs of the last briefing notebook of a `pamgeo run` this process (kernel) showed
 _RUN_INPUTS: dict[tuple, tuple] = {}
+# the region of that run, by config, build folder and the state of the build's files
+_RUN_REGION: dict[tuple, tuple] = {}
+
+
+def _file_state(path) -> tuple:
+    import os
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return (str(path), None)
+    return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def run_region_data(region, build_dir=None) -> tuple:
+    """``(cfg, data)`` of a ``pamgeo run``, read once per kernel.
+
+    Read again when the config file or the build (``region.gpkg``, ``meta.json``) changed.
+    """
+    from pamgeo.config import load_config
+    from pamgeo.region import load_region, region_dir
+
+    cfg = load_config(region)
+    folder = region_dir(cfg, build_dir)
+    key = (str(region), str(build_dir), _file_state(cfg.config_path), _file_state(folder / "region.gpkg"),
+           _file_state(folder / "meta.json"))
+    if key not in _RUN_REGION:
+        _RUN_REGION.clear()  # one region at a time
+        _RUN_REGION[key] = (cfg, load_region(cfg, build_dir))
+    return _RUN_REGION[key]
+
+
+def prepare_run(region, *, build_dir=None, codes: list[str] | None = None) -> None:
+    """Read the region and draw the base layers of its maps ahead of a run's notebooks.
+
+    ``pamgeo run`` has each kernel call it while the main process computes the analysis: the
+    notebooks then find the region read (:func:`run_region_data`) and the base layers of the
+    overview and of the kecamatan ``codes`` drawn (:func:`pamgeo.maps.prepare_base_layers`).
+    """
+    from pamgeo.maps import prepare_base_layers
+
+    _, data = run_region_data(region, build_dir)
+    prepare_base_layers(data, codes)
 
 
 def briefing_inputs(region, *, build_dir=None, analysis_file: str | None = None, language: str | None = None,
@@ -196,7 +239,8 @@ def briefing_inputs(region, *, build_dir=None, analysis_file: str | None = None,
 
     ``params`` are those of :func:`analyse` (eps_m, min_samples, preset, catchment_method).
     Inside ``pamgeo run`` (``analysis_file`` set) the result is kept for the next notebook the
-    same kernel runs: every page of a run shows the same inputs, read once per kernel. Without
+    same kernel runs: every page of a run shows the same inputs, read once per kernel (the
+    region usually before the first notebook, by :func:`prepare_run`). Without
     ``analysis_file`` (JupyterLab) everything is read afresh on every call, the analysis through
     the cache beside the build.
     """
@@ -212,8 +256,11 @@ def briefing_inputs(region, *, build_dir=None, analysis_file: str | None = None,
                tuple(sorted(params.items())))
         if key in _RUN_INPUTS:
             return _RUN_INPUTS[key]
-    cfg = load_config(region)
-    data = load_region(cfg, build_dir)
+    if key is not None:
+        cfg, data = run_region_data(region, build_dir)
+    else:
+        cfg = load_config(region)
+        data = load_region(cfg, build_dir)
     lang = language or cfg.region.language
     result = analysis_for(data, analysis_file, build_dir=build_dir, lang=lang, **params)
     out = (cfg, data, lang, result)

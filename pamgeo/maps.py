@@ -602,7 +602,10 @@ def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lan
 
 
 def add_kelurahan(m: folium.Map, kel: gpd.GeoDataFrame, *, lang: str, highlight: bool = True) -> folium.GeoJson:
-    gj = _layer_data(kel, ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5)
+    return _add_kelurahan(m, _layer_data(kel, ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5), lang=lang)
+
+
+def _add_kelurahan(m: folium.Map, gj: dict, *, lang: str) -> folium.GeoJson:
     return GeoJson(
         gj, name=t("kelurahan_boundaries", lang),
         style_function=lambda f: {"color": "#444", "weight": 1.6, "fillColor": "#ffffff", "fillOpacity": 0.35,
@@ -611,29 +614,49 @@ def add_kelurahan(m: folium.Map, kel: gpd.GeoDataFrame, *, lang: str, highlight:
     ).add_to(m)
 
 
-def add_roads(m: folium.Map, roads: gpd.GeoDataFrame | None, area, *, lang: str) -> None:
+def _roads_data(roads: gpd.GeoDataFrame | None, area) -> tuple[dict, dict] | None:
+    """Layer data of the minor and the major roads in ``area``."""
     if roads is None or roads.empty:
-        return
+        return None
     r = _clip(roads, area)
     major = r[r["road_class"].isin(MAJOR_ROADS)]
     minor = r[~r["road_class"].isin(MAJOR_ROADS)]
     if not minor.empty:  # one feature: lines joined end to end (no properties, no per-feature overhead)
         joined = shapely.line_merge(shapely.multilinestrings(shapely.get_parts(minor.geometry.to_numpy())))
         minor = gpd.GeoDataFrame(geometry=[joined], crs=minor.crs)
-    GeoJson(_layer_data(minor, [], simplify_m=5), name=t("roads_minor", lang),
+    return _layer_data(minor, [], simplify_m=5), _layer_data(major, ["name", "road_class"], simplify_m=4)
+
+
+def add_roads(m: folium.Map, roads: gpd.GeoDataFrame | None, area, *, lang: str) -> None:
+    _add_roads(m, _roads_data(roads, area), lang=lang)
+
+
+def _add_roads(m: folium.Map, layers: tuple[dict, dict] | None, *, lang: str) -> None:
+    if layers is None:
+        return
+    minor, major = layers
+    GeoJson(minor, name=t("roads_minor", lang),
                    style_function=lambda f: {"color": "#9a9a9a", "weight": 1}, interactive=False).add_to(m)
-    GeoJson(_layer_data(major, ["name", "road_class"], simplify_m=4), name=t("roads_major", lang),
+    GeoJson(major, name=t("roads_major", lang),
                    style_function=lambda f: {"color": "#d98c1f", "weight": 3},
                    tooltip=tooltip(["name"])).add_to(m)
 
 
-def add_waterways(m: folium.Map, ww: gpd.GeoDataFrame | None, area, *, lang: str) -> None:
+def _waterways_data(ww: gpd.GeoDataFrame | None, area) -> dict | None:
     if ww is None or ww.empty:
-        return
+        return None
     w = _clip(ww, area)
-    if w.empty:
+    return None if w.empty else _layer_data(w, ["name"], simplify_m=4)
+
+
+def add_waterways(m: folium.Map, ww: gpd.GeoDataFrame | None, area, *, lang: str) -> None:
+    _add_waterways(m, _waterways_data(ww, area), lang=lang)
+
+
+def _add_waterways(m: folium.Map, gj: dict | None, *, lang: str) -> None:
+    if gj is None:
         return
-    GeoJson(_layer_data(w, ["name"], simplify_m=4), name=t("waterways", lang),
+    GeoJson(gj, name=t("waterways", lang),
                    style_function=lambda f: {"color": "#2f7fd1", "weight": 2.5, "opacity": 0.85},
                    tooltip=tooltip(["name"])).add_to(m)
 
@@ -1134,6 +1157,56 @@ def legend_html(data: RegionData, *, lang: str) -> str:
     return "".join(rows)
 
 
+# the base layers of the maps drawn from one region object, while it is kept (keep_base_layers)
+_KEPT: dict[str, Any] = {"data": None, "layers": {}}
+
+
+def keep_base_layers(data: RegionData | None) -> None:
+    """Keep the base layers of the maps drawn from ``data`` (None: stop keeping any).
+
+    The kelurahan, kecamatan, road and waterway layers of a map depend on the region alone.
+    ``pamgeo run`` draws them for every page while it computes the analysis
+    (:func:`pamgeo.analysis.prepare_run`), so that its notebooks only draw the analysis. Kept
+    for this one region object: a region read again, or any other, gets its layers drawn anew.
+    Not done by default: a region changed in place would show layers drawn before the change.
+    """
+    _KEPT.update(data=data, layers={})
+
+
+def base_layers(data: RegionData, kode_kec: str | None, area=None, *, minor_roads: bool = True) -> dict[str, Any]:
+    """Layer data of the base of a map of one kecamatan (``kode_kec``) or the whole region (None).
+
+    Keys ``kelurahan``, ``kecamatan``, ``roads`` (minor, major) and ``waterways``, cut to the
+    area and a margin of ``BASE_MARGIN_M``. Kept for ``data`` if :func:`keep_base_layers` asked for it.
+    """
+    kept = _KEPT["layers"] if _KEPT["data"] is data else None
+    key = (kode_kec, minor_roads)
+    if kept is not None and key in kept:
+        return kept[key]
+    kec = data.kecamatan if kode_kec is None else data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
+    if area is None:
+        area = (data.kota if kode_kec is None else kec).geometry.iloc[0]
+    view = area.buffer(BASE_MARGIN_M)
+    roads = data.roads
+    if roads is not None and not minor_roads:
+        roads = roads[roads["road_class"].isin(MAJOR_ROADS)]
+    layers = {"kelurahan": _layer_data(_clip(data.kelurahan, view), ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5),
+              "kecamatan": _layer_data(kec, ["kecamatan"], simplify_m=5),
+              "roads": _roads_data(roads, view), "waterways": _waterways_data(data.waterways, view)}
+    if kept is not None:
+        kept[key] = layers
+    return layers
+
+
+def prepare_base_layers(data: RegionData, codes: list[str] | None = None) -> None:
+    """Keep (:func:`keep_base_layers`) and draw the base layers of the overview map and of the
+    maps of the kecamatan ``codes`` (default: all)."""
+    keep_base_layers(data)
+    base_layers(data, None, minor_roads=False)
+    for code in codes if codes is not None else data.kecamatan_codes():
+        base_layers(data, code)
+
+
 def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id", analysis=None) -> folium.Map:
     """Briefing map of one kecamatan: base from the data, TPS by class, pockets, rayons, flood, police.
 
@@ -1164,16 +1237,13 @@ def briefing_map(data: RegionData, area, *, kode_kec: str | None, lang: str = "i
     view = area.buffer(BASE_MARGIN_M)
     bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
     m = base_map(data, bounds, lang=lang)
-    kel_layer = add_kelurahan(m, _clip(data.kelurahan, view), lang=lang)
-    kec = data.kecamatan if kode_kec is None else data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
-    GeoJson(_layer_data(kec, ["kecamatan"], simplify_m=5), name=t("kecamatan", lang),
+    base = base_layers(data, kode_kec, area, minor_roads=minor_roads)
+    kel_layer = _add_kelurahan(m, base["kelurahan"], lang=lang)
+    GeoJson(base["kecamatan"], name=t("kecamatan", lang),
                    style_function=lambda f: {"color": "#111", "weight": 3.5, "fill": False},
                    interactive=False).add_to(m)
-    roads = data.roads
-    if roads is not None and not minor_roads:
-        roads = roads[roads["road_class"].isin(MAJOR_ROADS)]
-    add_roads(m, roads, view, lang=lang)
-    add_waterways(m, data.waterways, view, lang=lang)
+    _add_roads(m, base["roads"], lang=lang)
+    _add_waterways(m, base["waterways"], lang=lang)
     add_flood(m, analysis, view, lang=lang)
     add_catchments(m, analysis, view, lang=lang)
     in_area = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
@@ -1307,18 +1377,21 @@ __all__ = [
     "add_tools",
     "add_tps",
     "add_waterways",
+    "base_layers",
     "base_map",
     "briefing_map",
     "embedded_documents",
     "encode_polyline",
     "escape_text",
     "kecamatan_map",
+    "keep_base_layers",
     "kota_map",
     "legend_html",
     "map_html",
     "map_iframe",
     "pack_geojson",
     "popup",
+    "prepare_base_layers",
     "simplify",
     "to_geojson",
     "tooltip",

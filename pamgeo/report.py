@@ -284,6 +284,14 @@ def _run_region(
                     raise ValueError(f"kecamatan '{c}' is not in region {cfg.region.id}; use one of {codes}")
                 wanted.append(n)
             codes = wanted
+        bdir = str(Path(build_dir).resolve()) if build_dir else None
+        if pools is not None and pools.reuse_kernels:
+            # the kernels read the region and draw the maps' base layers meanwhile: a job each
+            # (a worker that takes two does the second in no time)
+            for _ in range(workers - 1):
+                pools.notebooks.submit(_run_notebook_job, {"kind": "prepare", "kernel": kernel,
+                                                           "region": cfg.config_path, "build_dir": bdir,
+                                                           "codes": codes})
         # absolute: the kernels run in the notebooks' folder and read the run's files by path
         reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR).resolve()
         final = reports_dir / cfg.region.id
@@ -306,7 +314,6 @@ def _run_region(
         with open(analysis_file, "wb") as fh:
             pickle.dump(analysis, fh, protocol=pickle.HIGHEST_PROTOCOL)
         lap("analysis_pickle")
-        bdir = str(Path(build_dir).resolve()) if build_dir else None
         jobs = []
         if not kecamatan:
             jobs.append({
@@ -361,13 +368,12 @@ def _run_region(
             if pools is not None:
                 futures = {(pools.prints if jobs[i].get("kind") == "print" else pools.notebooks).submit(
                     _run_notebook_job, jobs[i]): i for i in order}
+                # the tables meanwhile: at the end they would hold up the run on their own
+                tables.update(_write_tables(analysis, tmp, lang))
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()
                     if bar:
                         bar.update()
-                    if results[futures[fut]].get("kind") == "print" and not tables:
-                        # a core is free now (the print process is done): the tables meanwhile
-                        tables.update(_write_tables(analysis, tmp, lang))
             else:
                 for i in order:
                     results[i] = _run_notebook_job(jobs[i])

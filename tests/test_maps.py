@@ -171,3 +171,25 @@ def test_compact_layer_refuses_what_it_does_not_draw():
     with pytest.raises(TypeError, match="zoom_on_click"):
         GeoJson(empty, zoom_on_click=True)
     assert GeoJson(empty, name="x", show=False).layer_name == "x"
+
+
+def test_kept_base_layers_are_those_drawn_afresh(toy_data):
+    from pamgeo import maps
+
+    codes = toy_data.kecamatan_codes()
+    fresh = {code: maps.base_layers(toy_data, code) for code in codes}
+    assert maps.base_layers(toy_data, codes[0]) is not maps.base_layers(toy_data, codes[0])  # nothing kept
+    try:
+        maps.prepare_base_layers(toy_data)
+        kept = maps.base_layers(toy_data, codes[0])
+        assert kept is maps.base_layers(toy_data, codes[0])  # drawn once, then kept
+        assert kept == fresh[codes[0]]
+        assert maps.base_layers(toy_data, None, minor_roads=False) == maps._KEPT["layers"][(None, False)]
+        other = build_region(toy_data.config)  # another region object: drawn for itself
+        assert maps.base_layers(other, codes[0]) is not kept
+        # a map drawn from kept layers is the map drawn from fresh ones
+        with_kept = _geojson_layers(map_html(kecamatan_map(toy_data, codes[1], lang="id")))
+    finally:
+        maps.keep_base_layers(None)
+    assert maps._KEPT == {"data": None, "layers": {}}
+    assert with_kept == _geojson_layers(map_html(kecamatan_map(toy_data, codes[1], lang="id")))

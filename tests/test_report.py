@@ -213,3 +213,41 @@ def test_parallel_run_with_a_kernel_per_notebook(tmp_path, toy_config_path):
     assert {p.name for p in (out / "kecamatan").iterdir()} == {
         "990101.html", "990101.pdf", "990101.png", "990102.html", "990102.pdf", "990102.png"}
     assert (out / "tps.csv").exists() and (out / "overview.html").exists()
+
+
+def test_run_region_data_is_read_again_when_the_build_changes(tmp_path, toy_config_path):
+    import os
+
+    from pamgeo import analysis
+    from pamgeo.config import load_config
+    from pamgeo.region import build_region, write_region
+
+    gpkg = write_region(build_region(load_config(toy_config_path)), tmp_path / "b")
+    _, data1 = analysis.run_region_data(str(toy_config_path), str(tmp_path / "b"))
+    assert analysis.run_region_data(str(toy_config_path), str(tmp_path / "b"))[1] is data1  # read once
+    st = gpkg.stat()
+    os.utime(gpkg, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a rebuilt region
+    assert analysis.run_region_data(str(toy_config_path), str(tmp_path / "b"))[1] is not data1
+    analysis._RUN_REGION.clear()
+
+
+def test_prepare_job_reads_the_region_and_draws_base_layers_in_the_kernel(tmp_path, toy_config_path):
+    from pamgeo.config import load_config
+    from pamgeo.region import build_region, write_region
+
+    cfg = load_config(toy_config_path)
+    write_region(build_region(cfg), tmp_path / "b")
+    codes = ["99.01.01"]
+    job = {"kind": "prepare", "kernel": "pamgeo", "region": str(toy_config_path), "build_dir": str(tmp_path / "b"),
+           "codes": codes}
+    try:
+        assert jobs._run_notebook_job(job) is None
+        km = jobs._kernel("pamgeo")  # the namespace is reset; what pamgeo keeps stays
+        probe = ("sorted(map(repr, __import__('pamgeo.maps', fromlist=['_KEPT'])._KEPT['layers'])), "
+                 "len(__import__('pamgeo.analysis', fromlist=['_RUN_REGION'])._RUN_REGION)")
+        reply = jobs._kernel_client(km).execute_interactive("", user_expressions={"probe": probe}, timeout=60,
+                                                            output_hook=lambda msg: None)
+        value = reply["content"]["user_expressions"]["probe"]["data"]["text/plain"]
+        assert value == "([\"('99.01.01', True)\", '(None, False)'], 1)"
+    finally:
+        jobs._stop_kernels()
