@@ -286,12 +286,14 @@ def _run_region(
             codes = wanted
         bdir = str(Path(build_dir).resolve()) if build_dir else None
         if pools is not None and pools.reuse_kernels:
-            # the kernels read the region and draw the maps' base layers meanwhile: a job each
-            # (a worker that takes two does the second in no time)
+            # while the analysis is computed, the kernels read the region and draw the maps' base
+            # layers (a job each; a worker that takes two does the second in no time), and the
+            # print process draws what the print maps show of the region
             for _ in range(workers - 1):
                 pools.notebooks.submit(_run_notebook_job, {"kind": "prepare", "kernel": kernel,
                                                            "region": cfg.config_path, "build_dir": bdir,
                                                            "codes": codes})
+            pools.prints.submit(_run_notebook_job, {"kind": "prepare-print", "codes": codes, "lang": lang})
         # absolute: the kernels run in the notebooks' folder and read the run's files by path
         reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR).resolve()
         final = reports_dir / cfg.region.id
@@ -382,10 +384,14 @@ def _run_region(
         finally:
             if bar:
                 bar.close()
-    finally:
+    except BaseException:
         if pools is not None:
             pools.shutdown()
+        raise
+    finally:
         _stop_kernels()  # the serial path's kernel (workers stop their own)
+    if pools is not None:  # asked to stop now, waited for at the end: the kernels stop meanwhile
+        pools.shutdown(wait=False)
     lap("notebooks_and_print_maps")
     # keep earlier results of kecamatan not re-run
     manifest_path = tmp / "manifest.json"
@@ -423,8 +429,9 @@ def _run_region(
     os.replace(tmp, final)
     if old_dir.exists():
         shutil.rmtree(old_dir)
-    res = RunResult(final, final / "index.html", [dict(r, output=str(final / r["output"])) for r in all_results])
-    return res
+    if pools is not None:
+        pools.shutdown()
+    return RunResult(final, final / "index.html", [dict(r, output=str(final / r["output"])) for r in all_results])
 
 
 @functools.wraps(_run_region)
