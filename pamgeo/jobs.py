@@ -261,7 +261,6 @@ def _noop() -> None:
     return None
 
 
-
 def _failure(exc: BaseException) -> dict:
     info = {"error": f"{type(exc).__name__}: {exc}".strip()[:2000]}
     for attr in ("cell_index", "exec_count", "ename", "evalue"):
@@ -272,17 +271,23 @@ def _failure(exc: BaseException) -> dict:
     return info
 
 
-def _run_notebook_job(job: dict) -> dict:
-    """Execute one notebook and write its page. Top-level so a process pool can call it."""
+def _run_job(job: dict) -> dict | None:
+    """Run one job of a run; top-level so that a process pool can call it.
+
+    Kinds: a notebook (the default: executed, its page written), ``print`` (the print maps),
+    and the best-effort ``prepare`` and ``prepare-print`` that draw ahead what needs no
+    analysis (they return None).
+    """
+    start = time.perf_counter()
+    kind = job.get("kind", "notebook")
+    if kind == "print":
+        return _run_print_job(job, start)
+    if kind == "prepare":
+        return _prepare_kernel_job(job)
+    if kind == "prepare-print":
+        return _prepare_print_job(job)
     import papermill as pm
 
-    start = time.perf_counter()
-    if job.get("kind") == "print":
-        return _run_print_job(job, start)
-    if job.get("kind") == "prepare":
-        return _run_prepare_job(job)
-    if job.get("kind") == "prepare-print":
-        return _prepare_print_job(job)
     result = {"name": job["name"], "notebook": job["template"], "parameters": job["parameters"],
               "output": job["page_rel"], "status": "ok"}
     try:
@@ -299,7 +304,7 @@ def _run_notebook_job(job: dict) -> dict:
     return result
 
 
-def _run_prepare_job(job: dict) -> None:
+def _prepare_kernel_job(job: dict) -> None:
     """Have this worker's kernel read the region and draw the maps' base layers
     (:func:`pamgeo.analysis.prepare_run`) while the main process computes the analysis.
 
@@ -346,7 +351,6 @@ def _run_print_job(job: dict, start: float) -> dict:
         result.update({"status": "failed", **_failure(exc)})
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
-
 
 
 def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str,

@@ -241,7 +241,7 @@ def test_prepare_job_reads_the_region_and_draws_base_layers_in_the_kernel(tmp_pa
     job = {"kind": "prepare", "kernel": "pamgeo", "region": str(toy_config_path), "build_dir": str(tmp_path / "b"),
            "codes": codes}
     try:
-        assert jobs._run_notebook_job(job) is None
+        assert jobs._run_job(job) is None
         km = jobs._kernel("pamgeo")  # the namespace is reset; what pamgeo keeps stays
         probe = ("sorted(map(repr, __import__('pamgeo.maps', fromlist=['_KEPT'])._KEPT['layers'])), "
                  "len(__import__('pamgeo.analysis', fromlist=['_RUN_REGION'])._RUN_REGION)")
