@@ -112,3 +112,22 @@ def test_build_policy_stop_and_drop(tmp_path):
     assert "2 TPS" in drop.stdout and "1 TPS rows with errors were left out" in drop.stdout
     report = (tmp_path / "b2" / "toy" / "tps_validation.csv").read_text()
     assert "swapped_latlon" in report and ",3," in report
+
+
+def test_parallel_run_from_the_command_line(tmp_path, toy_config_path):
+    # the command starts its workers before it reads the config, the region and the analysis
+    res = pamgeo("run", str(toy_config_path), "--workers", "2", "--build-dir", str(tmp_path / "b"),
+                 "--reports-dir", str(tmp_path / "r"))
+    assert res.returncode == 0, res.stderr
+    assert "4/4 briefings written" in res.stdout
+    out = tmp_path / "r" / "toy"
+    assert {p.name for p in (out / "kecamatan").iterdir()} == {
+        "990101.html", "990101.pdf", "990101.png", "990102.html", "990102.pdf", "990102.png"}
+    assert (out / "overview.html").exists() and (out / "index.html").exists()
+
+
+def test_parallel_run_of_an_unknown_region_stops_its_workers(tmp_path):
+    res = pamgeo("run", "no-such-region", "--workers", "2", "--reports-dir", str(tmp_path / "r"))
+    assert res.returncode != 0
+    assert "no-such-region" in res.stderr + res.stdout
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
