@@ -103,7 +103,7 @@ def _kernel(name: str, *, wait: bool = True):
 
     km = _KERNELS.get(name)
     if km is not None and not km.is_alive():
-        _stop_kernels()
+        stop_kernels()
         km = None
     if km is None:
         # IPC sockets (local only, no "running over TCP without encryption" warning), at an
@@ -192,7 +192,7 @@ def _kernel_execute(km, code: str) -> None:
                            f"{reply['content'].get('evalue')}")
 
 
-def _stop_kernels() -> None:
+def stop_kernels() -> None:
     while _KERNELS:
         _, km = _KERNELS.popitem()
         kc = getattr(km, "pamgeo_client", None)
@@ -234,7 +234,7 @@ def _warm_worker(kernel: str | None = None) -> None:
 
     _fresh_event_loop()
     # worker processes end with os._exit: atexit would not run, multiprocessing finalizers do
-    multiprocessing.util.Finalize(None, _stop_kernels, exitpriority=10)
+    multiprocessing.util.Finalize(None, stop_kernels, exitpriority=10)
     if kernel:  # launched first: it boots and imports pamgeo while this worker imports
         _kernel(kernel, wait=False)  # papermill and nbconvert; the first notebook waits for it
 
@@ -271,7 +271,7 @@ def _failure(exc: BaseException) -> dict:
     return info
 
 
-def _run_job(job: dict) -> dict | None:
+def run_job(job: dict) -> dict | None:
     """Run one job of a run; top-level so that a process pool can call it.
 
     Kinds: a notebook (the default: executed, its page written), ``print`` (the print maps),

@@ -38,10 +38,10 @@ from pamgeo.jobs import (
     KERNEL_NAME,
     NOTEBOOKS_DIR,
     Workers,
-    _run_job,
-    _stop_kernels,
     ensure_kernel,
+    run_job,
     start_workers,
+    stop_kernels,
 )
 from pamgeo.region import build_region, is_current, load_region, write_region
 
@@ -290,10 +290,10 @@ def _run_region(
             # layers (a job each; a worker that takes two does the second in no time), and the
             # print process draws what the print maps show of the region
             for _ in range(workers - 1):
-                pools.notebooks.submit(_run_job, {"kind": "prepare", "kernel": kernel,
+                pools.notebooks.submit(run_job, {"kind": "prepare", "kernel": kernel,
                                                            "region": cfg.config_path, "build_dir": bdir,
                                                            "codes": codes})
-            pools.prints.submit(_run_job, {"kind": "prepare-print", "codes": codes, "lang": lang})
+            pools.prints.submit(run_job, {"kind": "prepare-print", "codes": codes, "lang": lang})
         # absolute: the kernels run in the notebooks' folder and read the run's files by path
         reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR).resolve()
         final = reports_dir / cfg.region.id
@@ -369,7 +369,7 @@ def _run_region(
         try:
             if pools is not None:
                 futures = {(pools.prints if jobs[i].get("kind") == "print" else pools.notebooks).submit(
-                    _run_job, jobs[i]): i for i in order}
+                    run_job, jobs[i]): i for i in order}
                 # the tables meanwhile: at the end they would hold up the run on their own
                 tables.update(_write_tables(analysis, tmp, lang))
                 for fut in as_completed(futures):
@@ -378,7 +378,7 @@ def _run_region(
                         bar.update()
             else:
                 for i in order:
-                    results[i] = _run_job(jobs[i])
+                    results[i] = run_job(jobs[i])
                     if bar:
                         bar.update()
         finally:
@@ -389,7 +389,7 @@ def _run_region(
             pools.shutdown()
         raise
     finally:
-        _stop_kernels()  # the serial path's kernel (workers stop their own)
+        stop_kernels()  # the serial path's kernel (workers stop their own)
     if pools is not None:  # asked to stop now, waited for at the end: the kernels stop meanwhile
         pools.shutdown(wait=False)
     lap("notebooks_and_print_maps")

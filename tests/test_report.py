@@ -164,7 +164,7 @@ def test_reused_kernel_starts_every_notebook_empty(tmp_path):
         runs[0].shutdown_kernel(now=True)  # a kernel that died is replaced
         assert jobs._kernel("pamgeo") is not runs[0] and jobs._kernel("pamgeo").is_alive()
     finally:
-        jobs._stop_kernels()
+        jobs.stop_kernels()
     assert jobs._KERNELS == {}
 
 
@@ -241,7 +241,7 @@ def test_prepare_job_reads_the_region_and_draws_base_layers_in_the_kernel(tmp_pa
     job = {"kind": "prepare", "kernel": "pamgeo", "region": str(toy_config_path), "build_dir": str(tmp_path / "b"),
            "codes": codes}
     try:
-        assert jobs._run_job(job) is None
+        assert jobs.run_job(job) is None
         km = jobs._kernel("pamgeo")  # the namespace is reset; what pamgeo keeps stays
         probe = ("sorted(map(repr, __import__('pamgeo.maps', fromlist=['_KEPT'])._KEPT['layers'])), "
                  "len(__import__('pamgeo.analysis', fromlist=['_RUN_REGION'])._RUN_REGION)")
@@ -250,4 +250,4 @@ def test_prepare_job_reads_the_region_and_draws_base_layers_in_the_kernel(tmp_pa
         value = reply["content"]["user_expressions"]["probe"]["data"]["text/plain"]
         assert value == "([\"('99.01.01', True)\", '(None, False)'], 1)"
     finally:
-        jobs._stop_kernels()
+        jobs.stop_kernels()
