@@ -1176,16 +1176,19 @@ def keep_base_layers(data: RegionData | None) -> None:
 def base_layers(data: RegionData, kode_kec: str | None, area=None, *, minor_roads: bool = True) -> dict[str, Any]:
     """Layer data of the base of a map of one kecamatan (``kode_kec``) or the whole region (None).
 
-    Keys ``kelurahan``, ``kecamatan``, ``roads`` (minor, major) and ``waterways``, cut to the
-    area and a margin of ``BASE_MARGIN_M``. Kept for ``data`` if :func:`keep_base_layers` asked for it.
+    Keys ``kelurahan``, ``kecamatan``, ``roads`` (minor, major) and ``waterways``, cut to
+    ``area`` (default: the kecamatan, or the region) and a margin of ``BASE_MARGIN_M``. Kept for
+    ``data`` if :func:`keep_base_layers` asked for it; layers of another area are never kept.
     """
-    kept = _KEPT["layers"] if _KEPT["data"] is data else None
+    kec = data.kecamatan if kode_kec is None else data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
+    default = (data.kota if kode_kec is None else kec).geometry.iloc[0]
+    if area is None:
+        area = default
+    own_area = area is default or shapely.equals_exact(area, default, 0)
+    kept = _KEPT["layers"] if _KEPT["data"] is data and own_area else None
     key = (kode_kec, minor_roads)
     if kept is not None and key in kept:
         return kept[key]
-    kec = data.kecamatan if kode_kec is None else data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
-    if area is None:
-        area = (data.kota if kode_kec is None else kec).geometry.iloc[0]
     view = area.buffer(BASE_MARGIN_M)
     roads = data.roads
     if roads is not None and not minor_roads:

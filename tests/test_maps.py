@@ -193,3 +193,18 @@ def test_kept_base_layers_are_those_drawn_afresh(toy_data):
         maps.keep_base_layers(None)
     assert maps._KEPT == {"data": None, "layers": {}}
     assert with_kept == _geojson_layers(map_html(kecamatan_map(toy_data, codes[1], lang="id")))
+
+
+def test_base_layers_of_another_area_are_not_the_kept_ones(toy_data):
+    from pamgeo import maps
+
+    code = toy_data.kecamatan_codes()[0]
+    try:
+        maps.prepare_base_layers(toy_data)
+        small = toy_data.kecamatan.geometry.iloc[0].centroid.buffer(50)
+        other = maps.base_layers(toy_data, code, small)
+        assert other is not maps.base_layers(toy_data, code)
+        assert len(other["kelurahan"]["features"]) <= len(maps.base_layers(toy_data, code)["kelurahan"]["features"])
+        assert maps._KEPT["layers"][(code, True)] is maps.base_layers(toy_data, code)
+    finally:
+        maps.keep_base_layers(None)
