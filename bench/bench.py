@@ -48,8 +48,8 @@ def make_tps_file(n: int, path: Path) -> None:
     import numpy as np
     import pandas as pd
 
-    from pamgeo.config import load_config
-    from pamgeo.io import WGS84, read_kelurahan
+    from pamgeo.core.config import load_config
+    from pamgeo.ingest.io import WGS84, read_kelurahan
 
     kel = read_kelurahan(load_config("tangsel"))
     rng = np.random.default_rng(1)
@@ -167,9 +167,9 @@ def bench_run(repeat: int) -> None:
     # page sizes against a naive folium page: one CircleMarker (with popup) per TPS, CDN assets
     naive_code = (
         "import folium, sys\n"
-        "from pamgeo.config import load_config\n"
-        "from pamgeo.region import load_region\n"
-        "from pamgeo.codes import undotted\n"
+        "from pamgeo.core.config import load_config\n"
+        "from pamgeo.ingest.region import load_region\n"
+        "from pamgeo.core.codes import undotted\n"
         f"d = load_region(load_config('tangsel'), __import__('pathlib').Path({str(WORK)!r}))\n"
         "tps = d.tps.to_crs('EPSG:4326')\n"
         "for code, grp in tps.groupby('kode_kec'):\n"
@@ -244,8 +244,8 @@ def main() -> None:
         return
 
     build = (
-        "from pamgeo.config import load_config\n"
-        "from pamgeo.region import build_region, write_region\n"
+        "from pamgeo.core.config import load_config\n"
+        "from pamgeo.ingest.region import build_region, write_region\n"
         "from pathlib import Path\n"
         f"write_region(build_region(load_config('tangsel')), Path({str(WORK)!r}))\n"
     )
@@ -256,9 +256,9 @@ def main() -> None:
     if not tps_file.exists():
         make_tps_file(50_000, tps_file)
     validate = (
-        "from pamgeo import io as pio\n"
-        "from pamgeo.config import load_config\n"
-        "from pamgeo.validate import validate_tps\n"
+        "from pamgeo.ingest import io as pio\n"
+        "from pamgeo.core.config import load_config\n"
+        "from pamgeo.ingest.validate import validate_tps\n"
         "cfg = load_config('tangsel')\n"
         "kel = pio.read_kelurahan(cfg)\n"
         f"table = pio.read_tps_table({str(tps_file)!r})\n"
@@ -269,9 +269,9 @@ def main() -> None:
     report("load + validate 50,000-row TPS CSV", times, peak)
     # --- clustering (issue: risk pockets) ---
     cluster_tangsel = (
-        "from pamgeo.config import load_config\n"
-        "from pamgeo.region import load_region\n"
-        "from pamgeo.analysis import analyse\n"
+        "from pamgeo.core.config import load_config\n"
+        "from pamgeo.ingest.region import load_region\n"
+        "from pamgeo.analysis.pipeline import analyse\n"
         "import time\n"
         f"d = load_region(load_config('tangsel'), __import__('pathlib').Path({str(WORK)!r}))\n"
         "t = time.perf_counter(); a = analyse(d); dt = time.perf_counter() - t\n"
@@ -282,10 +282,10 @@ def main() -> None:
 
     roads = (
         "import time, numpy as np\n"
-        "from pamgeo.config import load_config\n"
-        "from pamgeo.region import load_region\n"
-        "from pamgeo.network import build_road_graph\n"
-        "from pamgeo import catchment as C\n"
+        "from pamgeo.core.config import load_config\n"
+        "from pamgeo.ingest.region import load_region\n"
+        "from pamgeo.analysis.network import build_road_graph\n"
+        "from pamgeo.analysis import catchment as C\n"
         "cfg = load_config('tangsel')\n"
         f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
         "t0 = time.perf_counter()\n"
@@ -311,7 +311,7 @@ def main() -> None:
         f"z = np.load({str(synth)!r}); X = z['X']; risk = z['risk']; w = z['w']\n"
     )
     ours = common + (
-        "from pamgeo.cluster import risk_dbscan\n"
+        "from pamgeo.analysis.pockets import risk_dbscan\n"
         "t = time.perf_counter()\n"
         "lab = risk_dbscan(X, eps_m=300, min_samples=6, metric='haversine', risk=risk, risk_tolerance=0.25,"
         " sample_weight=w, max_pairs=200_000_000)\n"
@@ -319,7 +319,7 @@ def main() -> None:
     )
     plain = common + (
         "from sklearn.cluster import DBSCAN\n"
-        "from pamgeo.cluster import EARTH_RADIUS_M\n"
+        "from pamgeo.analysis.pockets import EARTH_RADIUS_M\n"
         "t = time.perf_counter()\n"
         "lab = DBSCAN(eps=300 / EARTH_RADIUS_M, min_samples=6, metric='haversine', algorithm='ball_tree').fit_predict(X)\n"
         "print(f'    plain sklearn DBSCAN: {time.perf_counter() - t:.2f} s, {lab.max() + 1} clusters')\n"
@@ -334,9 +334,9 @@ def main() -> None:
     # --- flood ---
     flood_tangsel = (
         "import time\n"
-        "from pamgeo.config import load_config\n"
-        "from pamgeo.region import load_region\n"
-        "from pamgeo import flood as F\n"
+        "from pamgeo.core.config import load_config\n"
+        "from pamgeo.ingest.region import load_region\n"
+        "from pamgeo.analysis import flood as F\n"
         "cfg = load_config('tangsel')\n"
         f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
         "t = time.perf_counter()\n"
@@ -352,9 +352,9 @@ def main() -> None:
     report("flood classes, 3,824 Tangsel TPS, process", times, peak)
     flood_820k = (
         "import time, numpy as np, geopandas as gpd\n"
-        "from pamgeo.config import load_config\n"
-        "from pamgeo.region import load_region\n"
-        "from pamgeo import flood as F\n"
+        "from pamgeo.core.config import load_config\n"
+        "from pamgeo.ingest.region import load_region\n"
+        "from pamgeo.analysis import flood as F\n"
         "cfg = load_config('tangsel')\n"
         f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
         "minx, miny, maxx, maxy = d.kota.total_bounds\n"
@@ -371,7 +371,7 @@ def main() -> None:
     if not args.skip_run:
         bench_run(args.repeat)
 
-    baseline = "import geopandas, pamgeo.validate, pamgeo.io\n"
+    baseline = "import geopandas, pamgeo.ingest.validate, pamgeo.ingest.io\n"
     times, peak = measure(baseline, args.repeat)
     report("  (import floor: python + geopandas + pamgeo)", times, peak)
 

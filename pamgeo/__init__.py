@@ -1,12 +1,17 @@
 """pamgeo: election-day police security planning for polling stations (TPS).
 
-Data flows one way: :mod:`pamgeo.config` -> :mod:`pamgeo.io` -> :mod:`pamgeo.validate` /
-:mod:`pamgeo.estimate` -> :mod:`pamgeo.region` -> :mod:`pamgeo.maps` -> :mod:`pamgeo.report`,
-with :mod:`pamgeo.cli` on top.
+The package is layered; each layer imports only from the ones before it::
+
+    core -> ingest -> analysis -> render -> run -> cli
+
+:mod:`pamgeo.core` (errors, codes, vocabulary, i18n, presets, config), :mod:`pamgeo.ingest`
+(read, validate, estimate, build a region), :mod:`pamgeo.analysis` (risk, pockets, rayons,
+flood, personnel), :mod:`pamgeo.render` (briefing blocks, web and print maps),
+:mod:`pamgeo.run` (runner, workers, cache) and :mod:`pamgeo.cli`. See ``docs/architecture.md``.
 """
 
 __version__ = "0.1.0"
 
-from pamgeo._errors import ConfigError, InputError, PamgeoError, RunError
+from pamgeo.core.errors import ConfigError, InputError, PamgeoError, RunError
 
 __all__ = ["ConfigError", "InputError", "PamgeoError", "RunError", "__version__"]

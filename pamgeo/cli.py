@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pamgeo._errors import PamgeoError
+from pamgeo.core.errors import PamgeoError
 
 app = typer.Typer(help="pamgeo: TPS security planning briefings.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -18,8 +18,11 @@ app.add_typer(data_app, name="data")
 err = Console(stderr=True)
 out = Console()
 
-RegionArg = Annotated[str, typer.Argument(help="Region: a file name under data/regions/ without .yml, or a .yml path.")]
-BuildOpt = Annotated[Path | None, typer.Option("--build-dir", help="Folder for built regions (default: build/).")]
+RegionArg = Annotated[str, typer.Argument(
+    help="Region: a name (a .yml in --regions-dir, PAMGEO_REGIONS or the shipped regions) or a .yml path.")]
+BuildOpt = Annotated[Path | None, typer.Option("--build-dir", help="Folder for built regions (default: ./build).")]
+RegionsOpt = Annotated[Path | None, typer.Option(
+    "--regions-dir", help="Folder of your own region files, searched before PAMGEO_REGIONS and the shipped ones.")]
 
 
 def _fail(exc: Exception, code: int = 2) -> None:
@@ -32,18 +35,19 @@ def _fail(exc: Exception, code: int = 2) -> None:
 def data_build(
     region: RegionArg,
     build_dir: BuildOpt = None,
+    regions_dir: RegionsOpt = None,
     on_invalid: Annotated[str | None, typer.Option(
         "--on-invalid", help="stop | drop: TPS rows with errors stop the build, or are left out "
                              "(the report is written beside the build). Default: region.on_invalid.")] = None,
 ) -> None:
     """Read, validate and store a region's layers as one GeoPackage."""
-    from pamgeo.config import load_config
-    from pamgeo.region import build_region, write_region
+    from pamgeo.core.config import load_config
+    from pamgeo.ingest.region import build_region, write_region
 
     if on_invalid not in (None, "stop", "drop"):
         _fail(ValueError(f"--on-invalid must be stop or drop, not {on_invalid!r}"))
     try:
-        cfg = load_config(region)
+        cfg = load_config(region, regions_dir=regions_dir)
         data = build_region(cfg, progress=True, on_invalid=on_invalid)
         path = write_region(data, build_dir)
     except PamgeoError as exc:
@@ -62,6 +66,7 @@ def data_build(
 def validate(
     file: Annotated[Path, typer.Argument(help="TPS list: CSV, XLSX or GeoJSON/GeoPackage.")],
     region: Annotated[str, typer.Option("--region", "-r", help="Region name or .yml path.")],
+    regions_dir: RegionsOpt = None,
     limit: Annotated[int, typer.Option(help="Print at most this many findings (0: all).")] = 0,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV (default UTF-8).")] = None,
 ) -> None:
@@ -69,12 +74,12 @@ def validate(
 
     Exits 1 when the list has errors, 0 otherwise (warnings allowed).
     """
-    from pamgeo import io as pio
-    from pamgeo.config import load_config
-    from pamgeo.validate import validate_tps
+    from pamgeo.core.config import load_config
+    from pamgeo.ingest import io as pio
+    from pamgeo.ingest.validate import validate_tps
 
     try:
-        cfg = load_config(region)
+        cfg = load_config(region, regions_dir=regions_dir)
         kel = pio.read_kelurahan(cfg)
         columns = getattr(cfg.sources.tps, "columns", None) or None
         table = pio.read_tps_table(file, columns=columns, encoding=encoding)
@@ -92,7 +97,8 @@ def run(
     kecamatan: Annotated[list[str] | None, typer.Option("--kecamatan", "-k", help="Kecamatan code (repeatable).")] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Notebooks in parallel.")] = 1,
     build_dir: BuildOpt = None,
-    reports_dir: Annotated[Path | None, typer.Option("--reports-dir", help="Output folder (default: reports/).")] = None,
+    regions_dir: RegionsOpt = None,
+    reports_dir: Annotated[Path | None, typer.Option("--reports-dir", help="Output folder (default: ./reports).")] = None,
     language: Annotated[str | None, typer.Option("--language", help="id or en (default: the region's).")] = None,
     fresh_kernels: Annotated[bool, typer.Option(
         "--fresh-kernels", help="A new kernel for every notebook (default: one per worker, reset between notebooks).",
@@ -102,17 +108,17 @@ def run(
     pools = None
     if workers > 1:
         # first, before the geospatial imports: the kernels boot while this process imports
-        from pamgeo.jobs import start_workers
+        from pamgeo.run.jobs import start_workers
 
         pools = start_workers(workers, reuse_kernels=not fresh_kernels)
     try:
-        from pamgeo.report import run_region
+        from pamgeo.run.runner import run_region
 
         # the modules just imported are there for good: garbage collections during the run
-        # need not scan them (as in the kernels, see pamgeo.jobs)
+        # need not scan them (as in the kernels, see pamgeo.run.jobs)
         gc.freeze()
         result = run_region(region, kecamatan=kecamatan, workers=workers, build_dir=build_dir,
-                            reports_dir=reports_dir, language=language, reuse_kernels=not fresh_kernels,
+                            reports_dir=reports_dir, regions_dir=regions_dir, language=language, reuse_kernels=not fresh_kernels,
                             pools=pools)
     except (PamgeoError, ValueError) as exc:
         _fail(exc)

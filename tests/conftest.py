@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pamgeo.config import raw_dir
+from pamgeo.core.config import raw_dir
 
 # 2 x 2 kelurahan of 0.01 degree (about 1.1 km) near Tangsel; kecamatan 01 = south row.
 X0, Y0, D = 106.70, -6.30, 0.01
@@ -107,14 +107,14 @@ def toy_config_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def toy_cfg(toy_config_path: Path):
-    from pamgeo.config import load_config
+    from pamgeo.core.config import load_config
 
     return load_config(toy_config_path)
 
 
 @pytest.fixture
 def toy_kelurahan(toy_cfg):
-    from pamgeo.io import read_kelurahan
+    from pamgeo.ingest.io import read_kelurahan
 
     return read_kelurahan(toy_cfg)
 
@@ -133,7 +133,7 @@ def bundle() -> Path:
 @pytest.fixture(scope="session")
 def tangsel(bundle, tmp_path_factory):
     """Tangsel built from the bundle once per test session."""
-    from pamgeo.config import load_config
-    from pamgeo.region import build_region
+    from pamgeo.core.config import load_config
+    from pamgeo.ingest.region import build_region
 
     return build_region(load_config("tangsel"))

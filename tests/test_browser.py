@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pamgeo.report import run_region
+from pamgeo.run.runner import run_region
 
 pytestmark = pytest.mark.slow
 
@@ -129,8 +129,8 @@ def test_kecamatan_page_offline(browser, tmp_path_factory, toy_config_path):
 
 
 def test_text_from_data_runs_nothing(browser, tmp_path, toy_cfg):
-    from pamgeo import briefing
-    from pamgeo.region import build_region
+    from pamgeo.ingest.region import build_region
+    from pamgeo.render import briefing
 
     data = build_region(toy_cfg)
     data.tps.loc[data.tps.index[0], "alamat"] = XSS

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pamgeo import cache
-from pamgeo.config import load_config
-from pamgeo.region import build_region, load_region, region_dir, write_region
+from pamgeo.core.config import load_config
+from pamgeo.ingest.region import build_region, load_region, region_dir, write_region
+from pamgeo.run import cache
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_a_damaged_cache_file_is_recomputed(built):
 
 
 def test_briefing_inputs_kept_within_a_run_only(built, tmp_path):
-    from pamgeo.analysis import briefing_inputs
+    from pamgeo.run.session import briefing_inputs
 
     cfg, build = built
     # JupyterLab (no analysis_file): read afresh each time, the analysis from the cache

@@ -10,11 +10,11 @@ import pytest
 from conftest import X0, Y0, D, make_toy_region
 from shapely.geometry import LineString, Point
 
-from pamgeo import catchment as C
-from pamgeo.analysis import analyse
-from pamgeo.config import load_config
-from pamgeo.network import build_road_graph, travel_minutes
-from pamgeo.region import build_region
+from pamgeo.analysis import catchment as C
+from pamgeo.analysis.network import build_road_graph, travel_minutes
+from pamgeo.analysis.pipeline import analyse
+from pamgeo.core.config import load_config
+from pamgeo.ingest.region import build_region
 
 CRS = "EPSG:32748"
 
@@ -120,7 +120,7 @@ def test_unknown_unit_in_config(toy_two_rayons):
 
 
 def test_kecamatan_covered_twice_is_a_config_error(tmp_path):
-    from pamgeo._errors import ConfigError
+    from pamgeo.core.errors import ConfigError
 
     path = make_toy_region(tmp_path / "t", extra={"police.coverage": {"Polsek Satu": ["99.01.01"],
                                                                       "Polsek Dua": ["99.01.01", "99.01.02"]}})

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN
 
-from pamgeo._errors import RunError
-from pamgeo.cluster import (
+from pamgeo.analysis.pockets import (
     EARTH_RADIUS_M,
     coordinates,
     find_pockets,
@@ -17,7 +16,8 @@ from pamgeo.cluster import (
     risk_dbscan,
     suggest_eps,
 )
-from pamgeo.config import ClusterParams, RiskParams
+from pamgeo.core.config import ClusterParams, RiskParams
+from pamgeo.core.errors import RunError
 
 LAT0, LON0 = -6.30, 106.70
 M_PER_DEG_LAT = 110_574.0  # near -6 degrees
@@ -135,7 +135,7 @@ def test_labels_equal_sklearn_precomputed_on_the_same_graph(tolerance, weighted)
     """The SciPy labelling equals scikit-learn's DBSCAN fed the same sparse graph."""
     from scipy import sparse
 
-    from pamgeo.cluster import neighbourhood_graph
+    from pamgeo.analysis.pockets import neighbourhood_graph
 
     rng = np.random.default_rng(11)
     centres = rng.uniform(0, 4000, size=(10, 2))
@@ -158,7 +158,7 @@ def test_pockets_do_not_import_scikit_learn():
     import sys
 
     code = ("import sys, numpy as np\n"
-            "from pamgeo.cluster import risk_dbscan, k_distances\n"
+            "from pamgeo.analysis.pockets import risk_dbscan, k_distances\n"
             "X = np.radians(np.random.default_rng(0).uniform([-6.3, 106.7], [-6.2, 106.8], (200, 2)))\n"
             "risk_dbscan(X, eps_m=500, min_samples=3); k_distances(X, 4)\n"
             "assert 'sklearn' not in sys.modules\n")

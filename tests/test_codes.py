@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pamgeo.codes import is_khusus, kecamatan_of, normalise_code, normalise_name, tps_id
+from pamgeo.core.codes import is_khusus, kecamatan_of, normalise_code, normalise_name, tps_id
 
 
 @pytest.mark.parametrize("value,expected", [

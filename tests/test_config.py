@@ -6,12 +6,13 @@ import pytest
 import yaml
 from conftest import make_toy_region
 
-from pamgeo._errors import ConfigError
-from pamgeo.config import REGIONS_DIR, load_config
+from pamgeo.core.config import load_config
+from pamgeo.core.errors import ConfigError
+from pamgeo.core.resources import data_dir
 
 
 def test_shipped_regions_validate_without_files():
-    for path in sorted(REGIONS_DIR.glob("*.yml")):
+    for path in sorted((data_dir() / "regions").glob("*.yml")):
         cfg = load_config(path, check_files=False)
         assert cfg.region.id == path.stem
 

@@ -7,8 +7,8 @@ import pytest
 import shapely
 from conftest import make_toy_region
 
-from pamgeo import io as pio
-from pamgeo.estimate import place_tps, tps_from_counts
+from pamgeo.ingest import io as pio
+from pamgeo.ingest.estimate import place_tps, tps_from_counts
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_same_seed_same_positions(toy_cfg, toy_kelurahan, toy_rows):
 
 
 def test_uniform_method(tmp_path):
-    from pamgeo.config import load_config
+    from pamgeo.core.config import load_config
 
     cfg = load_config(make_toy_region(tmp_path, placement="uniform"))
     kel = pio.read_kelurahan(cfg)

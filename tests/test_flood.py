@@ -12,9 +12,8 @@ import rasterio
 from rasterio.transform import from_origin
 from shapely.geometry import LineString, Point, box
 
-from pamgeo import catchment as C
-from pamgeo.config import Flood
-from pamgeo.flood import (
+from pamgeo.analysis import catchment as C
+from pamgeo.analysis.flood import (
     FloodLayers,
     access_cut,
     classify_points,
@@ -23,8 +22,9 @@ from pamgeo.flood import (
     raster_class,
     sample_raster,
 )
-from pamgeo.io import Raster
-from pamgeo.network import build_road_graph
+from pamgeo.analysis.network import build_road_graph
+from pamgeo.core.config import Flood
+from pamgeo.ingest.io import Raster
 
 UTM = "EPSG:32748"
 X0, Y0 = 700_000.0, 9_300_000.0  # near latitude -6.3

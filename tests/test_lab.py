@@ -32,7 +32,7 @@ def _get(url: str) -> dict:
 
 
 def test_jupyterlab_serves_explore_notebook_with_pamgeo_kernel(tmp_path):
-    from pamgeo.jobs import ensure_kernel
+    from pamgeo.run.kernels import ensure_kernel
 
     ensure_kernel()
     port, token = _free_port(), secrets.token_hex(16)

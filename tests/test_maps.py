@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from pamgeo.maps import (
+from pamgeo.analysis.pipeline import analyse
+from pamgeo.ingest.region import build_region
+from pamgeo.render.maps import (
     embedded_documents,
     kecamatan_map,
     map_html,
@@ -16,7 +18,6 @@ from pamgeo.maps import (
     to_geojson,
     unpack_geojson,
 )
-from pamgeo.region import build_region
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -28,6 +29,11 @@ def toy_data(toy_cfg):
     return data
 
 
+@pytest.fixture
+def toy_analysis(toy_data):
+    return analyse(toy_data)
+
+
 def _geojson_layers(page: str) -> list[dict]:
     """Every layer's data (``pamgeo.layer(data, options)`` calls), geometries unpacked."""
     decoder, out = json.JSONDecoder(), []
@@ -37,8 +43,8 @@ def _geojson_layers(page: str) -> list[dict]:
     return out
 
 
-def test_kecamatan_map_layers_and_counts(toy_data):
-    page = map_html(kecamatan_map(toy_data, "99.01.01", lang="id"))
+def test_kecamatan_map_layers_and_counts(toy_data, toy_analysis):
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
     layers = _geojson_layers(page)
     n_tps = int((toy_data.tps["kode_kec"] == "99.01.01").sum())
     tps_layers = [fc for fc in layers if fc["features"] and "kelas" in fc["features"][0]["properties"]
@@ -52,15 +58,15 @@ def test_kecamatan_map_layers_and_counts(toy_data):
         assert label in page
 
 
-def test_text_from_data_is_escaped(toy_data):
-    page = map_html(kecamatan_map(toy_data, "99.01.01", lang="id"))
+def test_text_from_data_is_escaped(toy_data, toy_analysis):
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
     assert XSS not in page
     # escaped once by pamgeo (&lt;) and then by folium's JSON encoder (& -> \u0026)
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
 
 
-def test_no_cdn_resources(toy_data):
-    page = map_html(kecamatan_map(toy_data, "99.01.02", lang="en"))
+def test_no_cdn_resources(toy_data, toy_analysis):
+    page = map_html(kecamatan_map(toy_data, "99.01.02", toy_analysis, lang="en"))
     refs = re.findall(r"""(?:src|href)\s*=\s*["'](https?://[^"']+)""", page)
     assert refs == [] or all("leafletjs.com" in r for r in refs), refs  # Leaflet's own credit link only
     assert "<script src=" not in page and "<link rel=\"stylesheet\" href=\"http" not in page
@@ -68,13 +74,13 @@ def test_no_cdn_resources(toy_data):
     assert "Polling stations" in page  # English labels
 
 
-def test_unknown_kecamatan(toy_data):
+def test_unknown_kecamatan(toy_data, toy_analysis):
     with pytest.raises(ValueError, match="not in region"):
-        kecamatan_map(toy_data, "99.01.09")
+        kecamatan_map(toy_data, "99.01.09", toy_analysis)
 
 
-def test_map_iframe_stores_the_document_compressed(toy_data):
-    m = kecamatan_map(toy_data, "99.01.01", lang="en")
+def test_map_iframe_stores_the_document_compressed(toy_data, toy_analysis):
+    m = kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="en")
     frag = map_iframe(m, lang="en")
     [doc] = embedded_documents(frag)
     assert doc.startswith("<!DOCTYPE html>") and "L.map(" in doc and "Polling stations (TPS) (8)" in doc
@@ -86,10 +92,10 @@ def test_map_iframe_stores_the_document_compressed(toy_data):
     assert "srcdoc=" in plain and "L.map(" in doc_plain and "Polling stations (TPS) (8)" in doc_plain
 
 
-def test_text_from_data_is_not_a_template(toy_data):
+def test_text_from_data_is_not_a_template(toy_data, toy_analysis):
     # branca compiles rendered scripts again as Jinja templates: data must not be evaluated
-    toy_data.tps.loc[1, "alamat"] = "ADDR {{ 7*7 }} {% if 1 %}X{% endif %}"
-    page = map_html(kecamatan_map(toy_data, "99.01.01", lang="id"))
+    toy_analysis.tps.loc[1, "alamat"] = "ADDR {{ 7*7 }} {% if 1 %}X{% endif %}"  # the TPS the map draws
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
     assert "ADDR 49" not in page and "ADDR \\u0026#123;\\u0026#123; 7*7 \\u0026#125;\\u0026#125;" in page
 
 
@@ -117,7 +123,7 @@ def test_vectorised_polyline_matches_the_reference_library():
     import numpy as np
     import polyline
 
-    from pamgeo.maps import encode_polyline
+    from pamgeo.render.maps import encode_polyline
 
     rng = np.random.default_rng(7)
     for n in (1, 2, 5, 300):
@@ -151,7 +157,7 @@ def test_clip_keeps_the_features_own_dimension():
     import geopandas as gpd
     import shapely
 
-    from pamgeo.maps import _clip
+    from pamgeo.render.maps import _clip
 
     area = shapely.box(0, 0, 10, 10)
     # touches the area along x = 10 and overlaps it in a 1 x 1 square: the raw intersection is a
@@ -165,7 +171,7 @@ def test_clip_keeps_the_features_own_dimension():
 
 
 def test_compact_layer_refuses_what_it_does_not_draw():
-    from pamgeo.maps import GeoJson
+    from pamgeo.render.maps import GeoJson
 
     empty = {"type": "FeatureCollection", "features": []}
     with pytest.raises(TypeError, match="zoom_on_click"):
@@ -173,38 +179,31 @@ def test_compact_layer_refuses_what_it_does_not_draw():
     assert GeoJson(empty, name="x", show=False).layer_name == "x"
 
 
-def test_kept_base_layers_are_those_drawn_afresh(toy_data):
-    from pamgeo import maps
+def test_memoised_base_layers_are_those_drawn_afresh(toy_data, toy_analysis):
+    from pamgeo.render import maps
 
     codes = toy_data.kecamatan_codes()
     fresh = {code: maps.base_layers(toy_data, code) for code in codes}
     assert maps.base_layers(toy_data, codes[0]) is not maps.base_layers(toy_data, codes[0])  # nothing kept
-    try:
-        maps.prepare_base_layers(toy_data)
-        kept = maps.base_layers(toy_data, codes[0])
-        assert kept is maps.base_layers(toy_data, codes[0])  # drawn once, then kept
-        assert kept == fresh[codes[0]]
-        assert maps.base_layers(toy_data, None, minor_roads=False) == maps._KEPT["layers"][(None, False)]
-        other = build_region(toy_data.config)  # another region object: drawn for itself
-        assert maps.base_layers(other, codes[0]) is not kept
-        # a map drawn from kept layers is the map drawn from fresh ones
-        with_kept = _geojson_layers(map_html(kecamatan_map(toy_data, codes[1], lang="id")))
-    finally:
-        maps.keep_base_layers(None)
-    assert maps._KEPT == {"data": None, "layers": {}}
-    assert with_kept == _geojson_layers(map_html(kecamatan_map(toy_data, codes[1], lang="id")))
+    memo: dict = {}
+    kept = maps.base_layers(toy_data, codes[0], memo=memo)
+    assert kept is maps.base_layers(toy_data, codes[0], memo=memo)  # drawn once, then memoised
+    assert kept == fresh[codes[0]]
+    assert maps.base_layers(toy_data, None, minor_roads=False, memo=memo) is memo[(None, False)]
+    # a map drawn from memoised layers is the map drawn from fresh ones
+    with_kept = _geojson_layers(map_html(kecamatan_map(toy_data, codes[1], toy_analysis, lang="id", base_memo=memo)))
+    assert (codes[1], True) in memo
+    assert with_kept == _geojson_layers(map_html(kecamatan_map(toy_data, codes[1], toy_analysis, lang="id")))
 
 
-def test_base_layers_of_another_area_are_not_the_kept_ones(toy_data):
-    from pamgeo import maps
+def test_base_layers_of_another_area_are_not_memoised(toy_data):
+    from pamgeo.render import maps
 
     code = toy_data.kecamatan_codes()[0]
-    try:
-        maps.prepare_base_layers(toy_data)
-        small = toy_data.kecamatan.geometry.iloc[0].centroid.buffer(50)
-        other = maps.base_layers(toy_data, code, small)
-        assert other is not maps.base_layers(toy_data, code)
-        assert len(other["kelurahan"]["features"]) <= len(maps.base_layers(toy_data, code)["kelurahan"]["features"])
-        assert maps._KEPT["layers"][(code, True)] is maps.base_layers(toy_data, code)
-    finally:
-        maps.keep_base_layers(None)
+    memo: dict = {}
+    own = maps.base_layers(toy_data, code, memo=memo)
+    small = toy_data.kecamatan.geometry.iloc[0].centroid.buffer(50)
+    other = maps.base_layers(toy_data, code, small, memo=memo)
+    assert other is not own
+    assert len(other["kelurahan"]["features"]) <= len(own["kelurahan"]["features"])
+    assert memo == {(code, True): own}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pamgeo.analysis import analyse
-from pamgeo.jobs import write_print_maps
-from pamgeo.printmap import base_sheet
-from pamgeo.region import build_region
+from pamgeo.analysis.pipeline import analyse
+from pamgeo.ingest.region import build_region
+from pamgeo.render.printmap import base_sheet
+from pamgeo.run.jobs import write_print_maps
 
 
 def test_sheets_drawn_ahead_print_the_same(tmp_path, toy_cfg):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pamgeo.config import load_config
-from pamgeo.region import build_region, load_region, write_region
+from pamgeo.core.config import load_config
+from pamgeo.ingest.region import build_region, load_region, write_region
 
 KPU_TANGSEL = {"Pamulang": 900, "Pondok Aren": 805, "Ciputat": 621, "Ciputat Timur": 456,
                "Serpong": 434, "Serpong Utara": 370, "Setu": 238}
@@ -69,7 +69,7 @@ def test_depok_builds(bundle):
 
 
 def test_tangsel_risk_and_pockets_plausible(tangsel):
-    from pamgeo.analysis import analyse
+    from pamgeo.analysis.pipeline import analyse
 
     a = analyse(tangsel)
     tps = a.tps
@@ -88,7 +88,7 @@ def test_tangsel_risk_and_pockets_plausible(tangsel):
 
 
 def test_tangsel_rayons_and_personnel(tangsel):
-    from pamgeo.analysis import analyse
+    from pamgeo.analysis.pipeline import analyse
 
     a = analyse(tangsel)
     tps = a.tps

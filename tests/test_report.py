@@ -11,9 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pamgeo import jobs, report
-from pamgeo.maps import embedded_documents
-from pamgeo.report import run_region
+from pamgeo.core.resources import notebooks_dir
+from pamgeo.render.maps import embedded_documents
+from pamgeo.run import jobs, kernels
+from pamgeo.run import runner as report
+from pamgeo.run.runner import run_region
 
 pytestmark = pytest.mark.slow
 
@@ -71,14 +73,14 @@ def test_run_toy_region(tmp_path, toy_config_path):
 
 def test_one_failing_kecamatan_does_not_stop_the_others(tmp_path, toy_config_path, monkeypatch):
     nb_dir = tmp_path / "nb"
-    shutil.copytree(report.NOTEBOOKS_DIR, nb_dir)
+    shutil.copytree(notebooks_dir(), nb_dir)
     src = (nb_dir / "kecamatan_briefing.ipynb").read_text()
     broken = src.replace("catchment_method=catchment_method)",
                          "catchment_method=catchment_method)\\n"
                          "if kecamatan.endswith('02'): raise RuntimeError('peta gagal')")
     assert broken != src
     (nb_dir / "kecamatan_briefing.ipynb").write_text(broken)
-    monkeypatch.setattr(report, "NOTEBOOKS_DIR", nb_dir)
+    monkeypatch.setattr(report, "notebooks_dir", lambda: nb_dir)
     res = run_region(toy_config_path, build_dir=tmp_path / "b", reports_dir=tmp_path / "r", progress=False)
     assert not res.ok
     [failed] = res.failed
@@ -144,17 +146,17 @@ def test_reused_kernel_starts_every_notebook_empty(tmp_path):
     try:
         runs = []
         for i in range(3):
-            km = jobs._kernel("pamgeo")
+            km = kernels.kernel("pamgeo")
             runs.append(km)
             if i == 0:  # every notebook goes through the kernel's kept client: no new client is made
                 km.client = functools.partial(_counted, km.client, new_clients)
             if i == 1:  # a notebook that fails halfway, in between: the next one is not disturbed
                 with pytest.raises(pm.PapermillExecutionError, match="halt"):
                     pm.execute_notebook(str(tmp_path / "bad.ipynb"), str(tmp_path / "bad_out.ipynb"),
-                                        kernel_name="pamgeo", progress_bar=False, km=km, engine_name=jobs._engine(), **limits)
+                                        kernel_name="pamgeo", progress_bar=False, km=km, engine_name=kernels.engine_name(), **limits)
                 continue
             out = pm.execute_notebook(str(tmp_path / "a.ipynb"), str(tmp_path / f"out{i}.ipynb"), kernel_name="pamgeo",
-                                      progress_bar=False, km=km, engine_name=jobs._engine(), **limits)
+                                      progress_bar=False, km=km, engine_name=kernels.engine_name(), **limits)
             first = out.cells[0]
             assert first.outputs[0]["text"].strip() == "[]"  # nothing left from the notebook before
             assert first.execution_count == 1
@@ -162,10 +164,10 @@ def test_reused_kernel_starts_every_notebook_empty(tmp_path):
         assert runs[0] is runs[1] is runs[2] and runs[0].is_alive()  # one kernel, kept running
         assert new_clients == []  # ... and one client of it, kept connected
         runs[0].shutdown_kernel(now=True)  # a kernel that died is replaced
-        assert jobs._kernel("pamgeo") is not runs[0] and jobs._kernel("pamgeo").is_alive()
+        assert kernels.kernel("pamgeo") is not runs[0] and kernels.kernel("pamgeo").is_alive()
     finally:
-        jobs.stop_kernels()
-    assert jobs._KERNELS == {}
+        kernels.stop_kernels()
+    assert kernels._KERNELS == {}
 
 
 def test_kept_client_engine_leaves_other_kernels_to_papermill(tmp_path):
@@ -181,7 +183,7 @@ def test_kept_client_engine_leaves_other_kernels_to_papermill(tmp_path):
     km.start_kernel()
     try:
         out = pm.execute_notebook(str(tmp_path / "a.ipynb"), str(tmp_path / "b.ipynb"), kernel_name="pamgeo",
-                                  progress_bar=False, km=km, engine_name=jobs._engine(), **limits)
+                                  progress_bar=False, km=km, engine_name=kernels.engine_name(), **limits)
         assert out.cells[0].outputs[0]["text"].strip() == "42"
         assert getattr(km, "pamgeo_client", None) is None
     finally:
@@ -218,22 +220,22 @@ def test_parallel_run_with_a_kernel_per_notebook(tmp_path, toy_config_path):
 def test_run_region_data_is_read_again_when_the_build_changes(tmp_path, toy_config_path):
     import os
 
-    from pamgeo import analysis
-    from pamgeo.config import load_config
-    from pamgeo.region import build_region, write_region
+    from pamgeo.core.config import load_config
+    from pamgeo.ingest.region import build_region, write_region
+    from pamgeo.run import session
 
     gpkg = write_region(build_region(load_config(toy_config_path)), tmp_path / "b")
-    _, data1 = analysis.run_region_data(str(toy_config_path), str(tmp_path / "b"))
-    assert analysis.run_region_data(str(toy_config_path), str(tmp_path / "b"))[1] is data1  # read once
+    _, data1 = session.run_region_data(str(toy_config_path), str(tmp_path / "b"))
+    assert session.run_region_data(str(toy_config_path), str(tmp_path / "b"))[1] is data1  # read once
     st = gpkg.stat()
     os.utime(gpkg, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a rebuilt region
-    assert analysis.run_region_data(str(toy_config_path), str(tmp_path / "b"))[1] is not data1
-    analysis._RUN_REGION.clear()
+    assert session.run_region_data(str(toy_config_path), str(tmp_path / "b"))[1] is not data1
+    session._RUN_REGION.clear()
 
 
 def test_prepare_job_reads_the_region_and_draws_base_layers_in_the_kernel(tmp_path, toy_config_path):
-    from pamgeo.config import load_config
-    from pamgeo.region import build_region, write_region
+    from pamgeo.core.config import load_config
+    from pamgeo.ingest.region import build_region, write_region
 
     cfg = load_config(toy_config_path)
     write_region(build_region(cfg), tmp_path / "b")
@@ -242,12 +244,12 @@ def test_prepare_job_reads_the_region_and_draws_base_layers_in_the_kernel(tmp_pa
            "codes": codes}
     try:
         assert jobs.run_job(job) is None
-        km = jobs._kernel("pamgeo")  # the namespace is reset; what pamgeo keeps stays
-        probe = ("sorted(map(repr, __import__('pamgeo.maps', fromlist=['_KEPT'])._KEPT['layers'])), "
-                 "len(__import__('pamgeo.analysis', fromlist=['_RUN_REGION'])._RUN_REGION)")
-        reply = jobs._kernel_client(km).execute_interactive("", user_expressions={"probe": probe}, timeout=60,
+        km = kernels.kernel("pamgeo")  # the namespace is reset; what pamgeo keeps stays
+        probe = ("[sorted(map(repr, v[2])) for v in "
+                 "__import__('pamgeo.run.session', fromlist=['_RUN_REGION'])._RUN_REGION.values()]")
+        reply = kernels._kernel_client(km).execute_interactive("", user_expressions={"probe": probe}, timeout=60,
                                                             output_hook=lambda msg: None)
         value = reply["content"]["user_expressions"]["probe"]["data"]["text/plain"]
-        assert value == "([\"('99.01.01', True)\", '(None, False)'], 1)"
+        assert value == "[[\"('99.01.01', True)\", '(None, False)']]"
     finally:
-        jobs.stop_kernels()
+        kernels.stop_kernels()

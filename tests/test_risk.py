@@ -8,10 +8,11 @@ import pytest
 from conftest import kel_center
 from shapely.geometry import LineString, Point
 
-from pamgeo.config import RiskParams
-from pamgeo.io import read_tps_table
-from pamgeo.risk import class_counts, normalise_class, score_tps
-from pamgeo.validate import validate_tps
+from pamgeo.analysis.risk import class_counts, score_tps
+from pamgeo.core.config import RiskParams
+from pamgeo.core.vocabulary import normalise_class
+from pamgeo.ingest.io import read_tps_table
+from pamgeo.ingest.validate import validate_tps
 
 CRS = "EPSG:32748"
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from conftest import kel_center
 
-from pamgeo._errors import InputError
-from pamgeo.io import read_tps_table
-from pamgeo.validate import validate_tps
+from pamgeo.core.errors import InputError
+from pamgeo.ingest.io import read_tps_table
+from pamgeo.ingest.validate import validate_tps
 
 A, B, C = "99.01.01.1001", "99.01.01.1002", "99.01.02.1001"
 

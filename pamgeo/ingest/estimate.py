@@ -28,8 +28,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from pamgeo.codes import KHUSUS_FROM, kecamatan_of, tps_id
-from pamgeo.validate import TPS_COLUMNS
+from pamgeo.core.codes import KHUSUS_FROM, kecamatan_of, tps_id
+from pamgeo.ingest.validate import TPS_COLUMNS
 
 
 def tps_from_counts(counts: pd.DataFrame, kelurahan: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -41,7 +41,7 @@ def tps_from_counts(counts: pd.DataFrame, kelurahan: gpd.GeoDataFrame) -> pd.Dat
     Parameters
     ----------
     counts
-        ``kode_kel, n_regular, khusus_from, khusus_to, row`` as from :func:`pamgeo.io.read_tps_counts`.
+        ``kode_kel, n_regular, khusus_from, khusus_to, row`` as from :func:`pamgeo.ingest.io.read_tps_counts`.
     kelurahan
         The region's kelurahan (for names); every count row must have one.
     """
@@ -158,7 +158,7 @@ def place_tps(
     Returns
     -------
     GeoDataFrame
-        ``tps`` in :data:`pamgeo.validate.TPS_COLUMNS` with point geometry in the kelurahan CRS.
+        ``tps`` in :data:`pamgeo.ingest.validate.TPS_COLUMNS` with point geometry in the kelurahan CRS.
     """
     if method not in ("streets", "uniform"):
         raise ValueError(f"unknown placement method {method!r}; use 'streets' or 'uniform'")

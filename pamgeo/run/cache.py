@@ -1,6 +1,6 @@
 """On-disk cache of analysis results, beside the region build.
 
-An analysis (:func:`pamgeo.analysis.analyse`) is a pure function of the built region, the
+An analysis (:func:`pamgeo.analysis.pipeline.analyse`) is a pure function of the built region, the
 region config, its parameters and pamgeo's own code. Its result is stored in the build folder
 under a key made of all of them: the build's input checksums and time, the parameters, the
 deployment presets file and a hash of every pamgeo source file. Change any of them and the key
@@ -18,7 +18,9 @@ import tempfile
 from pathlib import Path
 
 from pamgeo import __version__
-from pamgeo.region import RegionData, region_dir
+from pamgeo.analysis.pipeline import analyse
+from pamgeo.core.resources import presets_file
+from pamgeo.ingest.region import RegionData, region_dir
 
 KEEP = 4  # results kept per region (one per recent parameter set)
 
@@ -26,11 +28,9 @@ KEEP = 4  # results kept per region (one per recent parameter set)
 @functools.cache
 def _code_hash() -> str:
     """Hash of pamgeo's Python sources and the deployment presets: code changes bust the cache."""
-    from pamgeo.plotting import PRESETS_FILE
-
     h = hashlib.sha256(__version__.encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")) + [PRESETS_FILE]:
+    package = Path(__file__).resolve().parents[1]  # the pamgeo package
+    for path in sorted(package.rglob("*.py")) + [presets_file()]:
         if path.exists():
             h.update(str(path.relative_to(path.parent.parent)).encode())
             h.update(path.read_bytes())
@@ -46,13 +46,11 @@ def analysis_key(data: RegionData, params: dict) -> str:
 
 
 def cached_analysis(data: RegionData, build_dir: Path | None = None, **params):
-    """:func:`~pamgeo.analysis.analyse` of ``data`` with ``params``, from the cache when it is there.
+    """:func:`~pamgeo.analysis.pipeline.analyse` of ``data`` with ``params``, from the cache when it is there.
 
     Returns ``(analysis, hit)``; ``hit`` tells whether it came from the cache. A region that
     was not loaded from a build (no ``meta``) is analysed without caching.
     """
-    from pamgeo.analysis import analyse
-
     if not data.meta.get("inputs"):
         return analyse(data, **params), False
     folder = region_dir(data.config, build_dir)

@@ -5,14 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pamgeo.plotting import (
-    PRESETS,
-    Pattern,
-    get_preset,
-    personnel_by_kelurahan,
-    strength_table,
-    summarise,
-)
+from pamgeo.analysis.personnel import personnel_by_kelurahan, strength_table, summarise
+from pamgeo.core.presets import Pattern, get_preset, presets
 
 
 def test_rounding_rule_nine_kurang_rawan():
@@ -34,7 +28,7 @@ def _tps(classes: dict[str, dict[str, int]]) -> pd.DataFrame:
 def test_polres_tangsel_preset_by_kelurahan():
     tps = _tps({"99.01.01.1001": {"kurang_rawan": 9, "rawan": 3, "sangat_rawan": 1, "khusus": 1},
                 "99.01.01.1002": {"kurang_rawan": 7}})
-    per = personnel_by_kelurahan(tps, PRESETS["polres_tangsel_pilkada_2024"]).set_index("kode_kel")
+    per = personnel_by_kelurahan(tps, presets()["polres_tangsel_pilkada_2024"]).set_index("kode_kel")
     a = per.loc["99.01.01.1001"]
     # 9 KR: ceil(9/8)*2 = 4 ; 3 R: ceil(3/2)*2 = 4 ; 1 SR: 2 ; 1 khusus: 1
     assert (a["polri_kurang_rawan"], a["polri_rawan"], a["polri_sangat_rawan"], a["polri_khusus"]) == (4, 4, 2, 1)
@@ -46,7 +40,7 @@ def test_polres_tangsel_preset_by_kelurahan():
 
 def test_mabes_2019_preset_with_linmas_groups():
     tps = _tps({"99.01.01.1001": {"kurang_rawan": 5, "rawan": 2, "sangat_rawan": 2}})
-    per = personnel_by_kelurahan(tps, PRESETS["mabes_2019"]).iloc[0]
+    per = personnel_by_kelurahan(tps, presets()["mabes_2019"]).iloc[0]
     assert per["polri_kurang_rawan"] == 4 and per["linmas_kurang_rawan"] == 12   # 2 groups of 4
     assert per["polri_rawan"] == 4 and per["linmas_rawan"] == 8
     assert per["polri_sangat_rawan"] == 6 and per["linmas_sangat_rawan"] == 8

@@ -1,8 +1,8 @@
 """One call that runs the analysis chain on a built region: risk, pockets, rayons, personnel.
 
-Pure: takes a :class:`~pamgeo.region.RegionData`, returns new frames, touches no file. The
-briefing notebooks and :mod:`pamgeo.report` call it with the same defaults (the region config),
-so the tables a run writes match its pages.
+Pure: takes a :class:`~pamgeo.ingest.region.RegionData`, returns new frames, touches no file. The
+briefing notebooks and the runner (:mod:`pamgeo.run.runner`) call it with the same defaults (the
+region config), so the tables a run writes match its pages.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pamgeo import catchment as C
-from pamgeo import flood as F
-from pamgeo import plotting as P
-from pamgeo.cluster import Pockets, find_pockets
-from pamgeo.network import RoadGraph, build_road_graph
-from pamgeo.region import RegionData
-from pamgeo.risk import score_tps
+from pamgeo.analysis import catchment as C
+from pamgeo.analysis import flood as F
+from pamgeo.analysis import personnel as P
+from pamgeo.analysis.network import RoadGraph, build_road_graph
+from pamgeo.analysis.pockets import Pockets, find_pockets
+from pamgeo.analysis.risk import score_tps
+from pamgeo.core.presets import get_preset
+from pamgeo.ingest.region import RegionData
 
 
 @dataclass
@@ -158,7 +159,7 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
         for col in cut.columns:
             scored[col] = cut[col]
 
-    preset_obj = P.get_preset(preset or cfg.deployment.preset, cfg.deployment.custom)
+    preset_obj = get_preset(preset or cfg.deployment.preset, cfg.deployment.custom)
     result.preset = preset_obj
     result.personnel = P.personnel_by_kelurahan(scored, preset_obj)
     n_rayon = len(police.rayons) if police else 0
@@ -167,104 +168,3 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
                                        available=police.available if police else {})
     result.tps = scored
     return result
-
-
-def analysis_for(data: RegionData, analysis_file: str | None = None, *, build_dir=None, **params) -> Analysis:
-    """The analysis a run already computed (``analysis_file``, a pickle written by
-    :mod:`pamgeo.report` for its notebooks), else :func:`analyse` with ``params`` through the
-    cache beside the build (:mod:`pamgeo.cache`): instant in JupyterLab after a run."""
-    if analysis_file:
-        import pickle
-        from pathlib import Path
-
-        path = Path(analysis_file)
-        if path.exists():
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-    from pamgeo.cache import cached_analysis
-
-    return cached_analysis(data, build_dir, **params)[0]
-
-
-# the inputs of the last briefing notebook of a `pamgeo run` this process (kernel) showed
-_RUN_INPUTS: dict[tuple, tuple] = {}
-# the region of that run, by config, build folder and the state of the build's files
-_RUN_REGION: dict[tuple, tuple] = {}
-
-
-def _file_state(path) -> tuple:
-    import os
-
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return (str(path), None)
-    return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def run_region_data(region, build_dir=None) -> tuple:
-    """``(cfg, data)`` of a ``pamgeo run``, read once per kernel.
-
-    Read again when the config file or the build (``region.gpkg``, ``meta.json``) changed.
-    """
-    from pamgeo.config import load_config
-    from pamgeo.region import load_region, region_dir
-
-    cfg = load_config(region)
-    folder = region_dir(cfg, build_dir)
-    key = (str(region), str(build_dir), _file_state(cfg.config_path), _file_state(folder / "region.gpkg"),
-           _file_state(folder / "meta.json"))
-    if key not in _RUN_REGION:
-        _RUN_REGION.clear()  # one region at a time
-        _RUN_REGION[key] = (cfg, load_region(cfg, build_dir))
-    return _RUN_REGION[key]
-
-
-def prepare_run(region, *, build_dir=None, codes: list[str] | None = None) -> None:
-    """Read the region and draw the base layers of its maps ahead of a run's notebooks.
-
-    ``pamgeo run`` has each kernel call it while the main process computes the analysis: the
-    notebooks then find the region read (:func:`run_region_data`) and the base layers of the
-    overview and of the kecamatan ``codes`` drawn (:func:`pamgeo.maps.prepare_base_layers`).
-    """
-    from pamgeo.maps import prepare_base_layers
-
-    _, data = run_region_data(region, build_dir)
-    prepare_base_layers(data, codes)
-
-
-def briefing_inputs(region, *, build_dir=None, analysis_file: str | None = None, language: str | None = None,
-                    **params) -> tuple:
-    """What a briefing notebook shows: ``(cfg, data, lang, analysis)``.
-
-    ``params`` are those of :func:`analyse` (eps_m, min_samples, preset, catchment_method).
-    Inside ``pamgeo run`` (``analysis_file`` set) the result is kept for the next notebook the
-    same kernel runs: every page of a run shows the same inputs, read once per kernel (the
-    region usually before the first notebook, by :func:`prepare_run`). Without
-    ``analysis_file`` (JupyterLab) everything is read afresh on every call, the analysis through
-    the cache beside the build.
-    """
-    from pamgeo.config import load_config
-    from pamgeo.region import load_region
-
-    key = None
-    if analysis_file:
-        import os
-
-        stat = os.stat(analysis_file)
-        key = (str(region), str(build_dir), str(analysis_file), stat.st_mtime_ns, stat.st_size, language,
-               tuple(sorted(params.items())))
-        if key in _RUN_INPUTS:
-            return _RUN_INPUTS[key]
-    if key is not None:
-        cfg, data = run_region_data(region, build_dir)
-    else:
-        cfg = load_config(region)
-        data = load_region(cfg, build_dir)
-    lang = language or cfg.region.language
-    result = analysis_for(data, analysis_file, build_dir=build_dir, lang=lang, **params)
-    out = (cfg, data, lang, result)
-    if key is not None:
-        _RUN_INPUTS.clear()  # one run's inputs at a time
-        _RUN_INPUTS[key] = out
-    return out

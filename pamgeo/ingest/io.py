@@ -1,7 +1,7 @@
 """Reading input files. The only module that opens input files.
 
 Every reader returns data in one schema per layer, whatever the source's column names, and
-raises :class:`~pamgeo._errors.InputError` naming the file (and row/column) when it cannot.
+raises :class:`~pamgeo.core.errors.InputError` naming the file (and row/column) when it cannot.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from charset_normalizer import from_bytes
 
-from pamgeo._errors import InputError
-from pamgeo.codes import kecamatan_of, normalise_code
-from pamgeo.config import RegionConfig
+from pamgeo.core.codes import kecamatan_of, normalise_code
+from pamgeo.core.config import RegionConfig
+from pamgeo.core.errors import InputError
 
 WGS84 = "EPSG:4326"
 
@@ -147,7 +147,7 @@ def read_tps_table(
 ) -> TpsTable:
     """Read a TPS list from CSV, XLSX/XLS or a vector file (GeoJSON, GeoPackage, Shapefile).
 
-    Values are kept as text; :func:`pamgeo.validate.validate_tps` parses and checks them.
+    Values are kept as text; :func:`pamgeo.ingest.validate.validate_tps` parses and checks them.
 
     Raises
     ------

@@ -11,7 +11,7 @@ TPS -> rayon / Polsek assignment.
     Rayon cells around the rayon staging points, Polsek cells around the Polsek, clipped to the
     Polres area (each TPS goes to the nearest point in a straight line).
 ``travel_time``
-    On the road graph (:mod:`pamgeo.network`), every road node goes to the staging point (or
+    On the road graph (:mod:`pamgeo.analysis.network`), every road node goes to the staging point (or
     Polsek) it is fastest from; polygons are the union of the nodes' Voronoi cells.
 
 :func:`reserve_response` then gives every TPS the reserve's travel time and route length from
@@ -29,9 +29,9 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from pamgeo._errors import RunError
-from pamgeo.config import Police
-from pamgeo.network import RoadGraph, route, travel_minutes, tree_sum
+from pamgeo.analysis.network import RoadGraph, route, travel_minutes, tree_sum
+from pamgeo.core.config import Police
+from pamgeo.core.errors import RunError
 
 METHODS = ("administrative", "voronoi", "travel_time")
 

@@ -32,10 +32,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from pamgeo._errors import RunError
-from pamgeo.config import ClusterParams, RiskParams
-from pamgeo.io import WGS84
-from pamgeo.risk import CLASS_LABELS, CLASSES
+from pamgeo.core.config import ClusterParams, RiskParams
+from pamgeo.core.errors import RunError
+from pamgeo.core.vocabulary import CLASSES
+from pamgeo.ingest.io import WGS84
 
 EARTH_RADIUS_M = 6_371_008.8
 BYTES_PER_PAIR = 32  # per directed pair: half an int64 pair from the KD tree, row and column ids, the CSR graph
@@ -254,7 +254,7 @@ def reason_flags(tps: pd.DataFrame, risk: RiskParams) -> pd.DataFrame:
 
 def find_pockets(tps: gpd.GeoDataFrame, params: ClusterParams, risk: RiskParams, *, lang: str = "id",
                  eps_m: float | None = None, min_samples: int | None = None) -> Pockets:
-    """Pockets among TPS scored by :func:`pamgeo.risk.score_tps`.
+    """Pockets among TPS scored by :func:`pamgeo.analysis.risk.score_tps`.
 
     Only TPS with ``risk_score >= params.min_score`` take part; ``eps_m`` and ``min_samples``
     override the config. Pocket ids (``K01``, ``K02``, ...) run from the largest pocket down.
@@ -312,6 +312,3 @@ def find_pockets(tps: gpd.GeoDataFrame, params: ClusterParams, risk: RiskParams,
     polygons = polygons.merge(table.drop(columns=["tps_ids"]), on="pocket_id")
     return Pockets(labels, polygons, table)
 
-
-def class_label(cls: str, lang: str = "id") -> str:
-    return CLASS_LABELS.get(lang, CLASS_LABELS["id"]).get(cls, cls)

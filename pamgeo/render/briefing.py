@@ -1,6 +1,6 @@
 """Briefing content blocks (HTML strings) used by the notebooks, in the report language.
 
-Pure functions of a :class:`~pamgeo.region.RegionData`: no file access. Every value from data
+Pure functions of a :class:`~pamgeo.ingest.region.RegionData`: no file access. Every value from data
 is escaped.
 """
 
@@ -11,12 +11,12 @@ import html
 import numpy as np
 import pandas as pd
 
-from pamgeo.analysis import Analysis
-from pamgeo.cluster import class_label
-from pamgeo.i18n import t
-from pamgeo.maps import kecamatan_map, map_iframe
-from pamgeo.region import RegionData
-from pamgeo.risk import CLASSES, class_counts
+from pamgeo.analysis.pipeline import Analysis
+from pamgeo.analysis.risk import class_counts
+from pamgeo.core.i18n import t
+from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_label
+from pamgeo.ingest.region import RegionData
+from pamgeo.render.maps import kecamatan_map, kota_map, map_iframe
 
 
 def _kec_row(data: RegionData, kode_kec: str) -> pd.Series:
@@ -70,10 +70,12 @@ def kecamatan_header(data: RegionData, kode_kec: str, *, lang: str = "id") -> st
     return "".join(parts)
 
 
-def kecamatan_map_html(data: RegionData, kode_kec: str, *, lang: str = "id", analysis: Analysis | None = None,
-                       height: int = 660) -> str:
-    """The kecamatan map as an embeddable, self-contained iframe."""
-    return map_iframe(kecamatan_map(data, kode_kec, lang=lang, analysis=analysis), height=height, lang=lang)
+def kecamatan_map_html(data: RegionData, kode_kec: str, analysis: Analysis, *, lang: str = "id",
+                       height: int = 660, base_memo: dict | None = None) -> str:
+    """The kecamatan map as an embeddable, self-contained iframe (``base_memo``: see
+    :func:`pamgeo.render.maps.base_layers`)."""
+    return map_iframe(kecamatan_map(data, kode_kec, analysis, lang=lang, base_memo=base_memo),
+                      height=height, lang=lang)
 
 
 def class_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
@@ -131,7 +133,7 @@ def tps_per_kelurahan_table(data: RegionData, kode_kec: str, *, lang: str = "id"
 
 def personnel_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
     """Polri and Linmas needed per kelurahan (kecamatan page) or per kecamatan and rayon (region)."""
-    from pamgeo.plotting import summarise
+    from pamgeo.analysis.personnel import summarise
 
     per = analysis.personnel
     if per is None:
@@ -197,19 +199,18 @@ def beyond_response_table(analysis: Analysis, kode_kec: str | None = None, *, la
 
 def flood_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
     """TPS per flood class, with access cut and unreachable counts, per kelurahan (or kecamatan)."""
-    from pamgeo.flood import LABELS, LEVELS
 
     tps = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
     if "flood_class" not in tps:
         return ""
     by = "kelurahan" if kode_kec else "kecamatan"
-    frame = pd.crosstab(tps[by], tps["flood_class"]).reindex(columns=list(LEVELS), fill_value=0)
+    frame = pd.crosstab(tps[by], tps["flood_class"]).reindex(columns=list(FLOOD_LEVELS), fill_value=0)
     if "access_cut" in tps:
         frame["cut"] = tps.groupby(by)["access_cut"].sum().astype(int)
         frame["unreach"] = tps.groupby(by)["cut_unreachable"].sum().astype(int)
     frame = frame.reset_index()
-    lab = LABELS.get(lang, LABELS["id"])
-    headers = [t(by, lang), *[lab[c] for c in LEVELS]]
+    lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
+    headers = [t(by, lang), *[lab[c] for c in FLOOD_LEVELS]]
     if "cut" in frame:
         headers += [t("access_cut", lang), t("unreachable", lang)]
     key = "flood_per_kelurahan" if kode_kec else "flood_per_kecamatan"
@@ -227,9 +228,8 @@ def access_cut_table(analysis: Analysis, kode_kec: str | None = None, *, lang: s
     title = f"<h3>{html.escape(t('access_cut', lang))} ({len(sel)})</h3>"
     if sel.empty:
         return title + f"<p>{html.escape(t('none', lang))}</p>"
-    from pamgeo.flood import LABELS
 
-    lab = LABELS.get(lang, LABELS["id"])
+    lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     frame = pd.DataFrame({
         "tps_id": sel["tps_id"], "kelurahan": sel["kelurahan"], "kelas": [class_label(c, lang) for c in sel["risk_class"]],
         "banjir": [lab[c] for c in sel["flood_class"]],
@@ -255,8 +255,7 @@ def overview_header(data: RegionData, analysis: Analysis, *, lang: str = "id") -
     return "".join(parts)
 
 
-def kota_map_html(data: RegionData, *, lang: str = "id", analysis: Analysis | None = None, height: int = 720) -> str:
+def kota_map_html(data: RegionData, analysis: Analysis, *, lang: str = "id", height: int = 720,
+                  base_memo: dict | None = None) -> str:
     """The region overview map as an embeddable, self-contained iframe."""
-    from pamgeo.maps import kota_map
-
-    return map_iframe(kota_map(data, lang=lang, analysis=analysis), height=height, lang=lang)
+    return map_iframe(kota_map(data, analysis, lang=lang, base_memo=base_memo), height=height, lang=lang)

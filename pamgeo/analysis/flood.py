@@ -19,7 +19,7 @@ hazard rasters     sampled at the TPS and as the maximum within ``raster_buffer_
                    modelled" (named in the reasons), never "safe"
 ================== ========================================================================
 
-Roads: every road edge of :mod:`pamgeo.network` is classed the same way at its midpoint
+Roads: every road edge of :mod:`pamgeo.analysis.network` is classed the same way at its midpoint
 (bridges, tagged in OSM, take no river-corridor evidence). :func:`access_cut` flags TPS whose
 fastest route from their rayon's staging point crosses an edge of the highest class, and gives
 the detour time with those edges closed, or "unreachable".
@@ -35,15 +35,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pamgeo.config import Flood
-from pamgeo.io import Raster
-
-LEVELS = ("none", "rendah", "sedang", "tinggi")
-RANK = {c: i for i, c in enumerate(LEVELS)}
-LABELS = {
-    "id": {"none": "tidak ada", "rendah": "rendah", "sedang": "sedang", "tinggi": "tinggi"},
-    "en": {"none": "none", "rendah": "low", "sedang": "medium", "tinggi": "high"},
-}
+from pamgeo.core.config import Flood
+from pamgeo.core.vocabulary import FLOOD_LABELS, FLOOD_LEVELS, FLOOD_RANK
+from pamgeo.ingest.io import Raster
 
 
 def merge_waterways(ww: gpd.GeoDataFrame | None, tolerance_m: float = 30.0) -> gpd.GeoDataFrame | None:
@@ -124,7 +118,7 @@ def raster_class(values: np.ndarray, breaks: tuple[float, float, float]) -> np.n
 
 def _up(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Element-wise higher class."""
-    return np.where(np.vectorize(RANK.get)(b) > np.vectorize(RANK.get)(a), b, a)
+    return np.where(np.vectorize(FLOOD_RANK.get)(b) > np.vectorize(FLOOD_RANK.get)(a), b, a)
 
 
 @dataclass
@@ -196,9 +190,9 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
             band[corridor_exempt] = "none"
         if params.kelurahan_bump:
             bumped = listed & (band != "none")
-            band[bumped] = np.array([LEVELS[min(RANK[c] + 1, 3)] for c in band[bumped]], dtype=object)
-        cap = RANK[corridor_max]
-        band = np.array([LEVELS[min(RANK[c], cap)] for c in band], dtype=object)
+            band[bumped] = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c] + 1, 3)] for c in band[bumped]], dtype=object)
+        cap = FLOOD_RANK[corridor_max]
+        band = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c], cap)] for c in band], dtype=object)
         for i in np.flatnonzero(band != "none"):
             river = names[i] or ("a river/canal" if en else "sungai/saluran")
             reasons[i].append(f"{_fmt_m(corridor_m[i], lang)} {'from' if en else 'dari'} {river}")
@@ -224,7 +218,7 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
         for i, j, dist in zip(*pairs, dists, strict=True):
             depth = depths[j]
             c = "tinggi" if pd.notna(depth) and depth >= 50 else "sedang"
-            if RANK[c] > RANK[ec[i]]:
+            if FLOOD_RANK[c] > FLOOD_RANK[ec[i]]:
                 ec[i] = c
             dtxt = f", {depth:.0f} cm" if pd.notna(depth) else ""
             reasons[i].append(f"flood report {dates[j]}{dtxt} at {_fmt_m(dist, lang)}" if en
@@ -235,10 +229,10 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
         pairs = pg.sindex.query(points.to_numpy(), predicate="within")
         pc = np.full(n, "none", dtype=object)
         pclass, plabel = pg["flood_class"].to_numpy(), pg["label"].to_numpy()
-        lab = LABELS["en" if en else "id"]
+        lab = FLOOD_LABELS["en" if en else "id"]
         for i, j in zip(*pairs, strict=True):
             c = pclass[j]
-            if RANK[c] > RANK[pc[i]]:
+            if FLOOD_RANK[c] > FLOOD_RANK[pc[i]]:
                 pc[i] = c
             reasons[i].append(f"{plabel[j]} ({lab[c]})")
         cls = _up(cls, pc)
@@ -248,7 +242,7 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
         rc = raster_class(mx, r.breaks)
         unit = "m" if r.kind == "depth" else ""
         for i in np.flatnonzero(rc != "none"):
-            reasons[i].append(f"{r.label}: {mx[i]:.2f}{unit} ({LABELS['en' if en else 'id'][rc[i]]})")
+            reasons[i].append(f"{r.label}: {mx[i]:.2f}{unit} ({FLOOD_LABELS['en' if en else 'id'][rc[i]]})")
         cls = _up(cls, rc)
         not_modelled.append(~modelled)
     out = pd.DataFrame({"flood_class": cls, "dist_river_m": np.round(corridor_m, 1)}, index=points.index)
@@ -300,11 +294,11 @@ def raster_polygons(raster: Raster, crs, area=None) -> gpd.GeoDataFrame | None:
     from rasterio.features import shapes
 
     cls = raster_class(raster.values, raster.breaks)
-    code = np.vectorize(RANK.get)(cls).astype(np.uint8)
+    code = np.vectorize(FLOOD_RANK.get)(cls).astype(np.uint8)
     geoms, labels = [], []
     for geom, val in shapes(code, mask=code > 0, transform=raster.transform):
         geoms.append(shapely.geometry.shape(geom))
-        labels.append(LEVELS[int(val)])
+        labels.append(FLOOD_LEVELS[int(val)])
     if not geoms:
         return None
     out = gpd.GeoDataFrame({"flood_class": labels, "label": raster.label}, geometry=geoms, crs=raster.crs).to_crs(crs)
@@ -321,7 +315,7 @@ def access_cut(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDataFram
     Returns ``access_cut`` (bool), ``detour_min`` (travel time with the flooded edges closed;
     NaN when unreachable) and ``cut_unreachable`` for every TPS (index of ``tps``).
     """
-    from pamgeo.network import travel_minutes, tree_sum
+    from pamgeo.analysis.network import travel_minutes, tree_sum
 
     g = net.graph
     flooded = edge_class == closed_class

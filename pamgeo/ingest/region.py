@@ -1,6 +1,6 @@
 """Build a region's analysis-ready layers from its config, and store/load them.
 
-:func:`build_region` reads every configured input (through :mod:`pamgeo.io`), validates the
+:func:`build_region` reads every configured input (through :mod:`pamgeo.ingest.io`), validates the
 TPS list or estimates TPS positions, and returns a :class:`RegionData`. :func:`write_region`
 stores it as one GeoPackage per region (written to a temporary file and moved into place, so a
 killed build leaves the previous one), :func:`load_region` reads it back.
@@ -21,14 +21,14 @@ import numpy as np
 import pandas as pd
 
 from pamgeo import __version__
-from pamgeo import io as pio
-from pamgeo._errors import InputError
-from pamgeo.codes import kecamatan_of, normalise_code
-from pamgeo.config import PROJECT_ROOT, RegionConfig, TpsCounts
-from pamgeo.estimate import place_tps, tps_from_counts
-from pamgeo.validate import ValidationReport, validate_tps
+from pamgeo.core.codes import kecamatan_of, normalise_code
+from pamgeo.core.config import RegionConfig, TpsCounts
+from pamgeo.core.errors import InputError
+from pamgeo.core.resources import default_build_dir
+from pamgeo.ingest import io as pio
+from pamgeo.ingest.estimate import place_tps, tps_from_counts
+from pamgeo.ingest.validate import ValidationReport, validate_tps
 
-DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
 LAYERS = ("kelurahan", "kecamatan", "kota", "tps", "roads", "waterways", "police_posts", "outside_kecamatan",
           "flood_lakes", "flood_events", "flood_polygons")
 
@@ -200,7 +200,7 @@ def input_fingerprint(cfg: RegionConfig) -> dict[str, dict[str, str]]:
 
 
 def region_dir(cfg: RegionConfig, build_dir: Path | None = None) -> Path:
-    return Path(build_dir or DEFAULT_BUILD_DIR) / cfg.region.id
+    return Path(build_dir or default_build_dir()) / cfg.region.id
 
 
 def write_region(data: RegionData, build_dir: Path | None = None) -> Path:

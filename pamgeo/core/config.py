@@ -20,22 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from pamgeo._errors import ConfigError
-from pamgeo.codes import normalise_code
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REGIONS_DIR = PROJECT_ROOT / "data" / "regions"
-
-
-def raw_dir() -> Path:
-    """Folder of the raw public data bundle.
-
-    ``PAMGEO_RAW`` when set, else ``../shared/data/raw`` beside the repository.
-    """
-    env = os.environ.get("PAMGEO_RAW")
-    if env:
-        return Path(env).expanduser().resolve()
-    return (PROJECT_ROOT.parent / "shared" / "data" / "raw").resolve()
+from pamgeo.core.codes import normalise_code
+from pamgeo.core.errors import ConfigError
+from pamgeo.core.presets import presets
+from pamgeo.core.resources import project_dir, raw_dir, regions_dirs
 
 
 class _Model(BaseModel):
@@ -68,7 +56,7 @@ class Boundaries(_Model):
 
 
 class Placement(_Model):
-    """How TPS without coordinates are placed (see :mod:`pamgeo.estimate`)."""
+    """How TPS without coordinates are placed (see :mod:`pamgeo.ingest.estimate`)."""
 
     method: Literal["streets", "uniform"] = "streets"
     seed: int = 20240214
@@ -112,7 +100,7 @@ class Roads(SourceFile):
     class_column: str = "fclass"
     name_column: str | None = "name"
     bridge_column: str | None = "bridge"          # OSM bridge flag (T/F, yes/no, 1/0)
-    speeds_kmh: dict[str, float] | None = None   # per road class; None: pamgeo.network defaults
+    speeds_kmh: dict[str, float] | None = None   # per road class; None: pamgeo.analysis.network defaults
     node_precision_m: float = Field(2.0, gt=0)   # vertices closer than this are one junction
     access_kmh: float = Field(10.0, gt=0)        # from the road to a TPS off the network
 
@@ -179,7 +167,7 @@ class FloodRaster(SourceFile):
 
 
 class Flood(_Model):
-    """Flood evidence layers (each optional) and how they are classed (see :mod:`pamgeo.flood`)."""
+    """Flood evidence layers (each optional) and how they are classed (see :mod:`pamgeo.analysis.flood`)."""
 
     corridor_bands_m: tuple[float, float, float] = (50.0, 150.0, 300.0)  # tinggi, sedang, rendah
     lake_buffer_m: float = Field(100.0, ge=0)
@@ -261,7 +249,7 @@ class RegionMeta(_Model):
 
 
 class RiskParams(_Model):
-    """Computed TPS risk: indicator ramps, weights and class thresholds (see :mod:`pamgeo.risk`)."""
+    """Computed TPS risk: indicator ramps, weights and class thresholds (see :mod:`pamgeo.analysis.risk`)."""
 
     weights: dict[Literal["waterway", "flood_kelurahan", "police_distance", "crowding", "khusus", "voters"],
                   float] = Field(default_factory=lambda: {
@@ -285,7 +273,7 @@ class RiskParams(_Model):
 
 
 class ClusterParams(_Model):
-    """DBSCAN pockets of risk (see :mod:`pamgeo.cluster`)."""
+    """DBSCAN pockets of risk (see :mod:`pamgeo.analysis.pockets`)."""
 
     eps_m: float = Field(300.0, gt=0)
     min_samples: int = Field(6, ge=1)
@@ -322,7 +310,7 @@ class RegionConfig(_Model):
         if path.startswith("{raw}"):
             return raw_dir() / path[len("{raw}") :].lstrip("/\\")
         if path.startswith("{project}"):
-            return PROJECT_ROOT / path[len("{project}") :].lstrip("/\\")
+            return project_dir() / path[len("{project}") :].lstrip("/\\")
         p = Path(path).expanduser()
         if not p.is_absolute():
             p = Path(self.config_path).parent / p
@@ -394,31 +382,46 @@ def _fix_for(err: dict[str, Any]) -> str:
     return "correct the value"
 
 
-def resolve_region_path(region: str | os.PathLike[str]) -> Path:
-    """A region name -> ``data/regions/<name>.yml``; a path is returned as it is."""
+def known_regions(regions_dir: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Every region name that can be given by name, with its file (first folder wins).
+
+    Folders: ``regions_dir`` (``--regions-dir``), ``PAMGEO_REGIONS``, the shipped regions.
+    """
+    found: dict[str, Path] = {}
+    for folder in regions_dirs(regions_dir):
+        for path in sorted(folder.glob("*.yml")):
+            found.setdefault(path.stem, path)
+    return found
+
+
+def resolve_region_path(region: str | os.PathLike[str], regions_dir: str | os.PathLike[str] | None = None) -> Path:
+    """A region name -> ``<name>.yml`` in the region folders (:func:`known_regions`); a path is
+    returned as it is."""
     text = str(region)
     p = Path(text)
     if p.suffix in (".yml", ".yaml") or p.exists():
         return p.resolve()
-    candidate = REGIONS_DIR / f"{text}.yml"
-    if not candidate.exists():
-        known = sorted(x.stem for x in REGIONS_DIR.glob("*.yml"))
+    known = known_regions(regions_dir)
+    if text not in known:
+        folders = ", ".join(str(d) for d in regions_dirs(regions_dir))
         raise ConfigError(
-            candidate,
+            Path(f"{text}.yml"),
             "(file)",
-            f"no region named '{text}'",
-            f"use one of {known} or give the path of a region .yml file",
+            f"no region named '{text}' in {folders}",
+            f"use one of {sorted(known)}, give the path of a region .yml file, or name its folder "
+            "with --regions-dir / PAMGEO_REGIONS",
         )
-    return candidate
+    return known[text]
 
 
-def load_config(region: str | os.PathLike[str], *, check_files: bool = True) -> RegionConfig:
+def load_config(region: str | os.PathLike[str], *, check_files: bool = True,
+                regions_dir: str | os.PathLike[str] | None = None) -> RegionConfig:
     """Read and validate a region file.
 
     Parameters
     ----------
     region
-        Region name (a file under ``data/regions/`` without ``.yml``) or a path to a ``.yml`` file.
+        Region name (see :func:`known_regions`) or a path to a ``.yml`` file.
     check_files
         Also check that every input file exists.
 
@@ -427,7 +430,7 @@ def load_config(region: str | os.PathLike[str], *, check_files: bool = True) -> 
     ConfigError
         With the file, the key and the fix.
     """
-    path = resolve_region_path(region)
+    path = resolve_region_path(region, regions_dir)
     if not path.exists():
         raise ConfigError(path, "(file)", "file not found", "check the path")
     try:
@@ -474,13 +477,12 @@ def load_config(region: str | os.PathLike[str], *, check_files: bool = True) -> 
                         f"'{p}' is not a unit listed under police.coverage",
                         f"add '{p}' to police.coverage or use one of {sorted(units)}",
                     )
-    from pamgeo.plotting import PRESETS  # here, not at import: plotting reads the config types
-
     dep = cfg.deployment
-    if dep.custom is None and dep.preset not in PRESETS:
+    known = presets()
+    if dep.custom is None and dep.preset not in known:
         raise ConfigError(path, "deployment.preset",
                           f"{'missing' if dep.preset is None else repr(dep.preset) + ' is not a known preset'}",
-                          f"use one of {sorted(PRESETS)} (data/deployment_presets.yml) or write deployment.custom")
+                          f"use one of {sorted(known)} (data/deployment_presets.yml) or write deployment.custom")
     if check_files:
         for key, file in cfg.source_files().items():
             if not file.exists():

@@ -1,6 +1,6 @@
 """Briefing runs: papermill per kecamatan, HTML pages, index, tables and manifest.
 
-With :mod:`pamgeo.jobs` (the jobs and the processes that run them) and :mod:`pamgeo.region`,
+With :mod:`pamgeo.run.jobs` (the jobs and the processes that run them) and :mod:`pamgeo.ingest.region`,
 the only module that writes outputs. A run renders into a temporary
 folder beside ``reports/<region>/`` and moves it into place at the end, so a run killed halfway
 leaves the previous report (or none), never a mix. A failing kecamatan does not stop the others:
@@ -25,47 +25,22 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pamgeo import __version__
-from pamgeo.cache import cached_analysis
-from pamgeo.codes import normalise_code, undotted
-from pamgeo.config import PROJECT_ROOT, RegionConfig, load_config
-from pamgeo.i18n import t
-from pamgeo.io import WGS84
-from pamgeo.jobs import (
-    BODY_MARKER,
-    KERNEL_NAME,
-    NOTEBOOKS_DIR,
-    Workers,
-    ensure_kernel,
-    run_job,
-    start_workers,
-    stop_kernels,
-)
-from pamgeo.region import build_region, is_current, load_region, write_region
+from pamgeo.analysis.personnel import preset_table, summarise
+from pamgeo.core.codes import normalise_code, undotted
+from pamgeo.core.config import load_config
+from pamgeo.core.i18n import t
+from pamgeo.core.resources import default_reports_dir, notebooks_dir
+from pamgeo.ingest.io import WGS84
+from pamgeo.ingest.region import build_region, is_current, load_region, write_region
+from pamgeo.render import briefing
+from pamgeo.render.page import render_page
+from pamgeo.run.cache import cached_analysis
+from pamgeo.run.jobs import BODY_MARKER, Workers, run_job, start_workers
+from pamgeo.run.kernels import KERNEL_NAME, ensure_kernel, stop_kernels
 
-DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
 PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "folium-offline", "papermill", "nbconvert", "scipy")
-
-_env = Environment(loader=PackageLoader("pamgeo", "templates"), autoescape=select_autoescape(["html"]))
-
-
-def render_page(cfg: RegionConfig, *, title: str, subtitle: str, body: str, lang: str,
-                estimated: str | None, nav: str = "") -> str:
-    """A complete briefing page: banner, title, estimate note, body, attribution.
-
-    ``estimated`` is the i18n key of the estimated-positions note, or None.
-    """
-    return _env.get_template("page.html").render(
-        lang=lang, title=title, subtitle=subtitle, body=body, nav=nav,
-        classification=cfg.region.classification,
-        estimated_note=t(estimated, lang) if estimated else "",
-        attribution_label=t("attribution", lang), attributions=cfg.attributions(),
-        generated_label=t("generated", lang),
-        generated=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"), version=__version__,
-    )
-
 
 @dataclass
 class RunResult:
@@ -125,8 +100,6 @@ def classes_note(tps: pd.DataFrame, lang: str, when: datetime) -> str:
 
 def write_plotting(analysis, folder: Path, lang: str) -> None:
     """``plotting.csv`` (per kelurahan) and ``plotting.xlsx`` (kelurahan, kecamatan, rayon, strength, pattern)."""
-    from pamgeo.plotting import preset_table, summarise
-
     per = analysis.personnel
     per.to_csv(folder / "plotting.csv", index=False)
     with pd.ExcelWriter(folder / "plotting.xlsx", engine="openpyxl") as xl:
@@ -142,8 +115,6 @@ def write_plotting(analysis, folder: Path, lang: str) -> None:
 def _write_tables(analysis, folder: Path, lang: str) -> dict[str, Any]:
     """The run's tables (``tps.csv``, ``pockets.csv``, ``plotting.csv/.xlsx``) and what the index
     page and manifest need from the analysis: its summary tables as HTML, the package versions."""
-    from pamgeo import briefing
-
     tps_table(analysis.tps).to_csv(folder / "tps.csv", index=False)
     analysis.pockets.table.to_csv(folder / "pockets.csv", index=False)
     write_plotting(analysis, folder, lang)
@@ -155,9 +126,7 @@ def _write_tables(analysis, folder: Path, lang: str) -> dict[str, Any]:
 
 
 def _index_body(data, results: list[dict], lang: str, summary_html: str = "") -> str:
-    from pamgeo.briefing import tps_counts_by
-
-    counts = tps_counts_by(data, "kecamatan").set_index("kode_kec")
+    counts = briefing.tps_counts_by(data, "kecamatan").set_index("kode_kec")
     rows = []
     for r in results:
         if r["name"] == "overview" or r.get("kind") == "print":
@@ -204,6 +173,7 @@ def _run_region(
     workers: int = 1,
     build_dir: Path | None = None,
     reports_dir: Path | None = None,
+    regions_dir: Path | None = None,
     language: str | None = None,
     progress: bool = True,
     kernel: str = KERNEL_NAME,
@@ -221,7 +191,10 @@ def _run_region(
     workers
         Notebooks run in parallel.
     build_dir, reports_dir
-        Where built regions and reports go (defaults: ``build/`` and ``reports/``).
+        Where built regions and reports go (defaults: ``build/`` and ``reports/`` in the
+        current directory).
+    regions_dir
+        A folder of region files searched first (see :func:`pamgeo.core.config.known_regions`).
     language
         ``"id"`` or ``"en"``; default the region's ``report.language``.
     kernel
@@ -231,7 +204,7 @@ def _run_region(
         notebook (imports stay loaded). False starts a fresh kernel per notebook, as papermill
         does by default.
     pools
-        Worker processes already started by :func:`pamgeo.jobs.start_workers` (``pamgeo run``
+        Worker processes already started by :func:`pamgeo.run.jobs.start_workers` (``pamgeo run``
         starts them before it imports the geospatial stack); they set ``kernel`` and
         ``reuse_kernels``, and the run shuts them down. Default: started here when
         ``workers`` > 1.
@@ -252,7 +225,7 @@ def _run_region(
         clock = now
 
     try:
-        cfg = load_config(region)
+        cfg = load_config(region, regions_dir=regions_dir)
     except BaseException:
         if pools is not None:
             pools.shutdown()
@@ -295,7 +268,7 @@ def _run_region(
                                                            "codes": codes})
             pools.prints.submit(run_job, {"kind": "prepare-print", "codes": codes, "lang": lang})
         # absolute: the kernels run in the notebooks' folder and read the run's files by path
-        reports_dir = Path(reports_dir or DEFAULT_REPORTS_DIR).resolve()
+        reports_dir = Path(reports_dir or default_reports_dir()).resolve()
         final = reports_dir / cfg.region.id
         tmp = reports_dir / f".{cfg.region.id}.tmp-{os.getpid()}"
         if tmp.exists():
@@ -320,7 +293,7 @@ def _run_region(
         if not kecamatan:
             jobs.append({
                 "name": "overview",
-                "template": str(NOTEBOOKS_DIR / "kota_overview.ipynb"),
+                "template": str(notebooks_dir() / "kota_overview.ipynb"),
                 "executed": str(tmp / "notebooks" / "overview.ipynb"),
                 "parameters": {"region": cfg.config_path, "build_dir": bdir, "language": lang,
                                "analysis_file": str(analysis_file)},
@@ -335,7 +308,7 @@ def _run_region(
             page_rel = f"kecamatan/{undotted(code)}.html"
             jobs.append({
                 "name": f"kecamatan {code}",
-                "template": str(NOTEBOOKS_DIR / "kecamatan_briefing.ipynb"),
+                "template": str(notebooks_dir() / "kecamatan_briefing.ipynb"),
                 "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
                 "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang,
                                "analysis_file": str(analysis_file)},
@@ -440,7 +413,7 @@ def run_region(*args, **kwargs) -> RunResult:
     try:
         return _run_region(*args, **kwargs)
     except BaseException:
-        reports_dir = Path(kwargs.get("reports_dir") or DEFAULT_REPORTS_DIR)
+        reports_dir = Path(kwargs.get("reports_dir") or default_reports_dir())
         for leftover in reports_dir.glob(f".*.tmp-{os.getpid()}"):
             shutil.rmtree(leftover, ignore_errors=True)
         raise

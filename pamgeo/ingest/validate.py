@@ -1,6 +1,6 @@
 """Row-by-row validation of TPS lists.
 
-:func:`validate_tps` takes a :class:`~pamgeo.io.TpsTable` as read and the region's kelurahan,
+:func:`validate_tps` takes a :class:`~pamgeo.ingest.io.TpsTable` as read and the region's kelurahan,
 and returns the accepted TPS in pamgeo's schema together with a :class:`ValidationReport` that
 names, for every problem, the row, the column, the value, what is wrong and what to do.
 
@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pamgeo.codes import KHUSUS_FROM, kecamatan_of, normalise_code, normalise_name, tps_id
-from pamgeo.io import BAWASLU_PREFIX, WGS84, TpsTable
-from pamgeo.risk import normalise_class
+from pamgeo.core.codes import KHUSUS_FROM, kecamatan_of, normalise_code, normalise_name, tps_id
+from pamgeo.core.vocabulary import normalise_class
+from pamgeo.ingest.io import BAWASLU_PREFIX, WGS84, TpsTable
 
 FAR_M = 50_000.0
 _TRUE = {"1", "ya", "y", "yes", "true", "x", "v"}
@@ -187,7 +187,7 @@ def validate_tps(
     Parameters
     ----------
     table
-        The list as read by :func:`pamgeo.io.read_tps_table`.
+        The list as read by :func:`pamgeo.ingest.io.read_tps_table`.
     kelurahan
         Kelurahan polygons in a metric CRS (``kode_kel, kelurahan, kode_kec, kecamatan``).
     tolerance_m

@@ -2,7 +2,7 @@
 
 Patterns (pola pengamanan) are data with named fields, never "2-4-6" strings: for each TPS class,
 ``polri`` officers (and ``linmas``) guard a group of ``per_tps`` TPS. Sources order the numbers
-differently; the presets are written down in ``data/deployment_presets.yml`` from the sources.
+differently; the presets live in :mod:`pamgeo.core.presets`.
 
 Rounding rule: TPS are grouped **within a kelurahan** (a patrol covers neighbouring TPS, not TPS
 across the kota), and a part group needs a full team: ``ceil(n_tps / per_tps) * polri``. So 9
@@ -14,82 +14,12 @@ otherwise KPU's 2 Linmas per TPS (PKPU 8/2022) apply. Each rayon adds one reserv
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
 
 import pandas as pd
-import yaml
 
-from pamgeo.config import PROJECT_ROOT
-from pamgeo.risk import CLASSES
-
-KPU_LINMAS_PER_TPS = 2
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """``polri`` Polri (and ``linmas`` Linmas, when given) per group of ``per_tps`` TPS."""
-
-    polri: int
-    per_tps: int
-    linmas: int | None = None
-
-    def polri_for(self, n_tps: int) -> int:
-        return math.ceil(n_tps / self.per_tps) * self.polri if n_tps > 0 else 0
-
-    def linmas_for(self, n_tps: int) -> int:
-        if n_tps <= 0:
-            return 0
-        if self.linmas is None:
-            return KPU_LINMAS_PER_TPS * n_tps
-        return math.ceil(n_tps / self.per_tps) * self.linmas
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    source: str
-    kurang_rawan: Pattern
-    rawan: Pattern
-    sangat_rawan: Pattern
-    khusus: Pattern
-    note: str = ""
-
-    def pattern(self, cls: str) -> Pattern:
-        return getattr(self, cls)
-
-
-PRESETS_FILE = PROJECT_ROOT / "data" / "deployment_presets.yml"
-
-
-def _preset_from(key: str, d: dict) -> Preset:
-    return Preset(d.get("name", key), d.get("source", ""), *(Pattern(**d[c]) for c in CLASSES), d.get("note", ""))
-
-
-def load_presets(path: Path = PRESETS_FILE) -> dict[str, Preset]:
-    """Presets written down in ``data/deployment_presets.yml``."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {k: _preset_from(k, v) for k, v in data.items()}
-
-
-PRESETS: dict[str, Preset] = load_presets()
-
-
-def get_preset(name: str | None, custom: dict | None = None) -> Preset:
-    """A preset by name, or a user's own from a mapping of class -> {polri, per_tps, linmas}."""
-    if custom:
-        try:
-            return _preset_from("custom", {"name": "custom", "source": "region config", **custom})
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"deployment.custom needs polri/per_tps (and optional linmas) for every class "
-                             f"{list(CLASSES)} ({exc})") from None
-    if name is None:
-        raise ValueError(f"no deployment preset: set deployment.preset to one of {sorted(PRESETS)} "
-                         "or define deployment.custom in the region config")
-    if name not in PRESETS:
-        raise ValueError(f"unknown deployment preset {name!r}; use one of {sorted(PRESETS)} or define deployment.custom")
-    return PRESETS[name]
+from pamgeo.core.presets import Preset
+from pamgeo.core.vocabulary import CLASSES
 
 
 def personnel_by_kelurahan(tps: pd.DataFrame, preset: Preset) -> pd.DataFrame:

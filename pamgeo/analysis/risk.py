@@ -20,7 +20,7 @@ khusus         lokasi khusus TPS (901+): 1
 voters         DPT per TPS, when the list has it: 0 at ``voters[0]``, 1 at ``voters[1]``
 ============== ======================================================================
 
-When the flood exposure of :mod:`pamgeo.flood` is given (the briefing always gives it), one
+When the flood exposure of :mod:`pamgeo.analysis.flood` is given (the briefing always gives it), one
 ``flood`` indicator (none 0, rendah 1/3, sedang 2/3, tinggi 1) replaces ``waterway`` and
 ``flood_kelurahan``, weighted by the sum of their weights.
 
@@ -34,50 +34,14 @@ class and never merged into it.
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from pamgeo.config import RiskParams
-
-CLASSES = ("kurang_rawan", "rawan", "sangat_rawan", "khusus")
-CLASS_ORDER = {c: i for i, c in enumerate(CLASSES)}
-
-#: accepted spellings of official classes (after lower-casing and replacing non-letters by "_")
-CLASS_ALIASES = {
-    "kurang_rawan": "kurang_rawan", "kurangrawan": "kurang_rawan", "aman": "kurang_rawan",
-    "rawan": "rawan", "rawan_1": "rawan", "rawan_i": "rawan", "rawan1": "rawan",
-    "sangat_rawan": "sangat_rawan", "sangatrawan": "sangat_rawan", "rawan_2": "sangat_rawan",
-    "rawan_ii": "sangat_rawan", "rawan2": "sangat_rawan",
-    "khusus": "khusus", "tps_khusus": "khusus", "lokasi_khusus": "khusus",
-}
-
-CLASS_LABELS = {
-    "id": {"kurang_rawan": "kurang rawan", "rawan": "rawan", "sangat_rawan": "sangat rawan", "khusus": "khusus"},
-    "en": {"kurang_rawan": "less vulnerable", "rawan": "vulnerable", "sangat_rawan": "highly vulnerable",
-           "khusus": "special location"},
-}
-
-
-def normalise_class(value: object) -> str | None:
-    """Official class in pamgeo's vocabulary, ``None`` for empty, ``ValueError`` if unknown.
-
-    >>> normalise_class("Rawan 2"), normalise_class("AMAN"), normalise_class("")
-    ('sangat_rawan', 'kurang_rawan', None)
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = re.sub(r"[^a-z0-9]+", "_", str(value).strip().lower()).strip("_")
-    if not text:
-        return None
-    if text not in CLASS_ALIASES:
-        raise ValueError(f"unknown TPS class {value!r}; use kurang_rawan, rawan, sangat_rawan or khusus "
-                         "(legacy: aman, rawan_1, rawan_2)")
-    return CLASS_ALIASES[text]
+from pamgeo.core.config import RiskParams
+from pamgeo.core.vocabulary import CLASS_LABELS, CLASSES, normalise_class
 
 
 def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -144,7 +108,7 @@ def score_tps(
     flood_prone
         Kelurahan-level flood evidence (``kode_kel, lokasi``).
     flood
-        Flood exposure from :func:`pamgeo.flood.classify_points` (``flood_class,
+        Flood exposure from :func:`pamgeo.analysis.flood.classify_points` (``flood_class,
         flood_reasons``). When given, one ``flood`` indicator (none 0, rendah 1/3, sedang 2/3,
         tinggi 1) replaces ``waterway`` and ``flood_kelurahan``, with their weights summed.
     lang

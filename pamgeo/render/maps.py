@@ -34,9 +34,11 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 from offlinefolium.elements import ElementAddToElement
 
-from pamgeo.i18n import t
-from pamgeo.io import WGS84
-from pamgeo.region import RegionData
+from pamgeo.analysis.pipeline import Analysis
+from pamgeo.core.i18n import t
+from pamgeo.core.vocabulary import FLOOD_LABELS, class_label
+from pamgeo.ingest.io import WGS84
+from pamgeo.ingest.region import RegionData
 
 MAJOR_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
                "secondary", "secondary_link", "tertiary", "tertiary_link")
@@ -360,7 +362,7 @@ class GeoJson(folium.GeoJson):
         unsupported = sorted(k for k in ("highlight_function", "zoom_on_click", "on_each_feature", "smooth_factor",
                                          "popup_keep_highlighted") if kwargs.get(k))
         if unsupported:
-            raise TypeError(f"pamgeo.maps.GeoJson does not draw {', '.join(unsupported)}; use folium.GeoJson")
+            raise TypeError(f"pamgeo.render.maps.GeoJson does not draw {', '.join(unsupported)}; use folium.GeoJson")
         super().__init__(data, **kwargs)
         self.style_only = style_only  # properties the style function reads but the page does not need
         for child in (tooltip, popup):
@@ -438,7 +440,7 @@ class _Runtime(MacroElement):
           var depth = {{ this.depth|tojson }};
           function unpack(c, n) {
             if (n <= 1) {
-              var pts = decode(Array.isArray(c) ? c.join("") : c);  // pieces: see pamgeo.maps._encode
+              var pts = decode(Array.isArray(c) ? c.join("") : c);  // pieces: see pamgeo.render.maps._encode
               return n === 0 ? pts[0] : pts;
             }
             return c.map(function (x) { return unpack(x, n - 1); });
@@ -454,7 +456,7 @@ class _Runtime(MacroElement):
               pointToLayer: function (f, latlng) { return L.circleMarker(latlng, L.extend({}, o.marker, styles[f.pamgeoStyle || 0])); }
             }, o.options || {}));
           }
-          function table(fields, labels) {  // values arrive HTML-escaped (pamgeo.maps.escape_text)
+          function table(fields, labels) {  // values arrive HTML-escaped (pamgeo.render.maps.escape_text)
             return function (lyr) {
               var p = lyr.feature.properties, rows = "";
               fields.forEach(function (f, i) {
@@ -664,10 +666,9 @@ def _add_waterways(m: folium.Map, gj: dict | None, *, lang: str) -> None:
 def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = False) -> folium.GeoJson:
     """All TPS as one GeoJSON layer of circle markers, coloured by risk class, with popups.
 
-    ``tps`` may carry the risk and pocket columns of :func:`pamgeo.analysis.analyse`; without
+    ``tps`` may carry the risk and pocket columns of :func:`pamgeo.analysis.pipeline.analyse`; without
     them TPS are drawn in one colour.
     """
-    from pamgeo.cluster import class_label
 
     t_ = tps.copy()
     has_risk = "risk_class" in t_
@@ -689,7 +690,6 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
     t_["access_cut"] = [bool(v) if v != "" else False for v in t_["access_cut"]]
     t_["respon"] = [f"{v:.0f} {t('minutes', lang)}" if isinstance(v, float) and np.isfinite(v)
                     else ("" if v == "" else t("unreachable", lang)) for v in t_["response_min"]]
-    from pamgeo.flood import LABELS as FLOOD_LABELS
 
     fl = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     t_["banjir"] = [fl.get(c, "") if c else "" for c in t_["flood_class"]]
@@ -857,12 +857,11 @@ FLOOD_COLORS = {"rendah": "#9ecae1", "sedang": "#4292c6", "tinggi": "#08306b"}
 
 def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
     """Flood evidence: river corridors, hazard polygons and raster classes, lakes, reports, flooded roads."""
-    from pamgeo import flood as F
 
     layers = analysis.flood_layers
     if layers is None:
         return
-    lab = F.LABELS.get(lang, F.LABELS["id"])
+    lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     if analysis.flood_corridors is not None and not analysis.flood_corridors.empty:
         corr = drop_slivers(_clip(analysis.flood_corridors, area), 2_000)
         corr["kelas"] = corr["flood_class"].map(lab)
@@ -1118,7 +1117,6 @@ def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str) -> N
 
 
 def legend_html(data: RegionData, *, lang: str) -> str:
-    from pamgeo.cluster import class_label
 
     rows = [f"<b>{html.escape(t('legend', lang))}</b>"]
     for cls, style in CLASS_STYLE.items():
@@ -1157,35 +1155,23 @@ def legend_html(data: RegionData, *, lang: str) -> str:
     return "".join(rows)
 
 
-# the base layers of the maps drawn from one region object, while it is kept (keep_base_layers)
-_KEPT: dict[str, Any] = {"data": None, "layers": {}}
-
-
-def keep_base_layers(data: RegionData | None) -> None:
-    """Keep the base layers of the maps drawn from ``data`` (None: stop keeping any).
-
-    The kelurahan, kecamatan, road and waterway layers of a map depend on the region alone.
-    ``pamgeo run`` draws them for every page while it computes the analysis
-    (:func:`pamgeo.analysis.prepare_run`), so that its notebooks only draw the analysis. Kept
-    for this one region object: a region read again, or any other, gets its layers drawn anew.
-    Not done by default: a region changed in place would show layers drawn before the change.
-    """
-    _KEPT.update(data=data, layers={})
-
-
-def base_layers(data: RegionData, kode_kec: str | None, area=None, *, minor_roads: bool = True) -> dict[str, Any]:
+def base_layers(data: RegionData, kode_kec: str | None, area=None, *, minor_roads: bool = True,
+                memo: dict | None = None) -> dict[str, Any]:
     """Layer data of the base of a map of one kecamatan (``kode_kec``) or the whole region (None).
 
     Keys ``kelurahan``, ``kecamatan``, ``roads`` (minor, major) and ``waterways``, cut to
-    ``area`` (default: the kecamatan, or the region) and a margin of ``BASE_MARGIN_M``. Kept for
-    ``data`` if :func:`keep_base_layers` asked for it; layers of another area are never kept.
+    ``area`` (default: the kecamatan, or the region) and a margin of ``BASE_MARGIN_M``.
+
+    ``memo`` is a dict the caller keeps for this one region object (the run layer does, see
+    :mod:`pamgeo.run.session`): layers found there are reused, layers drawn are put there.
+    Layers of an area other than the kecamatan's or the region's are never memoised.
     """
     kec = data.kecamatan if kode_kec is None else data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
     default = (data.kota if kode_kec is None else kec).geometry.iloc[0]
     if area is None:
         area = default
     own_area = area is default or shapely.equals_exact(area, default, 0)
-    kept = _KEPT["layers"] if _KEPT["data"] is data and own_area else None
+    kept = memo if own_area else None
     key = (kode_kec, minor_roads)
     if kept is not None and key in kept:
         return kept[key]
@@ -1201,46 +1187,35 @@ def base_layers(data: RegionData, kode_kec: str | None, area=None, *, minor_road
     return layers
 
 
-def prepare_base_layers(data: RegionData, codes: list[str] | None = None) -> None:
-    """Keep (:func:`keep_base_layers`) and draw the base layers of the overview map and of the
-    maps of the kecamatan ``codes`` (default: all)."""
-    keep_base_layers(data)
-    base_layers(data, None, minor_roads=False)
-    for code in codes if codes is not None else data.kecamatan_codes():
-        base_layers(data, code)
-
-
-def kecamatan_map(data: RegionData, kode_kec: str, *, lang: str = "id", analysis=None) -> folium.Map:
+def kecamatan_map(data: RegionData, kode_kec: str, analysis: Analysis, *, lang: str = "id",
+                  base_memo: dict | None = None) -> folium.Map:
     """Briefing map of one kecamatan: base from the data, TPS by class, pockets, rayons, flood, police.
 
-    ``analysis`` is the result of :func:`pamgeo.analysis.analyse` (computed when omitted).
+    ``analysis`` is the result of :func:`pamgeo.analysis.pipeline.analyse` on ``data``;
+    ``base_memo`` a memo of base layers (see :func:`base_layers`).
     """
     kec = data.kecamatan[data.kecamatan["kode_kec"] == kode_kec]
     if kec.empty:
         raise ValueError(f"kecamatan {kode_kec} is not in region {data.config.region.id}; "
                          f"use one of {data.kecamatan_codes()}")
-    return briefing_map(data, kec.geometry.iloc[0], kode_kec=kode_kec, lang=lang, analysis=analysis)
+    return briefing_map(data, kec.geometry.iloc[0], analysis, kode_kec=kode_kec, lang=lang, base_memo=base_memo)
 
 
-def kota_map(data: RegionData, *, lang: str = "id", analysis=None) -> folium.Map:
+def kota_map(data: RegionData, analysis: Analysis, *, lang: str = "id", base_memo: dict | None = None) -> folium.Map:
     """Overview map of the whole region (main roads only, to keep the page light)."""
-    return briefing_map(data, data.kota.geometry.iloc[0], kode_kec=None, lang=lang, analysis=analysis,
-                        minor_roads=False)
+    return briefing_map(data, data.kota.geometry.iloc[0], analysis, kode_kec=None, lang=lang,
+                        minor_roads=False, base_memo=base_memo)
 
 
-def briefing_map(data: RegionData, area, *, kode_kec: str | None, lang: str = "id", analysis=None,
-                 minor_roads: bool = True) -> folium.Map:
+def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | None, lang: str = "id",
+                 minor_roads: bool = True, base_memo: dict | None = None) -> folium.Map:
     """The layers every briefing map shares, for one kecamatan (``kode_kec``) or the whole region."""
-    if analysis is None:
-        from pamgeo.analysis import analyse
-
-        analysis = analyse(data, lang=lang)
     # every layer is cut to the area and a margin of BASE_MARGIN_M around it: context at
     # the edge of the map, not whole neighbouring kelurahan, roads and rivers in every page
     view = area.buffer(BASE_MARGIN_M)
     bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
     m = base_map(data, bounds, lang=lang)
-    base = base_layers(data, kode_kec, area, minor_roads=minor_roads)
+    base = base_layers(data, kode_kec, area, minor_roads=minor_roads, memo=base_memo)
     kel_layer = _add_kelurahan(m, base["kelurahan"], lang=lang)
     GeoJson(base["kecamatan"], name=t("kecamatan", lang),
                    style_function=lambda f: {"color": "#111", "weight": 3.5, "fill": False},
@@ -1387,14 +1362,12 @@ __all__ = [
     "encode_polyline",
     "escape_text",
     "kecamatan_map",
-    "keep_base_layers",
     "kota_map",
     "legend_html",
     "map_html",
     "map_iframe",
     "pack_geojson",
     "popup",
-    "prepare_base_layers",
     "simplify",
     "to_geojson",
     "tooltip",

@@ -18,7 +18,7 @@ class ConfigError(PamgeoError):
 class InputError(PamgeoError):
     """An input data file cannot be used as it is.
 
-    ``report`` carries the row-level :class:`pamgeo.validate.ValidationReport` when the
+    ``report`` carries the row-level :class:`pamgeo.ingest.validate.ValidationReport` when the
     error comes from validation.
     """
 

@@ -1,6 +1,6 @@
 """Static maps (PNG and PDF) for paper briefings, drawn with matplotlib from the same layers.
 
-Pure drawing: :func:`kecamatan_figure` returns a matplotlib Figure; :mod:`pamgeo.jobs`
+Pure drawing: :func:`kecamatan_figure` returns a matplotlib Figure; :mod:`pamgeo.run.jobs`
 saves it. A run draws the part that needs no analysis first (:func:`base_sheet`), while the
 analysis is computed, and adds the TPS and pockets (:func:`add_analysis`) when it is there.
 """
@@ -17,10 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from pamgeo.cluster import class_label
-from pamgeo.i18n import t
-from pamgeo.maps import CLASS_STYLE, MAJOR_ROADS, simplify
-from pamgeo.risk import CLASSES
+from pamgeo.core.i18n import t
+from pamgeo.core.vocabulary import CLASSES, class_label
+from pamgeo.render.maps import CLASS_STYLE, MAJOR_ROADS, simplify
 
 PRINT_SIMPLIFY_M = 2.0  # an A4 map of a kecamatan has about 6 m per pixel at 130 dpi
 
