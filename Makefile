@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 REGION ?= tangsel
 WORKERS ?= 2
 
-.PHONY: install demo data run test lint bench lab depok constraints clean
+.PHONY: install demo data run test lint wheel-check bench lab depok constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ test: install
 
 lint: install
 	$(BIN)/ruff check pamgeo tests bench
+
+wheel-check:  # the wheel in a fresh venv, outside the checkout, renders the Tangsel briefing
+	.ci/wheel-check build/wheel-check
 
 bench: install
 	$(BIN)/python bench/bench.py

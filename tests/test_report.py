@@ -225,7 +225,7 @@ def test_run_region_data_is_read_again_when_the_build_changes(tmp_path, toy_conf
     from pamgeo.run import session
 
     gpkg = write_region(build_region(load_config(toy_config_path)), tmp_path / "b")
-    _, data1 = session.run_region_data(str(toy_config_path), str(tmp_path / "b"))
+    _, data1, _ = session.run_region_data(str(toy_config_path), str(tmp_path / "b"))
     assert session.run_region_data(str(toy_config_path), str(tmp_path / "b"))[1] is data1  # read once
     st = gpkg.stat()
     os.utime(gpkg, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a rebuilt region

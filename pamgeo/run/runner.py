@@ -1,46 +1,42 @@
 """Briefing runs: papermill per kecamatan, HTML pages, index, tables and manifest.
 
-With :mod:`pamgeo.run.jobs` (the jobs and the processes that run them) and :mod:`pamgeo.ingest.region`,
-the only module that writes outputs. A run renders into a temporary
-folder beside ``reports/<region>/`` and moves it into place at the end, so a run killed halfway
-leaves the previous report (or none), never a mix. A failing kecamatan does not stop the others:
-its cell and error go into ``manifest.json`` and onto the index page.
+With :mod:`pamgeo.run.jobs` (the jobs and the processes that run them) and
+:mod:`pamgeo.ingest.region` (the build), the only module that writes outputs. A run renders into
+a temporary folder beside ``reports/<region>/`` and moves it into place at the end, so a run
+killed halfway leaves the previous report (or none), never a mix; a run stopped by SIGTERM,
+SIGINT or SIGHUP also stops its workers and kernels (:mod:`pamgeo.run.interrupt`). A failing
+kecamatan does not stop the others: its cell and error go into ``manifest.json`` and onto the
+index page.
 """
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import os
+import pickle
 import shutil
-import sys
 import time
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import pandas as pd
-
-from pamgeo import __version__
-from pamgeo.analysis.personnel import preset_table, summarise
+from pamgeo.analysis.pipeline import Analysis
 from pamgeo.core.codes import normalise_code, undotted
-from pamgeo.core.config import load_config
+from pamgeo.core.config import RegionConfig, load_config
 from pamgeo.core.i18n import t
 from pamgeo.core.resources import default_reports_dir, notebooks_dir
-from pamgeo.ingest.io import WGS84
-from pamgeo.ingest.region import build_region, is_current, load_region, write_region
-from pamgeo.render import briefing
+from pamgeo.ingest.region import RegionData, build_region, is_current, load_region, write_region
+from pamgeo.render.index import classes_note, index_body, summary_html
 from pamgeo.render.page import render_page
 from pamgeo.run.cache import cached_analysis
+from pamgeo.run.interrupt import remove_stale_folders, stop_descendants, stopping_on_signals
 from pamgeo.run.jobs import BODY_MARKER, Workers, run_job, start_workers
 from pamgeo.run.kernels import KERNEL_NAME, ensure_kernel, stop_kernels
+from pamgeo.run.tables import versions, write_tables
 
-PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "folium-offline", "papermill", "nbconvert", "scipy")
 
 @dataclass
 class RunResult:
@@ -59,114 +55,206 @@ class RunResult:
         return not self.failed
 
 
-def _versions() -> dict[str, str]:
-    out = {"python": sys.version.split()[0], "pamgeo": __version__}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+@dataclass
+class _Run:
+    """What one run works with, set up step by step."""
+
+    cfg: RegionConfig
+    lang: str
+    kernel: str
+    reuse_kernels: bool
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    timings: dict[str, float] = field(default_factory=dict)
+    clock: float = field(default_factory=time.perf_counter)
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self.clock, 2)
+        self.clock = now
 
 
-TPS_CSV_FIRST = ["tps_id", "kode_kel", "kode_kec", "kecamatan", "kelurahan", "tps_no", "lat", "lon",
-                 "position_source", "position_method", "is_khusus", "risk_class", "risk_class_source",
-                 "risk_class_date", "risk_class_authority", "risk_score", "risk_reasons", "pocket_id", "rayon",
-                 "polsek", "response_min", "route_km", "flood_class", "flood_reasons", "access_cut", "detour_min",
-                 "cut_unreachable"]
+def _region(cfg: RegionConfig, build_dir: Path | None, progress: bool, run: _Run) -> RegionData:
+    """The region, built first when its build is missing or out of date."""
+    if not is_current(cfg, build_dir):
+        write_region(build_region(cfg, progress=progress), build_dir)
+    run.lap("build_check")
+    data = load_region(cfg, build_dir)
+    run.lap("load_region")
+    return data
 
 
-def tps_table(tps: gpd.GeoDataFrame) -> pd.DataFrame:
-    """TPS table for ``tps.csv``: one row per TPS, lat/lon in EPSG:4326, key columns first."""
-    wgs = tps.geometry.to_crs(WGS84)
-    out = pd.DataFrame(tps.drop(columns="geometry"))
-    out["lat"] = wgs.y.round(6).to_numpy()
-    out["lon"] = wgs.x.round(6).to_numpy()
-    first = [c for c in TPS_CSV_FIRST if c in out.columns]
-    return out[first + [c for c in out.columns if c not in first]]
+def _codes(cfg: RegionConfig, data: RegionData, kecamatan: list[str] | None) -> list[str]:
+    """The kecamatan to render: those asked for (checked), else all."""
+    codes = data.kecamatan_codes()
+    if not kecamatan:
+        return codes
+    wanted = []
+    for c in kecamatan:
+        n = normalise_code(c)
+        if n not in codes:
+            raise ValueError(f"kecamatan '{c}' is not in region {cfg.region.id}; use one of {codes}")
+        wanted.append(n)
+    return wanted
 
 
-def classes_note(tps: pd.DataFrame, lang: str, when: datetime) -> str:
-    """Where the risk classes come from and their date, for every page's subtitle."""
-    off = tps[tps["risk_class_source"] == "official"]
-    if len(off):
-        dates = sorted({d for d in off["risk_class_date"] if d})
-        who = sorted({a for a in off["risk_class_authority"] if a})
-        label = "kelas kerawanan resmi" if lang == "id" else "official risk classes"
-        return f"{label} {', '.join(who)} {', '.join(dates)}".strip()
-    label = "kelas kerawanan dihitung pamgeo" if lang == "id" else "risk classes computed by pamgeo"
-    return f"{label}, {when.astimezone().strftime('%Y-%m-%d')}"
+def _prepare_workers(pools: Workers, run: _Run, workers: int, bdir: str | None, codes: list[str]) -> None:
+    """While the analysis is computed, the kernels read the region and draw the maps' base layers
+    (a job each; a worker that takes two does the second in no time), and the print process
+    draws what the print maps show of the region."""
+    for _ in range(workers - 1):
+        pools.notebooks.submit(run_job, {"kind": "prepare", "kernel": run.kernel, "region": run.cfg.config_path,
+                                         "build_dir": bdir, "codes": codes})
+    pools.prints.submit(run_job, {"kind": "prepare-print", "codes": codes, "lang": run.lang})
 
 
-def write_plotting(analysis, folder: Path, lang: str) -> None:
-    """``plotting.csv`` (per kelurahan) and ``plotting.xlsx`` (kelurahan, kecamatan, rayon, strength, pattern)."""
-    per = analysis.personnel
-    per.to_csv(folder / "plotting.csv", index=False)
-    with pd.ExcelWriter(folder / "plotting.xlsx", engine="openpyxl") as xl:
-        per.to_excel(xl, sheet_name="kelurahan", index=False)
-        summarise(per, "kecamatan").to_excel(xl, sheet_name="kecamatan", index=False)
-        if "rayon" in per:
-            summarise(per, "rayon").to_excel(xl, sheet_name="rayon", index=False)
-        analysis.strength.to_excel(xl, sheet_name="kekuatan" if lang == "id" else "strength", index=False)
-        preset_table(analysis.preset).assign(preset=analysis.preset.name).to_excel(
-            xl, sheet_name="pola" if lang == "id" else "pattern", index=False)
+def _report_folders(reports_dir: Path, region_id: str, partial: bool) -> tuple[Path, Path]:
+    """``(tmp, final)``: the run's temporary folder, made now (a copy of the report when only
+    some kecamatan are re-run), and the report folder it replaces at the end."""
+    remove_stale_folders(reports_dir, region_id)
+    final = reports_dir / region_id
+    tmp = reports_dir / f".{region_id}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    if partial and final.exists():
+        shutil.copytree(final, tmp)
+    (tmp / "kecamatan").mkdir(parents=True, exist_ok=True)
+    (tmp / "notebooks").mkdir(parents=True, exist_ok=True)
+    return tmp, final
 
 
-def _write_tables(analysis, folder: Path, lang: str) -> dict[str, Any]:
-    """The run's tables (``tps.csv``, ``pockets.csv``, ``plotting.csv/.xlsx``) and what the index
-    page and manifest need from the analysis: its summary tables as HTML, the package versions."""
-    tps_table(analysis.tps).to_csv(folder / "tps.csv", index=False)
-    analysis.pockets.table.to_csv(folder / "pockets.csv", index=False)
-    write_plotting(analysis, folder, lang)
-    summary = (briefing.class_table(analysis, lang=lang) + briefing.strength_html(analysis, lang=lang)
-               + briefing.personnel_table(analysis, lang=lang) + briefing.pockets_table(analysis, lang=lang)
-               + briefing.flood_table(analysis, lang=lang) + briefing.access_cut_table(analysis, lang=lang)
-               + briefing.beyond_response_table(analysis, lang=lang))
-    return {"summary_html": summary, "versions": _versions()}
+def _hand_over(analysis: Analysis, tmp: Path) -> Path:
+    """The analysis, pickled for the notebooks and the print process to read."""
+    path = tmp / "analysis.pickle"
+    with open(path, "wb") as fh:
+        pickle.dump(analysis, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
 
 
-def _index_body(data, results: list[dict], lang: str, summary_html: str = "") -> str:
-    counts = briefing.tps_counts_by(data, "kecamatan").set_index("kode_kec")
-    rows = []
-    for r in results:
-        if r["name"] == "overview" or r.get("kind") == "print":
-            continue
-        code = r["parameters"]["kecamatan"]
-        name = counts.loc[code, "kecamatan"] if code in counts.index else code
-        n = int(counts.loc[code, "n_tps"]) if code in counts.index else 0
-        if r["status"] == "ok":
-            status = f"<a href='{html.escape(r['output'])}'>{html.escape(t('open', lang))}</a>"
-        else:
-            cell = f" (sel {r.get('cell_index')})" if r.get("cell_index") is not None else ""
-            status = (f"<span style='color:#b42318;font-weight:700'>{html.escape(t('failed', lang))}</span>"
-                      f"{html.escape(cell)}: {html.escape(r.get('error', '')[:300])}")
-        rows.append(f"<tr><td>{html.escape(code)}</td><td>{html.escape(str(name))}</td>"
-                    f"<td class='num'>{n:,}</td><td>{status}</td></tr>")
-    total = int(counts["n_tps"].sum())
-    rows.append(f"<tr class='total'><td>{html.escape(t('total', lang))}</td><td></td><td class='num'>{total:,}</td><td></td></tr>")
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in
-                   ("Kode", t("kecamatan", lang), t("n_tps", lang), t("report_status", lang)))
-    overview = [r for r in results if r["name"] == "overview"]
-    ov_link = ""
+def _plan_jobs(run: _Run, data: RegionData, codes: list[str], *, overview: bool, tmp: Path, bdir: str | None,
+               analysis_file: Path, class_note: str) -> list[dict]:
+    """The notebook jobs (overview, a page per kecamatan) and the print-map job of a run."""
+    cfg, lang = run.cfg, run.lang
+    estimated = data.estimated_note_key
+    common = {"kernel": run.kernel, "reuse_kernel": run.reuse_kernels}
+    params = {"region": cfg.config_path, "build_dir": bdir, "language": lang, "analysis_file": str(analysis_file)}
+    jobs = []
     if overview:
-        r = overview[0]
-        ov_link = (f"<p><b><a href='overview.html'>{html.escape(t('overview_title', lang))}</a></b></p>" if r["status"] == "ok"
-                   else f"<p class='error'>{html.escape(t('overview_title', lang))}: {html.escape(t('failed', lang))} "
-                        f"({html.escape(r.get('error', '')[:300])})</p>")
-    failed = [r for r in results if r["status"] != "ok"]
-    err = ""
-    if failed:
-        err = "<div class='error'>" + html.escape(
-            f"{len(failed)} briefing gagal dibuat; lihat manifest.json." if lang == "id"
-            else f"{len(failed)} briefings failed; see manifest.json.") + "</div>"
-    links = ("<p>Tabel: <a href='tps.csv'>tps.csv</a> · <a href='pockets.csv'>pockets.csv</a> · "
-             "<a href='plotting.csv'>plotting.csv</a> · <a href='plotting.xlsx'>plotting.xlsx</a> · "
-             "<a href='manifest.json'>manifest.json</a></p>")
-    return (err + ov_link + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            + links + summary_html)
+        jobs.append({
+            "name": "overview", **common, "parameters": params,
+            "template": str(notebooks_dir() / "kota_overview.ipynb"),
+            "executed": str(tmp / "notebooks" / "overview.ipynb"),
+            "page_shell": render_page(
+                cfg, title=f"{t('overview_title', lang)}: {cfg.region.name}",
+                subtitle=f"{cfg.sources.tps.election} · {class_note}", body=BODY_MARKER, lang=lang,
+                estimated=estimated, nav=f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>"),
+            "page": str(tmp / "overview.html"), "page_rel": "overview.html",
+        })
+    names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
+    nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
+    for code in codes:
+        page_rel = f"kecamatan/{undotted(code)}.html"
+        jobs.append({
+            "name": f"kecamatan {code}", **common, "parameters": {**params, "kecamatan": code},
+            "template": str(notebooks_dir() / "kecamatan_briefing.ipynb"),
+            "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
+            "page_shell": render_page(
+                cfg, title=f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
+                subtitle=f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}", body=BODY_MARKER,
+                lang=lang, estimated=estimated,
+                nav=nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
+                           f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>")),
+            "page": str(tmp / page_rel), "page_rel": page_rel,
+        })
+    # print maps: one job (data and analysis read once)
+    jobs.append({"kind": "print", "name": "print maps", "codes": codes, "parameters": {"kecamatan": codes},
+                 "page_rel": "kecamatan/", "config_path": cfg.config_path, "build_dir": bdir,
+                 "analysis_file": str(analysis_file), "folder": str(tmp / "kecamatan"), "lang": lang})
+    return jobs
 
 
-def _run_region(
+def _job_order(jobs: list[dict], data: RegionData) -> list[int]:
+    """Longest first (the overview, the print maps, then kecamatan by TPS count), so that no long
+    job starts last while the other worker idles."""
+    n_tps = data.tps["kode_kec"].value_counts()
+
+    def key(i: int) -> tuple[int, int]:
+        job = jobs[i]
+        if job.get("kind") == "print":
+            return (1, 0)
+        return (0 if job["name"] == "overview" else 2, -int(n_tps.get(job["parameters"].get("kecamatan"), 0)))
+
+    return sorted(range(len(jobs)), key=key)
+
+
+def _execute(jobs: list[dict], order: list[int], pools: Workers | None, *, progress: bool, label: str,
+             meanwhile) -> list[dict]:
+    """Run the jobs (in the pools, or here one after another) and return their results in the
+    jobs' order. ``meanwhile()`` runs while the pools work (or, serially, after the jobs)."""
+    results: list[dict | None] = [None] * len(jobs)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc=label, unit="notebook")
+    try:
+        if pools is not None:
+            futures = {(pools.prints if jobs[i].get("kind") == "print" else pools.notebooks).submit(
+                run_job, jobs[i]): i for i in order}
+            meanwhile()  # at the end it would hold up the run on its own
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                if bar:
+                    bar.update()
+        else:
+            for i in order:
+                results[i] = run_job(jobs[i])
+                if bar:
+                    bar.update()
+            meanwhile()
+    finally:
+        if bar:
+            bar.close()
+    return results  # type: ignore[return-value]
+
+
+def _with_previous(results: list[dict], manifest_path: Path, partial: bool) -> list[dict]:
+    """The results, with those of the pages a partial run did not render kept from the last run."""
+    previous = []
+    if partial and manifest_path.exists():
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        done = {r["name"] for r in results}
+        previous = [r for r in old.get("notebooks", []) if r["name"] not in done]
+    return sorted(previous + results, key=lambda r: (r["name"] != "overview", r["name"]))
+
+
+def _move_into_place(tmp: Path, final: Path) -> None:
+    old_dir = final.parent / f".{final.name}.old-{os.getpid()}"
+    if final.exists():
+        os.replace(final, old_dir)
+    os.replace(tmp, final)
+    if old_dir.exists():
+        shutil.rmtree(old_dir)
+
+
+def _start(region, regions_dir, language, workers, kernel, reuse_kernels, pools) -> tuple[_Run, Workers | None]:
+    """The run's config and its worker processes (started now when ``workers`` > 1)."""
+    try:
+        cfg = load_config(region, regions_dir=regions_dir)
+    except BaseException:
+        if pools is not None:
+            pools.shutdown()
+        raise
+    if workers > 1 and pools is None:
+        # started now, they set up while this process checks the build and computes the analysis
+        pools = start_workers(workers, kernel=kernel, reuse_kernels=reuse_kernels)
+    elif pools is not None:
+        kernel, reuse_kernels = pools.kernel, pools.reuse_kernels
+    else:
+        ensure_kernel(kernel)
+    return _Run(cfg, language or cfg.region.language, kernel, reuse_kernels), pools
+
+
+def run_region(
     region: str | os.PathLike[str],
     *,
     kecamatan: list[str] | None = None,
@@ -213,150 +301,55 @@ def _run_region(
     -------
     RunResult
         Paths and per-notebook status; ``ok`` is false when any notebook failed.
+
+    If the run fails or is stopped (SIGTERM, SIGINT, SIGHUP), its worker processes and kernels
+    stop, its temporary folder goes and the previous report stays.
     """
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(now - clock, 2)
-        clock = now
-
+    # absolute: the kernels run in the notebooks' folder and read the run's files by path
+    reports_dir = Path(reports_dir or default_reports_dir()).resolve()
     try:
-        cfg = load_config(region, regions_dir=regions_dir)
-    except BaseException:
-        if pools is not None:
-            pools.shutdown()
+        with stopping_on_signals():
+            return _run_region(region, kecamatan=kecamatan, workers=workers, build_dir=build_dir,
+                               reports_dir=reports_dir, regions_dir=regions_dir, language=language,
+                               progress=progress, kernel=kernel, reuse_kernels=reuse_kernels, pools=pools)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):  # stopped from outside: whatever still runs goes
+            stop_descendants()
+        for leftover in reports_dir.glob(f".*.tmp-{os.getpid()}"):
+            shutil.rmtree(leftover, ignore_errors=True)
         raise
-    lang = language or cfg.region.language
-    if workers > 1 and pools is None:
-        # started now, they set up while this process checks the build and computes the analysis
-        pools = start_workers(workers, kernel=kernel, reuse_kernels=reuse_kernels)
-    elif pools is not None:
-        kernel, reuse_kernels = pools.kernel, pools.reuse_kernels
-    else:
-        ensure_kernel(kernel)
+
+
+def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, regions_dir, language, progress,
+                kernel, reuse_kernels, pools) -> RunResult:
+    run, pools = _start(region, regions_dir, language, workers, kernel, reuse_kernels, pools)
+    cfg, lang = run.cfg, run.lang
+    bdir = str(Path(build_dir).resolve()) if build_dir else None
+    summary: dict[str, Any] = {}
     try:  # the pools go down however this section ends
-        if not is_current(cfg, build_dir):
-            write_region(build_region(cfg, progress=progress), build_dir)
-        lap("build_check")
-        data = load_region(cfg, build_dir)
-        lap("load_region")
+        data = _region(cfg, build_dir, progress, run)
         if pools is not None:
             # the print process, forked now: it shares the region read above and imports
             # matplotlib while this process computes the analysis
             pools.start_prints(data)
-        codes = data.kecamatan_codes()
-        if kecamatan:
-            wanted = []
-            for c in kecamatan:
-                n = normalise_code(c)
-                if n not in codes:
-                    raise ValueError(f"kecamatan '{c}' is not in region {cfg.region.id}; use one of {codes}")
-                wanted.append(n)
-            codes = wanted
-        bdir = str(Path(build_dir).resolve()) if build_dir else None
+        codes = _codes(cfg, data, kecamatan)
         if pools is not None and pools.reuse_kernels:
-            # while the analysis is computed, the kernels read the region and draw the maps' base
-            # layers (a job each; a worker that takes two does the second in no time), and the
-            # print process draws what the print maps show of the region
-            for _ in range(workers - 1):
-                pools.notebooks.submit(run_job, {"kind": "prepare", "kernel": kernel,
-                                                           "region": cfg.config_path, "build_dir": bdir,
-                                                           "codes": codes})
-            pools.prints.submit(run_job, {"kind": "prepare-print", "codes": codes, "lang": lang})
-        # absolute: the kernels run in the notebooks' folder and read the run's files by path
-        reports_dir = Path(reports_dir or default_reports_dir()).resolve()
-        final = reports_dir / cfg.region.id
-        tmp = reports_dir / f".{cfg.region.id}.tmp-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        if kecamatan and final.exists():
-            shutil.copytree(final, tmp)
-        (tmp / "kecamatan").mkdir(parents=True, exist_ok=True)
-        (tmp / "notebooks").mkdir(parents=True, exist_ok=True)
-        names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
-        estimated = data.estimated_note_key
-        nav = f"<a href='../index.html'>← {html.escape(t('index_title', lang))}</a>"
+            _prepare_workers(pools, run, workers, bdir, codes)
+        tmp, final = _report_folders(reports_dir, cfg.region.id, partial=bool(kecamatan))
         analysis, cached = cached_analysis(data, build_dir, lang=lang)
-        lap("analysis_cached" if cached else "analysis")
-        class_note = classes_note(analysis.tps, lang, started)
-        import pickle
+        run.lap("analysis_cached" if cached else "analysis")
+        class_note = classes_note(analysis.tps, lang, run.started)
+        analysis_file = _hand_over(analysis, tmp)
+        run.lap("analysis_pickle")
+        jobs = _plan_jobs(run, data, codes, overview=not kecamatan, tmp=tmp, bdir=bdir,
+                          analysis_file=analysis_file, class_note=class_note)
 
-        analysis_file = tmp / "analysis.pickle"
-        with open(analysis_file, "wb") as fh:
-            pickle.dump(analysis, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        lap("analysis_pickle")
-        jobs = []
-        if not kecamatan:
-            jobs.append({
-                "name": "overview",
-                "template": str(notebooks_dir() / "kota_overview.ipynb"),
-                "executed": str(tmp / "notebooks" / "overview.ipynb"),
-                "parameters": {"region": cfg.config_path, "build_dir": bdir, "language": lang,
-                               "analysis_file": str(analysis_file)},
-                "kernel": kernel, "reuse_kernel": reuse_kernels,
-                "page_shell": render_page(
-                    cfg, title=f"{t('overview_title', lang)}: {cfg.region.name}",
-                    subtitle=f"{cfg.sources.tps.election} · {class_note}", body=BODY_MARKER, lang=lang,
-                    estimated=estimated, nav=f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>"),
-                "page": str(tmp / "overview.html"), "page_rel": "overview.html",
-            })
-        for code in codes:
-            page_rel = f"kecamatan/{undotted(code)}.html"
-            jobs.append({
-                "name": f"kecamatan {code}",
-                "template": str(notebooks_dir() / "kecamatan_briefing.ipynb"),
-                "executed": str(tmp / "notebooks" / f"kecamatan_{undotted(code)}.ipynb"),
-                "parameters": {"region": cfg.config_path, "kecamatan": code, "build_dir": bdir, "language": lang,
-                               "analysis_file": str(analysis_file)},
-                "kernel": kernel, "reuse_kernel": reuse_kernels,
-                "page_shell": render_page(
-                    cfg, title=f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
-                    subtitle=f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}", body=BODY_MARKER,
-                    lang=lang, estimated=estimated,
-                    nav=nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
-                               f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>")),
-                "page": str(tmp / page_rel), "page_rel": page_rel,
-            })
-        # print maps: one job (data and analysis read once)
-        jobs.append({"kind": "print", "name": "print maps", "codes": codes,
-                     "parameters": {"kecamatan": codes}, "page_rel": "kecamatan/", "config_path": cfg.config_path,
-                     "build_dir": bdir, "analysis_file": str(analysis_file), "folder": str(tmp / "kecamatan"),
-                     "lang": lang})
-        # longest first (the overview, the print maps, then kecamatan by TPS count) so that no long job
-        # starts last while the other worker idles; results are reported in the original order
-        n_tps = data.tps["kode_kec"].value_counts()
-        order = sorted(range(len(jobs)), key=lambda i: (
-            0 if jobs[i]["name"] == "overview" else 1 if jobs[i].get("kind") == "print" else 2,
-            -int(n_tps.get(jobs[i]["parameters"].get("kecamatan"), 0)) if jobs[i].get("kind") != "print" else 0))
-        results: list[dict | None] = [None] * len(jobs)
-        tables: dict[str, Any] = {}
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
+        def tables() -> None:
+            write_tables(analysis, tmp, lang)
+            summary.update(html=summary_html(analysis, lang=lang), versions=versions())
 
-            bar = tqdm(total=len(jobs), desc=f"briefing {cfg.region.id}", unit="notebook")
-        try:
-            if pools is not None:
-                futures = {(pools.prints if jobs[i].get("kind") == "print" else pools.notebooks).submit(
-                    run_job, jobs[i]): i for i in order}
-                # the tables meanwhile: at the end they would hold up the run on their own
-                tables.update(_write_tables(analysis, tmp, lang))
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
-                    if bar:
-                        bar.update()
-            else:
-                for i in order:
-                    results[i] = run_job(jobs[i])
-                    if bar:
-                        bar.update()
-        finally:
-            if bar:
-                bar.close()
+        results = _execute(jobs, _job_order(jobs, data), pools, progress=progress,
+                           label=f"briefing {cfg.region.id}", meanwhile=tables)
     except BaseException:
         if pools is not None:
             pools.shutdown()
@@ -365,55 +358,29 @@ def _run_region(
         stop_kernels()  # the serial path's kernel (workers stop their own)
     if pools is not None:  # asked to stop now, waited for at the end: the kernels stop meanwhile
         pools.shutdown(wait=False)
-    lap("notebooks_and_print_maps")
-    # keep earlier results of kecamatan not re-run
+    run.lap("notebooks_and_print_maps")
     manifest_path = tmp / "manifest.json"
-    previous = []
-    if kecamatan and manifest_path.exists():
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-        done = {r["name"] for r in results}
-        previous = [r for r in old.get("notebooks", []) if r["name"] not in done]
-    all_results = sorted(previous + results, key=lambda r: (r["name"] != "overview", r["name"]))
-    if not tables:
-        tables.update(_write_tables(analysis, tmp, lang))
+    all_results = _with_previous(results, manifest_path, partial=bool(kecamatan))
     analysis_file.unlink()
     index_html = render_page(
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
         subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} "
                  f"{t('kecamatan', lang).lower()} · {class_note}",
-        body=_index_body(data, all_results, lang, tables["summary_html"]), lang=lang, estimated=estimated,
+        body=index_body(data, all_results, lang, summary["html"]), lang=lang, estimated=data.estimated_note_key,
     )
     (tmp / "index.html").write_text(index_html, encoding="utf-8")
-    lap("tables_and_index")
+    run.lap("tables_and_index")
     manifest = {
         "region": cfg.region.id, "config": cfg.config_path,
-        "started": started.isoformat(timespec="seconds"),
+        "started": run.started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "parameters": {"kecamatan": codes, "workers": workers, "language": lang, "kernel": kernel},
+        "parameters": {"kecamatan": codes, "workers": workers, "language": lang, "kernel": run.kernel},
         "inputs": data.meta.get("inputs", {}), "build": {"built_at": data.meta.get("built_at")},
-        "versions": tables["versions"], "timings_s": timings, "notebooks": all_results,
+        "versions": summary["versions"], "timings_s": run.timings, "notebooks": all_results,
         "status": "ok" if all(r["status"] == "ok" for r in all_results) else "failed",
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    # move into place
-    old_dir = reports_dir / f".{cfg.region.id}.old-{os.getpid()}"
-    if final.exists():
-        os.replace(final, old_dir)
-    os.replace(tmp, final)
-    if old_dir.exists():
-        shutil.rmtree(old_dir)
+    _move_into_place(tmp, final)
     if pools is not None:
         pools.shutdown()
     return RunResult(final, final / "index.html", [dict(r, output=str(final / r["output"])) for r in all_results])
-
-
-@functools.wraps(_run_region)
-def run_region(*args, **kwargs) -> RunResult:
-    # if the run fails outright, its temporary folder goes and the previous report stays
-    try:
-        return _run_region(*args, **kwargs)
-    except BaseException:
-        reports_dir = Path(kwargs.get("reports_dir") or default_reports_dir())
-        for leftover in reports_dir.glob(f".*.tmp-{os.getpid()}"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        raise
