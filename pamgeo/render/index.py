@@ -69,8 +69,9 @@ def index_body(data: RegionData, results: list[dict], lang: str, summary: str = 
         err = "<div class='error'>" + html.escape(
             f"{len(failed)} briefing gagal dibuat; lihat manifest.json." if lang == "id"
             else f"{len(failed)} briefings failed; see manifest.json.") + "</div>"
-    links = ("<p>Tabel: <a href='tps.csv'>tps.csv</a> · <a href='pockets.csv'>pockets.csv</a> · "
-             "<a href='plotting.csv'>plotting.csv</a> · <a href='plotting.xlsx'>plotting.xlsx</a> · "
-             "<a href='manifest.json'>manifest.json</a></p>")
+    files = ["tps.xlsx", "tps.csv", "plotting.xlsx", "plotting.csv", "pockets.csv",
+             f"pamgeo_{data.config.region.id}.gpkg", "manifest.json"]
+    links = (f"<p>{html.escape(t('files', lang))}: "
+             + " · ".join(f"<a href='{html.escape(f)}'>{html.escape(f)}</a>" for f in files) + "</p>")
     return (err + ov_link + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             + links + summary)

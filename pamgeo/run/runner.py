@@ -267,6 +267,7 @@ def run_region(
     kernel: str = KERNEL_NAME,
     reuse_kernels: bool = True,
     pools: Workers | None = None,
+    csv_sep: str = ",",
 ) -> RunResult:
     """Build (if needed) and render the briefing of a region.
 
@@ -296,6 +297,9 @@ def run_region(
         starts them before it imports the geospatial stack); they set ``kernel`` and
         ``reuse_kernels``, and the run shuts them down. Default: started here when
         ``workers`` > 1.
+    csv_sep
+        Field separator of the CSV tables (``";"`` for a spreadsheet with Indonesian or other
+        comma-decimal settings).
 
     Returns
     -------
@@ -311,7 +315,8 @@ def run_region(
         with stopping_on_signals():
             return _run_region(region, kecamatan=kecamatan, workers=workers, build_dir=build_dir,
                                reports_dir=reports_dir, regions_dir=regions_dir, language=language,
-                               progress=progress, kernel=kernel, reuse_kernels=reuse_kernels, pools=pools)
+                               progress=progress, kernel=kernel, reuse_kernels=reuse_kernels, pools=pools,
+                               csv_sep=csv_sep)
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):  # stopped from outside: whatever still runs goes
             stop_descendants()
@@ -321,7 +326,7 @@ def run_region(
 
 
 def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, regions_dir, language, progress,
-                kernel, reuse_kernels, pools) -> RunResult:
+                kernel, reuse_kernels, pools, csv_sep) -> RunResult:
     run, pools = _start(region, regions_dir, language, workers, kernel, reuse_kernels, pools)
     cfg, lang = run.cfg, run.lang
     bdir = str(Path(build_dir).resolve()) if build_dir else None
@@ -345,7 +350,7 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
                           analysis_file=analysis_file, class_note=class_note)
 
         def tables() -> None:
-            write_tables(analysis, tmp, lang)
+            write_tables(data, analysis, tmp, lang, csv_sep=csv_sep)
             summary.update(html=summary_html(analysis, lang=lang), versions=versions())
 
         results = _execute(jobs, _job_order(jobs, data), pools, progress=progress,

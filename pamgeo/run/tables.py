@@ -1,18 +1,30 @@
-"""The tables a run writes beside its pages: ``tps.csv``, ``pockets.csv``, ``plotting.csv/.xlsx``."""
+"""The files a run writes beside its pages: tables for Excel (``tps.csv/.xlsx``, ``pockets.csv``,
+``plotting.csv/.xlsx``) and a styled GeoPackage for QGIS. What they hold is built in
+:mod:`pamgeo.render.exports`; this module writes it."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 
 from pamgeo import __version__
 from pamgeo.analysis.personnel import preset_table, summarise
 from pamgeo.analysis.pipeline import Analysis
-from pamgeo.ingest.io import WGS84
+from pamgeo.core.i18n import t
+from pamgeo.ingest.region import RegionData
+from pamgeo.render.exports import (
+    column_sheet,
+    for_readers,
+    gpkg_layers,
+    qml,
+    tps_export,
+    tps_for_readers,
+)
 
 PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "scikit-learn", "folium-offline", "papermill", "nbconvert",
             "scipy")
@@ -29,39 +41,74 @@ def versions() -> dict[str, str]:
     return out
 
 
-TPS_CSV_FIRST = ["tps_id", "kode_kel", "kode_kec", "kecamatan", "kelurahan", "tps_no", "lat", "lon",
-                 "position_source", "position_method", "is_khusus", "risk_class", "risk_class_source",
-                 "risk_class_date", "risk_class_authority", "risk_score", "risk_reasons", "pocket_id", "rayon",
-                 "polsek", "response_min", "route_km", "flood_class", "flood_reasons", "access_cut", "detour_min",
-                 "cut_unreachable"]
+def _excel(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """An Excel workbook a reader can work with: each sheet with its header row frozen, a filter
+    on every column and widths that fit the values (up to 60 characters)."""
+    from openpyxl.utils import get_column_letter
+
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for name, frame in sheets.items():
+            frame.to_excel(xl, sheet_name=name[:31], index=False)
+            ws = xl.sheets[name[:31]]
+            ws.freeze_panes = "A2"
+            if len(frame.columns):
+                ws.auto_filter.ref = ws.dimensions
+            for i, col in enumerate(frame.columns, start=1):
+                longest = max([len(str(col)), *(len(str(v)) for v in frame[col].head(2000) if pd.notna(v))])
+                ws.column_dimensions[get_column_letter(i)].width = min(60, longest + 2)
 
 
-def tps_table(tps: gpd.GeoDataFrame) -> pd.DataFrame:
-    """TPS table for ``tps.csv``: one row per TPS, lat/lon in EPSG:4326, key columns first."""
-    wgs = tps.geometry.to_crs(WGS84)
-    out = pd.DataFrame(tps.drop(columns="geometry"))
-    out["lat"] = wgs.y.round(6).to_numpy()
-    out["lon"] = wgs.x.round(6).to_numpy()
-    first = [c for c in TPS_CSV_FIRST if c in out.columns]
-    return out[first + [c for c in out.columns if c not in first]]
+def write_tps_tables(analysis: Analysis, folder: Path, lang: str, *, csv_sep: str = ",") -> None:
+    """``tps.csv`` (documented columns, stable values, UTF-8 with BOM so that Excel reads it
+    right, ``csv_sep`` between fields) and ``tps.xlsx`` (the same in the report's language, with
+    a sheet explaining the columns)."""
+    tps_export(analysis.tps).to_csv(folder / "tps.csv", index=False, sep=csv_sep, encoding="utf-8-sig")
+    _excel(folder / "tps.xlsx", {t("sheet_tps", lang): tps_for_readers(analysis.tps, lang),
+                                 t("sheet_columns", lang): column_sheet(lang)})
 
 
-def write_plotting(analysis: Analysis, folder: Path, lang: str) -> None:
-    """``plotting.csv`` (per kelurahan) and ``plotting.xlsx`` (kelurahan, kecamatan, rayon, strength, pattern)."""
+def write_plotting(analysis: Analysis, folder: Path, lang: str, *, csv_sep: str = ",") -> None:
+    """``plotting.csv`` (per kelurahan) and ``plotting.xlsx`` (kelurahan, kecamatan, rayon,
+    strength, pattern; headers in the report's language)."""
     per = analysis.personnel
-    per.to_csv(folder / "plotting.csv", index=False)
-    with pd.ExcelWriter(folder / "plotting.xlsx", engine="openpyxl") as xl:
-        per.to_excel(xl, sheet_name="kelurahan", index=False)
-        summarise(per, "kecamatan").to_excel(xl, sheet_name="kecamatan", index=False)
-        if "rayon" in per:
-            summarise(per, "rayon").to_excel(xl, sheet_name="rayon", index=False)
-        analysis.strength.to_excel(xl, sheet_name="kekuatan" if lang == "id" else "strength", index=False)
-        preset_table(analysis.preset).assign(preset=analysis.preset.name).to_excel(
-            xl, sheet_name="pola" if lang == "id" else "pattern", index=False)
+    per.to_csv(folder / "plotting.csv", index=False, sep=csv_sep, encoding="utf-8-sig")
+    sheets = {"kelurahan": per, "kecamatan": summarise(per, "kecamatan")}
+    if "rayon" in per:
+        sheets["rayon"] = summarise(per, "rayon")
+    sheets[t("strength_sheet", lang)] = analysis.strength
+    sheets[t("pattern_sheet", lang)] = preset_table(analysis.preset).assign(preset=analysis.preset.name)
+    _excel(folder / "plotting.xlsx", {name: for_readers(frame, lang) for name, frame in sheets.items()})
 
 
-def write_tables(analysis: Analysis, folder: Path, lang: str) -> None:
-    """The run's tables: ``tps.csv``, ``pockets.csv``, ``plotting.csv`` and ``plotting.xlsx``."""
-    tps_table(analysis.tps).to_csv(folder / "tps.csv", index=False)
-    analysis.pockets.table.to_csv(folder / "pockets.csv", index=False)
-    write_plotting(analysis, folder, lang)
+def write_geopackage(data: RegionData, analysis: Analysis, path: Path, lang: str) -> list[str]:
+    """Every layer of the briefing's maps in one GeoPackage, each with a QGIS style stored in it
+    (the ``layer_styles`` table QGIS reads), so that it opens in QGIS looking like the briefing.
+    Returns the layer names."""
+    layers = gpkg_layers(data, analysis, lang)
+    path.unlink(missing_ok=True)
+    for name, (frame, _) in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), "
+            "f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), "
+            "styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME DEFAULT CURRENT_TIMESTAMP)")
+        geom_cols = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        db.executemany(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, "
+            "styleQML, styleSLD, useAsDefault, description, owner) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'pamgeo')",
+            [(name, geom_cols.get(name, "geom"), f"pamgeo {name}", qml(style), f"pamgeo briefing style: {name}")
+             for name, (_, style) in layers.items()])
+        db.execute("INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description) "
+                   "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles')")
+    return list(layers)
+
+
+def write_tables(data: RegionData, analysis: Analysis, folder: Path, lang: str, *, csv_sep: str = ",") -> None:
+    """The run's files beside its pages: ``tps.csv/.xlsx``, ``pockets.csv``, ``plotting.csv/.xlsx``
+    and ``pamgeo_<region>.gpkg``."""
+    write_tps_tables(analysis, folder, lang, csv_sep=csv_sep)
+    analysis.pockets.table.to_csv(folder / "pockets.csv", index=False, sep=csv_sep, encoding="utf-8-sig")
+    write_plotting(analysis, folder, lang, csv_sep=csv_sep)
+    write_geopackage(data, analysis, folder / f"pamgeo_{data.config.region.id}.gpkg", lang)
