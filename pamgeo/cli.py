@@ -64,13 +64,16 @@ def data_build(
 
 @app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help="TPS list: CSV, XLSX or GeoJSON/GeoPackage.")],
+    file: Annotated[Path, typer.Argument(help="TPS list: CSV, XLSX, JSON, GeoJSON or GeoPackage.")],
     region: Annotated[str, typer.Option("--region", "-r", help="Region name or .yml path.")],
     regions_dir: RegionsOpt = None,
     limit: Annotated[int, typer.Option(help="Print at most this many findings (0: all).")] = 0,
-    encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV (default UTF-8).")] = None,
+    encoding: Annotated[str | None, typer.Option(
+        help="Text encoding of a CSV/JSON (default: detected, UTF-8, cp1252 or Latin-1).")] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Write every finding (row, column, value, severity, message, fix) to this CSV.")] = None,
 ) -> None:
-    """Check a TPS list row by row against a region. Prints the report, writes nothing.
+    """Check a TPS list row by row against a region. Prints the report; writes only --report.
 
     Exits 1 when the list has errors, 0 otherwise (warnings allowed).
     """
@@ -83,12 +86,21 @@ def validate(
         kel = pio.read_kelurahan(cfg)
         columns = getattr(cfg.sources.tps, "columns", None) or None
         table = pio.read_tps_table(file, columns=columns, encoding=encoding)
-        _, report = validate_tps(table, kel, tolerance_m=cfg.region.tolerance_m,
+        _, result = validate_tps(table, kel, tolerance_m=cfg.region.tolerance_m,
                                  kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m)
     except PamgeoError as exc:
         _fail(exc, 1)
-    out.print(report.format_text(limit or None), highlight=False, soft_wrap=True, markup=False)
-    raise typer.Exit(0 if report.ok else 1)
+    text = result.format_text(limit or None, full_report=str(report) if report else None)
+    out.print(text, highlight=False, soft_wrap=True, markup=False)
+    if report is not None:
+        try:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            result.to_frame().to_csv(report, index=False)
+        except OSError as exc:
+            _fail(OSError(f"{report}: cannot write the report ({exc})"), 1)
+        out.print(f"full report ({len(result.findings)} findings): {report}", highlight=False,
+                  soft_wrap=True, markup=False)
+    raise typer.Exit(0 if result.ok else 1)
 
 
 @app.command("run")
@@ -103,8 +115,13 @@ def run(
     fresh_kernels: Annotated[bool, typer.Option(
         "--fresh-kernels", help="A new kernel for every notebook (default: one per worker, reset between notebooks).",
     )] = False,
+    csv_sep: Annotated[str, typer.Option(
+        "--csv-sep", help="Field separator of the CSV tables: ',' (default) or ';' for comma-decimal spreadsheets.",
+    )] = ",",
 ) -> None:
-    """Render the briefing: one page per kecamatan, index, tps.csv and manifest."""
+    """Render the briefing: one page per kecamatan, index, tables, GeoPackage and manifest."""
+    if csv_sep not in (",", ";", "\t"):
+        _fail(ValueError(f"--csv-sep must be ',' or ';' (or a tab), not {csv_sep!r}"))
     pools = None
     if workers > 1:
         # first, before the geospatial imports: the kernels boot while this process imports
@@ -118,10 +135,13 @@ def run(
         # need not scan them (as in the kernels, see pamgeo.run.jobs)
         gc.freeze()
         result = run_region(region, kecamatan=kecamatan, workers=workers, build_dir=build_dir,
-                            reports_dir=reports_dir, regions_dir=regions_dir, language=language, reuse_kernels=not fresh_kernels,
-                            pools=pools)
+                            reports_dir=reports_dir, regions_dir=regions_dir, language=language,
+                            reuse_kernels=not fresh_kernels, pools=pools, csv_sep=csv_sep)
     except (PamgeoError, ValueError) as exc:
         _fail(exc)
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM/SIGHUP (RunInterrupted): all stopped, nothing half-written
+        err.print(f"stopped ({exc or 'SIGINT'}): the previous report, if any, is unchanged", highlight=False)
+        raise typer.Exit(128 + getattr(exc, "signum", 2)) from None
     finally:
         if pools is not None:  # the run shuts them down; this covers a failure before it started
             pools.shutdown()

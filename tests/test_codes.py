@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from pamgeo.core.codes import is_khusus, kecamatan_of, normalise_code, normalise_name, tps_id
+from pamgeo.core.codes import (
+    is_khusus,
+    kecamatan_of,
+    normalise_code,
+    normalise_name,
+    parse_tps_label,
+    tps_id,
+)
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -28,3 +35,17 @@ def test_tps_id_and_khusus():
 ])
 def test_normalise_name(a, b):
     assert normalise_name(a) == normalise_name(b)
+
+
+@pytest.mark.parametrize("label,expected", [
+    ("1661234007-TPS 007", ("16.61.23.4007", 7)), ("TPS 001", (None, 1)), ("001", (None, 1)),
+    ("3674031007010", ("36.74.03.1007", 10)), ("36.74.03.1007.901", ("36.74.03.1007", 901)),
+    ("tps-12", (None, 12)), ("7.0", (None, 7)), (7, (None, 7)),
+    ("1000", (None, None)), ("3674031007", (None, None)), ("dua", (None, None)), ("", (None, None)), (None, (None, None)),
+])
+def test_parse_tps_label(label, expected):
+    assert parse_tps_label(label) == expected
+
+
+def test_numeric_prefix_names():
+    assert normalise_name("4625-PONDOK AREN") == normalise_name("Pondok Aren")

@@ -118,3 +118,64 @@ def test_unknown_deployment_preset(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_config(path)
     assert exc.value.key == "deployment.preset" and "mabes_2019" in exc.value.fix
+
+
+@pytest.mark.parametrize("edit,key,problem", [
+    (lambda d: d.update(sourcse=d.pop("sources")), "sourcse", "unknown key 'sourcse'; did you mean 'sources'?"),
+    (lambda d: d["sources"]["tps"].update(placment={}), "sources.tps.placment",
+     "unknown key 'placment'; did you mean 'placement'?"),
+    (lambda d: d["police"]["rayons"][0].update(stagging="Polsek Satu"), "police.rayons[0].stagging",
+     "unknown key 'stagging'; did you mean 'staging'?"),
+    (lambda d: d["sources"]["tps"].update(format="list", colums={}), "sources.tps.colums",
+     "unknown key 'colums'; did you mean 'columns'?"),
+])
+def test_unknown_key_suggests_the_nearest(tmp_path, edit, key, problem):
+    path = make_toy_region(tmp_path)
+    _edit(path, edit)
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == key
+    assert exc.value.problem.startswith(problem)
+
+
+def test_unknown_key_without_a_near_one_lists_the_keys(tmp_path):
+    path = make_toy_region(tmp_path)
+    _edit(path, lambda d: d["region"].update(zzz=1))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert "unknown key 'zzz' (valid keys here: classification, crs, id," in exc.value.problem
+
+
+def _raw_region(tmp_path, monkeypatch, raw):
+    monkeypatch.setenv("PAMGEO_RAW", str(raw))
+    path = make_toy_region(tmp_path / "cfg")
+    _edit(path, lambda d: d["sources"]["roads"].update(path="{raw}/osm/road.geojson"))
+    return path
+
+
+def test_missing_raw_file_names_folder_and_nearest_files(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    (raw / "osm").mkdir(parents=True)
+    for name in ("roads.geojson", "roads_2023.geojson", "water.geojson"):
+        (raw / "osm" / name).write_text("{}")
+    with pytest.raises(ConfigError) as exc:
+        load_config(_raw_region(tmp_path, monkeypatch, raw))
+    assert exc.value.key == "sources.roads.path"
+    assert f"no 'road.geojson' in {raw / 'osm'}" in exc.value.fix
+    assert "nearest: roads.geojson, roads_2023.geojson" in exc.value.fix
+    assert "PAMGEO_RAW" not in str(exc.value)
+
+
+def test_missing_raw_folder_names_the_nearest_folder(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    (raw / "osm_geofabrik").mkdir(parents=True)
+    with pytest.raises(ConfigError) as exc:
+        load_config(_raw_region(tmp_path, monkeypatch, raw))
+    assert f"no 'osm' in {raw}" in exc.value.fix and "osm_geofabrik" in exc.value.fix
+    assert "PAMGEO_RAW" not in str(exc.value)
+
+
+def test_missing_raw_bundle_says_set_pamgeo_raw(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError) as exc:
+        load_config(_raw_region(tmp_path, monkeypatch, tmp_path / "nowhere"))
+    assert "set PAMGEO_RAW" in exc.value.fix and "does not exist" in exc.value.fix

@@ -98,11 +98,61 @@ def test_swapped_latlon(tmp_path, toy_kelurahan):
 
 def test_lost_decimal_point(tmp_path, toy_kelurahan):
     lat, lon = kel_center(A)
-    path = _csv(tmp_path, [f"Kec Satu,Alpha Jaya,1,x,{lat},{lon}", f"Kec Satu,Alpha Jaya,2,x,-62950,{lon}"])
-    _, rep = _validate(path, toy_kelurahan)
+    path = _csv(tmp_path, [f"Kec Satu,Alpha Jaya,1,x,{lat},{lon}", f"Kec Satu,Alpha Jaya,2,x,-62950,{lon + 0.002}"])
+    tps, rep = _validate(path, toy_kelurahan)
     f = _only(rep, "lost_decimal")
-    assert (f[0].row, f[0].column, f[0].value) == (3, "latitude", "-62950")
-    assert "-6.295" in f[0].message
+    assert (f[0].row, f[0].column, f[0].value, f[0].new_value) == (3, "latitude", "-62950", "-6.295")
+    assert f[0].severity == "warning" and "-6.295" in f[0].message
+    assert rep.ok and tps["position_source"].tolist() == ["file", "file_repaired"]
+
+
+def test_lost_decimal_lon_repaired_both_directions(tmp_path, toy_kelurahan):
+    lat, lon = kel_center(A)
+    path = _csv(tmp_path, [f"Kec Satu,Alpha Jaya,1,x,{lat},1.06705",          # 1.06705 -> 106.705
+                           f"Kec Satu,Alpha Jaya,2,x,-629310,{lon + 0.002}",   # -629310 -> -6.29310
+                           "Kec Satu,Alpha Jaya,3,x,-6293,1067032"])          # both lost
+    tps, rep = _validate(path, toy_kelurahan)
+    f = _only(rep, "lost_decimal")
+    assert [(x.row, x.column, x.value, x.new_value) for x in f] == [
+        (2, "longitude", "1.06705", "106.705"), (3, "latitude", "-629310", "-6.2931"),
+        (4, "latitude", "-6293", "-6.293"), (4, "longitude", "1067032", "106.7032")]
+    assert all(x.severity == "warning" and "Alpha Jaya" in x.message for x in f)
+    assert rep.ok and (tps["position_source"] == "file_repaired").all()
+    pts = tps.to_crs("EPSG:4326").geometry
+    assert abs(pts.x.iloc[0] - 106.705) < 1e-9 and abs(pts.y.iloc[1] + 6.2931) < 1e-9
+    assert "(value: '1.06705' -> '106.705')" in rep.format_text()
+
+
+def test_lost_decimal_outside_region_is_not_repaired(tmp_path, toy_kelurahan):
+    lat, lon = kel_center(A)
+    # -6.25 lies inside the padded search box but 4 km north of the region: a guess, not a repair
+    path = _csv(tmp_path, [f"Kec Satu,Alpha Jaya,1,x,-625,{lon}"])
+    tps, rep = _validate(path, toy_kelurahan)
+    f = _only(rep, "lost_decimal")
+    assert f[0].severity == "error" and "not repaired" in f[0].message
+    assert tps.empty
+
+
+def test_lost_decimal_outside_stated_kelurahan_repaired_within_region(tmp_path, toy_kelurahan):
+    lat_b, lon_b = kel_center(B)
+    path = _csv(tmp_path, [f"Kec Satu,Alpha Jaya,1,x,-6295,{lon_b}"])   # lands in Rawa Beta
+    tps, rep = _validate(path, toy_kelurahan)
+    f = _only(rep, "lost_decimal")
+    assert f[0].severity == "warning" and "the region" in f[0].message
+    assert _only(rep, "other_kelurahan")[0].row == 2
+    assert tps["position_source"].tolist() == ["file_repaired"]
+
+
+def test_empty_cells_are_reported_as_empty(tmp_path, toy_kelurahan):
+    lat, lon = kel_center(A)
+    path = _csv(tmp_path, [f"Kec Satu,Alpha Jaya,1,x,,{lon}", f"Kec Satu,Alpha Jaya,,x,{lat},{lon}",
+                           f"Kec Satu,,3,x,{lat},{lon}", f"Kec Satu,Alpha Jaya,4,x,{lat}x,{lon}"])
+    _, rep = _validate(path, toy_kelurahan)
+    got = {(f.rule, f.row): f.message for f in rep.errors}
+    assert got[("bad_coordinate", 2)] == "empty"
+    assert got[("bad_tps_number", 3)] == "TPS number is empty"
+    assert got[("unknown_kelurahan", 4)] == "kelurahan is empty"
+    assert got[("bad_coordinate", 5)] == "not a number in decimal degrees"
 
 
 def test_implausible_another_province(tmp_path, toy_kelurahan):
@@ -212,8 +262,9 @@ def test_header_only_file(tmp_path):
 def test_non_utf8_names_line(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("kelurahan,no_tps,lat,lon\nAlpha Jaya,1,-6.29,106.70\nKec Caf\xe9,2,-6.29,106.70\n".encode("latin-1"))
+    assert read_tps_table(path).frame["kelurahan"].tolist()[1] == "Kec Café"   # detected
     with pytest.raises(InputError) as exc:
-        read_tps_table(path)
+        read_tps_table(path, encoding="utf-8")                                    # told wrong
     msg = str(exc.value)
     assert "line 3" in msg and "UTF-8" in msg and str(path) in msg
     table = read_tps_table(path, encoding="latin-1")
@@ -253,3 +304,30 @@ def test_report_text_names_row_column_and_fix(tmp_path, toy_kelurahan):
     _, rep = _validate(path, toy_kelurahan)
     text = rep.format_text()
     assert "row 2, column 'latitude'" in text and "swapped" in text and "Fix:" in text
+
+
+def test_cli_validate_writes_the_full_report(tmp_path, toy_config_path):
+    import os
+    import subprocess
+    import sys
+
+    lat, lon = kel_center(A)
+    path = tmp_path / "tps.json"
+    recs = [{"kelurahan": A, "no_tps": f"TPS {i:03d}", "lat": lat, "lon": lon + 0.002 * i} for i in range(1, 4)]
+    recs += [{"kelurahan": A, "no_tps": "TPS 004", "lat": lat, "lon": 1.06705},   # repaired
+             {"kelurahan": A, "no_tps": "TPS 001", "lat": lat + 0.002, "lon": lon},  # duplicate
+             {"kelurahan": A, "no_tps": "dua", "lat": lat + 0.003, "lon": lon}]
+    path.write_text(__import__("json").dumps({"data": recs}))
+    out = tmp_path / "out" / "findings.csv"
+    res = subprocess.run([sys.executable, "-m", "pamgeo.cli", "validate", str(path), "--region", str(toy_config_path),
+                          "--limit", "1", "--report", str(out)], capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "200"}, timeout=300)
+    assert res.returncode == 1, res.stdout + res.stderr
+    lines = res.stdout.strip().splitlines()
+    assert lines[-1] == f"full report (3 findings): {out}"
+    assert f"2 more (see {out})" in res.stdout
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert {"row", "column", "value", "severity", "message", "fix"} <= set(table.columns)
+    assert sorted(zip(table["rule"], table["row"], table["severity"], strict=True)) == [
+        ("bad_tps_number", "6", "error"), ("duplicate_tps_id", "5", "error"), ("lost_decimal", "4", "warning")]
+    assert table.loc[table["rule"] == "lost_decimal", "new_value"].tolist() == ["106.705"]

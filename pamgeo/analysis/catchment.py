@@ -33,8 +33,6 @@ from pamgeo.analysis.network import RoadGraph, route, travel_minutes, tree_sum
 from pamgeo.core.config import Police
 from pamgeo.core.errors import RunError
 
-METHODS = ("administrative", "voronoi", "travel_time")
-
 
 @dataclass
 class Catchments:

@@ -133,6 +133,117 @@ class FloodLayers:
     flood_kelurahan: dict[str, list[str]] | None = None  # kode_kel -> listed locations
 
 
+def _kelurahan_evidence(n: int, kode_kel: pd.Series | None, flood_kelurahan: dict[str, list[str]] | None,
+                        reasons: list[list[str]], en: bool) -> np.ndarray:
+    """Points in a BPBD-listed kelurahan (rendah on its own; the reason names the listed sites)."""
+    listed = np.zeros(n, dtype=bool)
+    if kode_kel is None or not flood_kelurahan:
+        return listed
+    listed = kode_kel.isin(flood_kelurahan.keys()).to_numpy()
+    codes = kode_kel.to_numpy()
+    text = {}
+    for code, sites in flood_kelurahan.items():
+        names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
+        text[code] = f"flood-prone kelurahan per BPBD ({names})" if en else f"kelurahan rawan banjir BPBD ({names})"
+    for i in np.flatnonzero(listed):
+        reasons[i].append(text[codes[i]])
+    return listed
+
+
+def _corridor_evidence(points: gpd.GeoSeries, ww: gpd.GeoDataFrame, params: Flood, listed: np.ndarray,
+                       corridor_exempt: np.ndarray | None, corridor_max: str, distances: bool,
+                       reasons: list[list[str]], lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """River-corridor class and the distance to the nearest waterway (inf beyond the search)."""
+    en = lang == "en"
+    n = len(points)
+    corridor_m = np.full(n, np.inf)
+    reach = None if distances else float(max(params.corridor_bands_m))
+    idx_p, idx_t = ww.sindex.nearest(points.to_numpy(), return_all=False, max_distance=reach)
+    corridor_m[idx_p] = shapely.distance(ww.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
+    names = np.full(n, "", dtype=object)
+    names[idx_p] = ww["name"].fillna("").astype(str).to_numpy()[idx_t]
+    b = params.corridor_bands_m
+    band = np.where(corridor_m <= b[0], "tinggi", np.where(corridor_m <= b[1], "sedang",
+                    np.where(corridor_m <= b[2], "rendah", "none"))).astype(object)
+    if corridor_exempt is not None:
+        band[corridor_exempt] = "none"
+    if params.kelurahan_bump:
+        bumped = listed & (band != "none")
+        band[bumped] = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c] + 1, 3)] for c in band[bumped]], dtype=object)
+    cap = FLOOD_RANK[corridor_max]
+    band = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c], cap)] for c in band], dtype=object)
+    for i in np.flatnonzero(band != "none"):
+        river = names[i] or ("a river/canal" if en else "sungai/saluran")
+        reasons[i].append(f"{_fmt_m(corridor_m[i], lang)} {'from' if en else 'dari'} {river}")
+    return band, corridor_m
+
+
+def _lake_evidence(points: gpd.GeoSeries, lk: gpd.GeoDataFrame, params: Flood, reasons: list[list[str]],
+                   lang: str) -> np.ndarray:
+    """Inside a situ/lake: tinggi; within ``lake_buffer_m``: sedang."""
+    en = lang == "en"
+    n = len(points)
+    idx_p, idx_t = lk.sindex.nearest(points.to_numpy(), return_all=False)
+    d = np.full(n, np.inf)
+    d[idx_p] = shapely.distance(lk.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
+    lname = np.full(n, "", dtype=object)
+    lname[idx_p] = lk["name"].astype(str).to_numpy()[idx_t]
+    lc = np.where(d <= 0, "tinggi", np.where(d <= params.lake_buffer_m, "sedang", "none")).astype(object)
+    for i in np.flatnonzero(lc != "none"):
+        reasons[i].append((f"in {lname[i]}" if en else f"di {lname[i]}") if d[i] <= 0
+                          else f"{_fmt_m(d[i], lang)} {'from' if en else 'dari'} {lname[i]}")
+    return lc
+
+
+def _event_evidence(points: gpd.GeoSeries, ev: gpd.GeoDataFrame, params: Flood, reasons: list[list[str]],
+                    lang: str) -> np.ndarray:
+    """A flood report within ``event_radius_m``: tinggi from 50 cm, otherwise (or unknown depth) sedang."""
+    en = lang == "en"
+    pairs = ev.sindex.query(points.to_numpy(), predicate="dwithin", distance=params.event_radius_m)
+    ec = np.full(len(points), "none", dtype=object)
+    dists = shapely.distance(points.to_numpy()[pairs[0]], ev.geometry.to_numpy()[pairs[1]])
+    depths, dates = ev["depth_cm"].to_numpy(), ev["date"].to_numpy()
+    for i, j, dist in zip(*pairs, dists, strict=True):
+        depth = depths[j]
+        c = "tinggi" if pd.notna(depth) and depth >= 50 else "sedang"
+        if FLOOD_RANK[c] > FLOOD_RANK[ec[i]]:
+            ec[i] = c
+        dtxt = f", {depth:.0f} cm" if pd.notna(depth) else ""
+        reasons[i].append(f"flood report {dates[j]}{dtxt} at {_fmt_m(dist, lang)}" if en
+                          else f"laporan banjir {dates[j]}{dtxt} pada {_fmt_m(dist, lang)}")
+    return ec
+
+
+def _polygon_evidence(points: gpd.GeoSeries, pg: gpd.GeoDataFrame, reasons: list[list[str]], lang: str) -> np.ndarray:
+    """Inside a hazard polygon: its own class (the highest of several)."""
+    pairs = pg.sindex.query(points.to_numpy(), predicate="within")
+    pc = np.full(len(points), "none", dtype=object)
+    pclass, plabel = pg["flood_class"].to_numpy(), pg["label"].to_numpy()
+    lab = FLOOD_LABELS["en" if lang == "en" else "id"]
+    for i, j in zip(*pairs, strict=True):
+        c = pclass[j]
+        if FLOOD_RANK[c] > FLOOD_RANK[pc[i]]:
+            pc[i] = c
+        reasons[i].append(f"{plabel[j]} ({lab[c]})")
+    return pc
+
+
+def _raster_evidence(points: gpd.GeoSeries, r: Raster, params: Flood, reasons: list[list[str]],
+                     lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """Class of the maximum within ``raster_buffer_m``, and which points the raster does not model."""
+    _, mx, modelled = sample_raster(r, points, params.raster_buffer_m)
+    rc = raster_class(mx, r.breaks)
+    unit = "m" if r.kind == "depth" else ""
+    lab = FLOOD_LABELS["en" if lang == "en" else "id"]
+    for i in np.flatnonzero(rc != "none"):
+        reasons[i].append(f"{r.label}: {mx[i]:.2f}{unit} ({lab[rc[i]]})")
+    return rc, ~modelled
+
+
+def _present(layer: gpd.GeoDataFrame | None, n: int) -> bool:
+    return layer is not None and not layer.empty and n > 0
+
+
 def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *, kode_kel: pd.Series | None = None,
                     corridor_exempt: np.ndarray | None = None, corridor_max: str = "tinggi",
                     lang: str = "id", distances: bool = True) -> pd.DataFrame:
@@ -160,91 +271,26 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
         ``flood_class``, ``dist_river_m``, ``raster_not_modelled`` (when rasters are given:
         outside every raster or on NoData) and ``flood_reasons``.
     """
-    en = lang == "en"
     n = len(points)
-    cls = np.full(n, "none", dtype=object)
     reasons: list[list[str]] = [[] for _ in range(n)]
+    listed = _kelurahan_evidence(n, kode_kel, layers.flood_kelurahan, reasons, lang == "en")
+    cls = np.where(listed, "rendah", "none").astype(object)
     corridor_m = np.full(n, np.inf)
-    listed = np.zeros(n, dtype=bool)
-    if kode_kel is not None and layers.flood_kelurahan:
-        listed = kode_kel.isin(layers.flood_kelurahan.keys()).to_numpy()
-        codes = kode_kel.to_numpy()
-        text = {}
-        for code, sites in layers.flood_kelurahan.items():
-            names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
-            text[code] = f"flood-prone kelurahan per BPBD ({names})" if en else f"kelurahan rawan banjir BPBD ({names})"
-        for i in np.flatnonzero(listed):
-            reasons[i].append(text[codes[i]])
-        cls = np.where(listed, "rendah", cls)
-    ww = layers.waterways
-    if ww is not None and not ww.empty and n:
-        reach = None if distances else float(max(params.corridor_bands_m))
-        idx_p, idx_t = ww.sindex.nearest(points.to_numpy(), return_all=False, max_distance=reach)
-        corridor_m[idx_p] = shapely.distance(ww.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
-        names = np.full(n, "", dtype=object)
-        names[idx_p] = ww["name"].fillna("").astype(str).to_numpy()[idx_t]
-        b = params.corridor_bands_m
-        band = np.where(corridor_m <= b[0], "tinggi", np.where(corridor_m <= b[1], "sedang",
-                        np.where(corridor_m <= b[2], "rendah", "none"))).astype(object)
-        if corridor_exempt is not None:
-            band[corridor_exempt] = "none"
-        if params.kelurahan_bump:
-            bumped = listed & (band != "none")
-            band[bumped] = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c] + 1, 3)] for c in band[bumped]], dtype=object)
-        cap = FLOOD_RANK[corridor_max]
-        band = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c], cap)] for c in band], dtype=object)
-        for i in np.flatnonzero(band != "none"):
-            river = names[i] or ("a river/canal" if en else "sungai/saluran")
-            reasons[i].append(f"{_fmt_m(corridor_m[i], lang)} {'from' if en else 'dari'} {river}")
+    if _present(layers.waterways, n):
+        band, corridor_m = _corridor_evidence(points, layers.waterways, params, listed, corridor_exempt,
+                                              corridor_max, distances, reasons, lang)
         cls = _up(cls, band)
-    if layers.lakes is not None and not layers.lakes.empty and n:
-        lk = layers.lakes
-        idx_p, idx_t = lk.sindex.nearest(points.to_numpy(), return_all=False)
-        d = np.full(n, np.inf)
-        d[idx_p] = shapely.distance(lk.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
-        lname = np.full(n, "", dtype=object)
-        lname[idx_p] = lk["name"].astype(str).to_numpy()[idx_t]
-        lc = np.where(d <= 0, "tinggi", np.where(d <= params.lake_buffer_m, "sedang", "none")).astype(object)
-        for i in np.flatnonzero(lc != "none"):
-            reasons[i].append((f"in {lname[i]}" if en else f"di {lname[i]}") if d[i] <= 0
-                              else f"{_fmt_m(d[i], lang)} {'from' if en else 'dari'} {lname[i]}")
-        cls = _up(cls, lc)
-    if layers.events is not None and not layers.events.empty and n:
-        ev = layers.events
-        pairs = ev.sindex.query(points.to_numpy(), predicate="dwithin", distance=params.event_radius_m)
-        ec = np.full(n, "none", dtype=object)
-        dists = shapely.distance(points.to_numpy()[pairs[0]], ev.geometry.to_numpy()[pairs[1]])
-        depths, dates = ev["depth_cm"].to_numpy(), ev["date"].to_numpy()
-        for i, j, dist in zip(*pairs, dists, strict=True):
-            depth = depths[j]
-            c = "tinggi" if pd.notna(depth) and depth >= 50 else "sedang"
-            if FLOOD_RANK[c] > FLOOD_RANK[ec[i]]:
-                ec[i] = c
-            dtxt = f", {depth:.0f} cm" if pd.notna(depth) else ""
-            reasons[i].append(f"flood report {dates[j]}{dtxt} at {_fmt_m(dist, lang)}" if en
-                              else f"laporan banjir {dates[j]}{dtxt} pada {_fmt_m(dist, lang)}")
-        cls = _up(cls, ec)
-    if layers.polygons is not None and not layers.polygons.empty and n:
-        pg = layers.polygons
-        pairs = pg.sindex.query(points.to_numpy(), predicate="within")
-        pc = np.full(n, "none", dtype=object)
-        pclass, plabel = pg["flood_class"].to_numpy(), pg["label"].to_numpy()
-        lab = FLOOD_LABELS["en" if en else "id"]
-        for i, j in zip(*pairs, strict=True):
-            c = pclass[j]
-            if FLOOD_RANK[c] > FLOOD_RANK[pc[i]]:
-                pc[i] = c
-            reasons[i].append(f"{plabel[j]} ({lab[c]})")
-        cls = _up(cls, pc)
+    if _present(layers.lakes, n):
+        cls = _up(cls, _lake_evidence(points, layers.lakes, params, reasons, lang))
+    if _present(layers.events, n):
+        cls = _up(cls, _event_evidence(points, layers.events, params, reasons, lang))
+    if _present(layers.polygons, n):
+        cls = _up(cls, _polygon_evidence(points, layers.polygons, reasons, lang))
     not_modelled = []
     for r in layers.rasters:
-        at, mx, modelled = sample_raster(r, points, params.raster_buffer_m)
-        rc = raster_class(mx, r.breaks)
-        unit = "m" if r.kind == "depth" else ""
-        for i in np.flatnonzero(rc != "none"):
-            reasons[i].append(f"{r.label}: {mx[i]:.2f}{unit} ({FLOOD_LABELS['en' if en else 'id'][rc[i]]})")
+        rc, missing = _raster_evidence(points, r, params, reasons, lang)
         cls = _up(cls, rc)
-        not_modelled.append(~modelled)
+        not_modelled.append(missing)
     out = pd.DataFrame({"flood_class": cls, "dist_river_m": np.round(corridor_m, 1)}, index=points.index)
     if not_modelled:
         out["raster_not_modelled"] = np.all(np.vstack(not_modelled), axis=0)

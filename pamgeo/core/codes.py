@@ -78,6 +78,40 @@ def tps_id(kode_kel: str, tps_no: int) -> str:
     return f"{undotted(kode_kel)}{int(tps_no):03d}"
 
 
+_TPS_LABEL = re.compile(
+    r"^\s*(?:(?P<kel>\d{2}\.?\d{2}\.?\d{2}\.?\d{4})(?:\s*[-_/:.]\s*|\s+)?)?"  # kelurahan id
+    r"(?:TPS\s*[-.:#]?\s*)?0*(?P<no>\d{1,3})(?:\.0+)?\s*$",                  # TPS number
+    re.IGNORECASE,
+)
+
+
+def parse_tps_label(value: object) -> tuple[str | None, int | None]:
+    """Kelurahan code and TPS number in a KPU/Sirekap TPS label.
+
+    Accepts a plain number (``"001"``), ``"TPS 001"``, a 13-digit Sirekap id (10-digit kelurahan
+    id + 3-digit TPS number) and KPU labels like ``"1661234007-TPS 007"``. Either part is
+    ``None`` when the label does not hold it.
+
+    >>> parse_tps_label("1661234007-TPS 007")
+    ('16.61.23.4007', 7)
+    >>> parse_tps_label("3271011005010")
+    ('32.71.01.1005', 10)
+    >>> parse_tps_label("TPS 901")
+    (None, 901)
+    >>> parse_tps_label("001")
+    (None, 1)
+    >>> parse_tps_label("dua")
+    (None, None)
+    """
+    if value is None:
+        return None, None
+    m = _TPS_LABEL.match(str(value))
+    if m is None:
+        return None, None
+    kel = normalise_code(m["kel"]) if m["kel"] else None
+    return kel, int(m["no"])
+
+
 def is_khusus(tps_no: int) -> bool:
     """TPS numbers from 901 are lokasi khusus (lapas/rutan, panti, hospitals, pesantren)."""
     return int(tps_no) >= KHUSUS_FROM

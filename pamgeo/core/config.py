@@ -11,9 +11,10 @@ repository); other relative paths are relative to the config file.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -86,8 +87,32 @@ class TpsCounts(SourceFile):
     placement: Placement = Placement()
 
 
+class TpsKawalPemilu(SourceFile):
+    """KawalPemilu's national TPS counts (``tps2.json``), filtered to the region's kab/kota code
+    (and ``kecamatan``, when the region is part of a kabupaten); positions are estimated."""
+
+    format: Literal["kawalpemilu"]
+    kecamatan: list[str] | None = None
+    election: str = "Pemilu 2024"
+    placement: Placement = Placement()
+
+    @field_validator("kecamatan")
+    @classmethod
+    def _kec(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        out = [normalise_code(c) for c in value]
+        for c, n in zip(value, out, strict=True):
+            if n is None or n.count(".") != 2:
+                raise ValueError(f"'{c}' is not a kecamatan code like 32.71.01")
+        return out
+
+
 class TpsList(SourceFile):
-    """A per-TPS list (CSV, XLSX, GeoJSON, GeoPackage) with coordinates."""
+    """A per-TPS list (CSV, XLSX, JSON, GeoJSON, GeoPackage) with coordinates.
+
+    ``encoding`` (CSV/JSON) is detected when left out: UTF-8 (with or without BOM), cp1252 or Latin-1.
+    """
 
     format: Literal["list"]
     columns: dict[str, str] = Field(default_factory=dict)
@@ -126,7 +151,7 @@ class PolicePosts(SourceFile):
 
 class Sources(_Model):
     boundaries: Boundaries
-    tps: Annotated[TpsCounts | TpsList, Field(discriminator="format")]
+    tps: Annotated[TpsCounts | TpsList | TpsKawalPemilu, Field(discriminator="format")]
     roads: Roads | None = None
     waterways: list[Waterways] = Field(default_factory=list)
     police_posts: PolicePosts | None = None
@@ -364,7 +389,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     for p in loc:
         if isinstance(p, int):
             parts[-1:] = [f"{parts[-1]}[{p}]"] if parts else [f"[{p}]"]
-        elif p in ("TpsCounts", "TpsList", "counts", "list"):
+        elif p in ("TpsCounts", "TpsList", "TpsKawalPemilu", "counts", "list", "kawalpemilu"):
             continue
         else:
             parts.append(str(p))
@@ -431,6 +456,19 @@ def load_config(region: str | os.PathLike[str], *, check_files: bool = True,
         With the file, the key and the fix.
     """
     path = resolve_region_path(region, regions_dir)
+    data = _read_yaml(path)
+    data["config_path"] = str(path)
+    cfg = _validate_model(path, data)
+    if cfg.police:
+        _check_police(path, cfg.police)
+    _check_deployment(path, cfg.deployment)
+    if check_files:
+        _check_files(path, cfg)
+    return cfg
+
+
+def _read_yaml(path: Path) -> dict:
+    """The region file's top-level mapping."""
     if not path.exists():
         raise ConfigError(path, "(file)", "file not found", "check the path")
     try:
@@ -443,56 +481,121 @@ def load_config(region: str | os.PathLike[str], *, check_files: bool = True,
         raise ConfigError(path, "(file)", f"not UTF-8 text ({exc})", "save it as UTF-8") from None
     if not isinstance(data, dict):
         raise ConfigError(path, "(top level)", "expected a mapping of keys", "see the region files in data/regions/")
-    data["config_path"] = str(path)
+    return data
+
+
+def _validate_model(path: Path, data: dict) -> RegionConfig:
+    """:class:`RegionConfig` from the file's data; the first problem (and the others) as a ConfigError."""
     try:
-        cfg = RegionConfig.model_validate(data)
+        return RegionConfig.model_validate(data)
     except ValidationError as exc:
-        errs = exc.errors()
+        # a misspelt key first: it also explains the "Field required" of the key it was meant to be
+        errs = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errs[0]
         key = _format_loc(first["loc"])
-        others = "; ".join(f"'{_format_loc(e['loc'])}': {e['msg']}" for e in errs[1:])
-        problem = first["msg"] + (f" (also: {others})" if others else "")
+        others = "; ".join(f"'{_format_loc(e['loc'])}': {_message(e)}" for e in errs[1:])
+        problem = _message(first) + (f" (also: {others})" if others else "")
         raise ConfigError(path, key, problem, _fix_for(first)) from None
-    if cfg.police:
-        # a Polres area may reach outside the kota (coverage codes of another kab/kota are fine)
-        seen: dict[str, str] = {}
-        for unit, codes in cfg.police.coverage.items():
-            for c in codes:
-                if c in seen:
-                    raise ConfigError(path, "police.coverage", f"kecamatan {c} is covered by both '{seen[c]}' "
-                                      f"and '{unit}'", "give each kecamatan to one Polsek")
-                seen[c] = unit
-        units = set(cfg.police.coverage)
-        for i, r in enumerate(cfg.police.rayons):
-            if units and r.staging not in units and r.staging != cfg.police.polres:
+
+
+def _message(err: dict[str, Any]) -> str:
+    """pydantic's message, or for an unknown key the nearest valid key at that level."""
+    if err["type"] != "extra_forbidden" or not err["loc"] or not isinstance(err["loc"][-1], str):
+        return err["msg"]
+    name = err["loc"][-1]
+    valid = sorted({f for m in _models_at(err["loc"][:-1]) for f in m.model_fields if f != "config_path"})
+    near = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    if near:
+        return f"unknown key '{name}'; did you mean '{near[0]}'?"
+    return f"unknown key '{name}' (valid keys here: {', '.join(valid)})" if valid else f"unknown key '{name}'"
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation can hold (through Optional, list, Annotated unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def _models_at(loc: tuple[Any, ...]) -> list[type[BaseModel]]:
+    """The model(s) whose keys sit at ``loc`` (a pydantic error location) in a region file."""
+    models: list[type[BaseModel]] = [RegionConfig]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        # a discriminated union names the chosen member by its tag (sources.tps.list...)
+        tagged = [m for m in models if "format" in m.model_fields
+                  and part in get_args(m.model_fields["format"].annotation)]
+        if tagged:
+            models = tagged
+            continue
+        models = [sub for m in models if part in m.model_fields for sub in _models_in(m.model_fields[part].annotation)]
+    return models
+
+
+def _check_police(path: Path, police: Police) -> None:
+    """Each kecamatan covered once; rayons name units listed under coverage."""
+    # a Polres area may reach outside the kota (coverage codes of another kab/kota are fine)
+    seen: dict[str, str] = {}
+    for unit, codes in police.coverage.items():
+        for c in codes:
+            if c in seen:
+                raise ConfigError(path, "police.coverage", f"kecamatan {c} is covered by both '{seen[c]}' "
+                                  f"and '{unit}'", "give each kecamatan to one Polsek")
+            seen[c] = unit
+    units = set(police.coverage)
+    if not units:
+        return
+    for i, r in enumerate(police.rayons):
+        if r.staging not in units and r.staging != police.polres:
+            raise ConfigError(
+                path, f"police.rayons[{i}].staging", f"'{r.staging}' is not a unit under police.coverage",
+                f"use one of {sorted(units)} or the Polres ('{police.polres}')",
+            )
+        for p in r.polsek:
+            if p not in units:
                 raise ConfigError(
-                    path, f"police.rayons[{i}].staging", f"'{r.staging}' is not a unit under police.coverage",
-                    f"use one of {sorted(units)} or the Polres ('{cfg.police.polres}')",
+                    path,
+                    f"police.rayons[{i}].polsek",
+                    f"'{p}' is not a unit listed under police.coverage",
+                    f"add '{p}' to police.coverage or use one of {sorted(units)}",
                 )
-            for p in r.polsek:
-                if units and p not in units:
-                    raise ConfigError(
-                        path,
-                        f"police.rayons[{i}].polsek",
-                        f"'{p}' is not a unit listed under police.coverage",
-                        f"add '{p}' to police.coverage or use one of {sorted(units)}",
-                    )
-    dep = cfg.deployment
+
+
+def _check_deployment(path: Path, dep: Deployment) -> None:
     known = presets()
     if dep.custom is None and dep.preset not in known:
         raise ConfigError(path, "deployment.preset",
                           f"{'missing' if dep.preset is None else repr(dep.preset) + ' is not a known preset'}",
                           f"use one of {sorted(known)} (data/deployment_presets.yml) or write deployment.custom")
-    if check_files:
-        for key, file in cfg.source_files().items():
-            if not file.exists():
-                hint = (
-                    f"set PAMGEO_RAW to the raw bundle folder (now {raw_dir()})"
-                    if "{raw}" in _raw_key_value(cfg, key)
-                    else "correct the path"
-                )
-                raise ConfigError(path, key, f"file not found: {file}", hint)
-    return cfg
+
+
+def _check_files(path: Path, cfg: RegionConfig) -> None:
+    for key, file in cfg.source_files().items():
+        if not file.exists():
+            raise ConfigError(path, key, f"file not found: {file}", _missing_file_hint(cfg, key, file))
+
+
+def _missing_file_hint(cfg: RegionConfig, key: str, file: Path) -> str:
+    """What to do about a missing input file: the folder it was looked for in and its nearest names.
+
+    PAMGEO_RAW is named only when the path is under ``{raw}`` and the raw folder itself is missing.
+    """
+    raw = raw_dir()
+    if _raw_key_value(cfg, key).startswith("{raw}") and not raw.is_dir():
+        return f"set PAMGEO_RAW to the raw bundle folder (now {raw}, which does not exist)"
+    folder = file.parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    wanted = file.parts[len(folder.parts)] if len(file.parts) > len(folder.parts) else file.name
+    entries = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    near = difflib.get_close_matches(wanted, entries, n=3, cutoff=0.5)
+    if near:
+        return f"correct the path: there is no '{wanted}' in {folder}; nearest: {', '.join(near)}"
+    if entries:
+        shown = ", ".join(entries[:8]) + (f", ... ({len(entries)} in all)" if len(entries) > 8 else "")
+        return f"correct the path: there is no '{wanted}' in {folder}, which holds {shown}"
+    return f"correct the path: there is no '{wanted}' in {folder} (the folder is empty)"
 
 
 def _raw_key_value(cfg: RegionConfig, key: str) -> str:

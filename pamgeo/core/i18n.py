@@ -16,6 +16,7 @@ LABELS: dict[str, dict[str, str]] = {
     "estimated": {"id": "perkiraan", "en": "estimated"},
     "approximate": {"id": "perkiraan kasar", "en": "approximate"},
     "file": {"id": "dari berkas", "en": "from file"},
+    "file_repaired": {"id": "dari berkas (diperbaiki)", "en": "from file (repaired)"},
     "surveyed": {"id": "hasil survei", "en": "surveyed"},
     "khusus": {"id": "lokasi khusus", "en": "special location"},
     "regular": {"id": "reguler", "en": "regular"},
@@ -164,6 +165,82 @@ LABELS: dict[str, dict[str, str]] = {
               "distance to police units, TPS density and special-location TPS (weights and thresholds in the region "
               "config). An official Polri class in the TPS list always wins.",
     },
+    # Polda and national pages (pamgeo.render.polda, pamgeo.render.national)
+    "polda_title": {"id": "Briefing Pengamanan TPS Tingkat Polda", "en": "Polda TPS Security Briefing"},
+    "polda_headline": {"id": "Angka utama", "en": "Headline numbers"},
+    "polda_by_class": {"id": "TPS per kelas kerawanan", "en": "TPS by risk class"},
+    "polda_polri_needed": {"id": "Personel Polri dibutuhkan", "en": "Polri personnel needed"},
+    "polda_incl_reserve": {"id": "termasuk cadangan", "en": "incl. reserve"},
+    "polda_reserve": {"id": "Cadangan (peleton)", "en": "Reserve (peleton)"},
+    "polda_available": {"id": "Personel Polri tersedia", "en": "Polri personnel available"},
+    "polda_shortfall": {"id": "Kekurangan", "en": "Shortfall"},
+    "polda_flood": {"id": "TPS terpapar banjir", "en": "TPS exposed to flooding"},
+    "polda_flood_short": {"id": "TPS banjir", "en": "Flood TPS"},
+    "flood_tinggi": {"id": "tinggi", "en": "high"},
+    "flood_sedang": {"id": "sedang", "en": "medium"},
+    "flood_rendah": {"id": "rendah", "en": "low"},
+    "polda_pockets": {"id": "Kantong TPS rawan", "en": "Pockets with rawan TPS"},
+    "polda_pockets_short": {"id": "Kantong rawan", "en": "Rawan pockets"},
+    "polda_estimated": {"id": "TPS dengan posisi perkiraan", "en": "TPS with estimated positions"},
+    "polda_estimated_short": {"id": "Posisi perkiraan", "en": "Estimated"},
+    "polda_left_out": {"id": "tidak dimuat", "en": "left out"},
+    "polda_briefings": {"id": "Briefing Polres", "en": "Polres briefings"},
+    "polda_per_polres": {"id": "Per Polres", "en": "Per Polres"},
+    "polda_map": {"id": "Peta Polda", "en": "Polda map"},
+    "polda_figure": {"id": "Angka", "en": "Figure"},
+    "polda_date": {"id": "Tanggal", "en": "Date"},
+    "polda_source": {"id": "Sumber", "en": "Source"},
+    "polda_personnel": {"id": "Personel", "en": "Personnel"},
+    "polda_reported": {"id": "Dilaporkan", "en": "Reported"},
+    "polda_reported_title": {"id": "Dibandingkan dengan angka yang dilaporkan", "en": "Against the reported figures"},
+    "polda_this_run": {"id": "pamgeo (perhitungan ini)", "en": "pamgeo (this run)"},
+    "polda_this_run_source": {"id": "KPU via KawalPemilu; kelas dihitung pamgeo; Polri = kebutuhan",
+                              "en": "KPU via KawalPemilu; classes computed by pamgeo; Polri = needed"},
+    "polda_reported_note": {
+        "id": "Baris 'Dilaporkan' adalah angka yang diumumkan Polda (sesuai tanggal dan sumbernya), bukan hasil "
+              "pamgeo. Kolom Polri baris pamgeo adalah kebutuhan menurut pola pengamanan, bukan jumlah yang diturunkan.",
+        "en": "'Reported' rows are figures the Polda announced (as of their date and source), not pamgeo results. "
+              "The Polri column of the pamgeo row is the need under the deployment pattern, not the strength fielded.",
+    },
+    "polda_method_note": {
+        "id": "Kelas kerawanan dihitung pamgeo dari lapisan yang tersedia per Polres: Polres tanpa data sungai, "
+              "satuan Polri dan banjir hanya mendapat kelas kurang rawan dan lokasi khusus. Posisi TPS adalah "
+              "perkiraan. Cadangan: rencana rayon Polres, atau satu peleton per wilayah Polres tanpa rencana rayon.",
+        "en": "Risk classes are computed by pamgeo from the layers available per Polres: a Polres without river, "
+              "police-unit and flood data only gets kurang rawan and special-location classes. TPS positions are "
+              "estimates. Reserve: the Polres's rayon plan, or one peleton per Polres area without a rayon plan.",
+    },
+    "polda_failed_runs": {"id": "Briefing yang gagal dibuat", "en": "Briefings that failed"},
+    "measure_tps": {"id": "jumlah TPS", "en": "number of TPS"},
+    "measure_rawan": {"id": "TPS rawan dan sangat rawan", "en": "rawan and sangat rawan TPS"},
+    "measure_shortfall": {"id": "kekurangan personel", "en": "personnel shortfall"},
+    "measure_polri_needed": {"id": "personel Polri dibutuhkan", "en": "Polri personnel needed"},
+    "measure_flood": {"id": "TPS terpapar banjir", "en": "TPS exposed to flooding"},
+    "national_title": {"id": "Gambaran Nasional TPS", "en": "National TPS Picture"},
+    "national_per_polda": {"id": "Per Polda", "en": "Per Polda"},
+    "national_per_province": {"id": "Per provinsi", "en": "Per province"},
+    "national_per_kabkota": {"id": "Per kabupaten/kota", "en": "Per kab/kota"},
+    "national_no_polygon": {"id": "Kecamatan dengan TPS tanpa poligon", "en": "Kecamatan with TPS but no polygon"},
+    "national_no_polygon_note": {
+        "id": "Kecamatan ini ada di data TPS tetapi tidak ada poligonnya (kode berubah sejak 2024, kecamatan baru, "
+              "luar negeri). TPS-nya tetap dihitung di semua jumlah; hanya tidak tergambar di peta.",
+        "en": "These kecamatan have TPS but no polygon (codes changed since 2024, new kecamatan, overseas). Their "
+              "TPS are counted in every total; they are only not drawn on the map.",
+    },
+    "national_kabkota_no_polygon": {"id": "Kab/kota tanpa poligon", "en": "Kab/kota without a polygon"},
+    "national_preset_note": {
+        "id": "Kebutuhan personel menurut pola {preset}: semua TPS reguler dihitung kurang rawan dan TPS 901+ "
+              "lokasi khusus (data nasional tidak memuat kelas kerawanan); kelompok dibulatkan per desa.",
+        "en": "Personnel needed under the {preset} pattern: every regular TPS counted kurang rawan and TPS 901+ as "
+              "special locations (the national counts carry no risk classes); groups rounded up per desa.",
+    },
+    "national_polda_run": {"id": "Briefing Polda", "en": "Polda briefing"},
+    "national_accounted": {"id": "Seluruh TPS", "en": "All TPS"},
+    "polri_needed": {"id": "Polri dibutuhkan", "en": "Polri needed"},
+    "linmas_needed": {"id": "Linmas dibutuhkan", "en": "Linmas needed"},
+    "n_desa": {"id": "Desa/kelurahan", "en": "Desa/kelurahan"},
+    "provinsi": {"id": "Provinsi", "en": "Province"},
+    "kabkota": {"id": "Kabupaten/kota", "en": "Kab/kota"},
 }
 
 

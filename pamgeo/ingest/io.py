@@ -6,6 +6,7 @@ raises :class:`~pamgeo.core.errors.InputError` naming the file (and row/column) 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from io import StringIO
@@ -65,31 +66,65 @@ class TpsTable:
     """A TPS list as read: canonical columns as text, plus where each row came from.
 
     ``row`` holds the row's number as a user finds it in the file: the spreadsheet row
-    (header = row 1) for CSV/XLSX, the feature number (from 1) for vector files.
+    (header = row 1) for CSV/XLSX, the feature number (from 1) for vector files, the record
+    number (from 1) for JSON lists.
     """
 
     path: Path
     frame: pd.DataFrame
-    row_label: str  # "row" or "feature"
+    row_label: str  # "row", "feature" or "record"
     columns_found: dict[str, str] = field(default_factory=dict)  # canonical -> file column
     missing: list[str] = field(default_factory=list)
+    file_columns: list[str] = field(default_factory=list)  # every column of the file, as written
+    unmatched: dict[str, str] = field(default_factory=dict)  # columns: entries naming absent columns
+    encoding: str | None = None  # text encoding used (detected unless given)
+
+
+#: encodings a TPS list is detected in when none is given (KPU/KPUD exports, Excel "CSV")
+DETECTED_ENCODINGS = ("utf_8", "cp1252", "latin_1")
+
+
+def detect_encoding(raw: bytes) -> str | None:
+    """The text encoding of ``raw``: UTF-8 (with or without BOM), cp1252 or Latin-1.
+
+    UTF-8 when the bytes are valid UTF-8; otherwise charset-normalizer chooses between cp1252
+    and Latin-1 (cp1252 has printable characters where Latin-1 has control codes). ``None``
+    when neither fits.
+    """
+    try:
+        raw.decode("utf-8")
+        return "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(raw, cp_isolation=list(DETECTED_ENCODINGS[1:])).best()
+    return None if best is None else best.encoding
 
 
 def _decode(path: Path, raw: bytes, encoding: str | None) -> str:
+    return _decode_as(path, raw, encoding)[0]
+
+
+def _decode_as(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
+    """Text of ``raw`` and the encoding used (``encoding``, or detected by :func:`detect_encoding`)."""
     if not raw.strip():
         raise InputError(f"{path}: the file is empty. Fix: export the TPS list again.")
-    enc = encoding or "utf-8-sig"
+    enc = encoding or detect_encoding(raw)
+    if enc is None:
+        raise InputError(
+            f"{path}: not UTF-8, cp1252 or Latin-1 text (the encoding could not be detected). "
+            f"Fix: save the file as UTF-8, or set 'encoding:' for this source in the region config."
+        )
     try:
-        return raw.decode(enc)
+        return raw.decode(enc), enc
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        guess = from_bytes(raw).best()
-        hint = f" (it looks like {guess.encoding})" if guess is not None else ""
+        guess = detect_encoding(raw)
+        hint = f" (it looks like {guess})" if guess is not None else ""
         raise InputError(
             f"{path}: line {line}, byte {col}: not {enc} text{hint}: byte "
             f"0x{raw[exc.start]:02x} cannot be decoded. Fix: save the file as UTF-8, or set "
-            f"'encoding:' for this source in the region config."
+            f"'encoding:' for this source in the region config (or leave it out to detect it)."
         ) from None
 
 
@@ -118,7 +153,8 @@ def map_columns(
     """Match file columns to canonical TPS columns.
 
     Returns ``(found, missing_required)`` where ``found`` maps canonical name -> file column.
-    Explicit ``overrides`` (canonical -> file column) win over aliases.
+    Explicit ``overrides`` (canonical -> file column) win over aliases; an override naming a
+    column the file lacks makes its canonical column missing.
     """
     overrides = overrides or {}
     found: dict[str, str] = {}
@@ -138,16 +174,21 @@ def map_columns(
         missing += [c for c in ("lat", "lon") if c not in found]
     if "kecamatan" not in found and "kelurahan" in found and "tps_id" not in found:
         missing.append("kecamatan")  # checked against the values by validate_tps
-    missing += [f"{c} (set in columns:)" for c, v in overrides.items() if v not in columns]
+    missing += [c for c, v in overrides.items() if v not in columns and c not in missing]
     return found, missing
 
 
 def read_tps_table(
     path: str | Path, *, columns: dict[str, str] | None = None, encoding: str | None = None
 ) -> TpsTable:
-    """Read a TPS list from CSV, XLSX/XLS or a vector file (GeoJSON, GeoPackage, Shapefile).
+    """Read a TPS list from CSV, XLSX/XLS, JSON, GeoJSON or another vector file (GeoPackage, Shapefile).
 
-    Values are kept as text; :func:`pamgeo.ingest.validate.validate_tps` parses and checks them.
+    JSON may be a top-level array of records or an object with one key holding that array
+    (``{"data": [...]}``, also nested); GeoJSON features give their properties and, for point
+    geometries, ``lat``/``lon``. Every format goes through the same column matching
+    (:func:`map_columns`). Text files are decoded with ``encoding`` or, without it, in the
+    encoding :func:`detect_encoding` finds. Values are kept as text;
+    :func:`pamgeo.ingest.validate.validate_tps` parses and checks them.
 
     Raises
     ------
@@ -160,43 +201,156 @@ def read_tps_table(
         raise InputError(f"{path}: file not found. Fix: check the path.")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        text = _decode(path, path.read_bytes(), encoding)
-        sep = "\t" if suffix == ".tsv" else None
-        try:
-            cells = pd.read_csv(
-                StringIO(text), header=None, dtype=str, keep_default_na=False,
-                sep=sep, engine="python", skip_blank_lines=False,
-            )
-        except pd.errors.ParserError as exc:
-            raise InputError(f"{path}: cannot parse as CSV ({exc}). Fix: export it again as CSV.") from None
-        return _table_from_cells(path, cells, columns)
+        return _read_csv_table(path, columns, encoding)
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty. Fix: export the TPS list again.")
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        if path.stat().st_size == 0:
-            raise InputError(f"{path}: the file is empty. Fix: export the TPS list again.")
         try:
             cells = pd.read_excel(path, header=None, dtype=str).fillna("")
         except Exception as exc:  # openpyxl raises many types for broken files
             raise InputError(f"{path}: cannot read as a spreadsheet ({exc}). Fix: re-save it as .xlsx.") from None
         return _table_from_cells(path, cells, columns)
-    # vector formats
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty. Fix: export the TPS list again.")
+    if suffix in (".json", ".geojson"):
+        return _read_json_table(path, columns, encoding)
+    return _read_vector_table(path, columns)
+
+
+def _read_csv_table(path: Path, columns: dict[str, str] | None, encoding: str | None) -> TpsTable:
+    text, enc = _decode_as(path, path.read_bytes(), encoding)
+    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    try:
+        cells = pd.read_csv(
+            StringIO(text), header=None, dtype=str, keep_default_na=False,
+            sep=sep, engine="python", skip_blank_lines=False,
+        )
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: cannot parse as CSV ({exc}). Fix: export it again as CSV.") from None
+    return _table_from_cells(path, cells, columns, enc)
+
+
+def _read_vector_table(path: Path, columns: dict[str, str] | None) -> TpsTable:
+    """A vector file through GDAL: properties as text, point geometries as ``lat``/``lon`` (WGS84)."""
     gdf = read_vector(path)
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
-    frame = frame.replace({"None": "", "nan": ""})
+    frame = frame.replace({"None": "", "nan": "", "<NA>": ""})
     geom = gdf.geometry
     if gdf.crs is not None and not gdf.crs.equals(WGS84):
         geom = geom.to_crs(WGS84)
     is_point = geom.geom_type == "Point"
     frame["lon"] = np.where(is_point, geom.x.astype(str), "")
     frame["lat"] = np.where(is_point, geom.y.astype(str), "")
-    found, missing = map_columns(list(frame.columns), columns)
-    frame = frame.rename(columns={v: k for k, v in found.items()})
-    frame["_row"] = np.arange(1, len(frame) + 1)
-    return TpsTable(path, frame, "feature", found, missing)
+    return _table_from_frame(path, frame, columns, "feature")
 
 
-def _table_from_cells(path: Path, cells: pd.DataFrame, overrides: dict[str, str] | None) -> TpsTable:
+def _read_json_table(path: Path, columns: dict[str, str] | None, encoding: str | None) -> TpsTable:
+    text, enc = _decode_as(path, path.read_bytes(), encoding)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}). "
+                         "Fix: export the TPS list again.") from None
+    if isinstance(data, dict) and data.get("type") in ("FeatureCollection", "Feature"):
+        if not _wgs84_geojson(data):
+            return _read_vector_table(path, columns)  # a legacy "crs" member: let GDAL reproject
+        return _table_from_frame(path, _geojson_frame(path, data), columns, "feature", enc)
+    records = _json_records(path, data)
+    frame = pd.json_normalize(records, sep=".").map(_as_text)
+    return _table_from_frame(path, frame, columns, "record", enc)
+
+
+def _as_text(value: object) -> str:
+    """A JSON value as the text a CSV cell would hold."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(_as_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
+
+
+def _is_records(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
+
+
+def _record_lists(data: dict, prefix: str = "") -> list[tuple[str, list[dict]]]:
+    """Keys holding a list of records, at the shallowest level that has any (``data``, ``result.items``)."""
+    here = [(prefix + k, v) for k, v in data.items() if _is_records(v)]
+    if here:
+        return here
+    return [found for k, v in data.items() if isinstance(v, dict) for found in _record_lists(v, f"{prefix}{k}.")]
+
+
+def _json_records(path: Path, data: object) -> list[dict]:
+    """The list of TPS records in a JSON document: the top-level array, or the one key holding it."""
+    if isinstance(data, list):
+        if _is_records(data):
+            return data
+        raise InputError(f"{path}: the JSON array holds no TPS records (objects with fields). "
+                         "Fix: export the TPS list as a list of records.")
+    if isinstance(data, dict):
+        lists = _record_lists(data)
+        if len(lists) == 1:
+            return lists[0][1]
+        if len(lists) > 1:
+            keys = ", ".join(f"'{k}' ({len(v)})" for k, v in lists)
+            raise InputError(f"{path}: several keys hold lists of records: {keys}. "
+                             "Fix: keep only the TPS list in the file.")
+    raise InputError(f"{path}: no list of TPS records found (expected an array of records, or an object "
+                     "with one key holding it, like {\"data\": [...]}). Fix: export the TPS list again.")
+
+
+def _wgs84_geojson(data: dict) -> bool:
+    """True unless a (pre-RFC 7946) ``crs`` member names something other than WGS84."""
+    name = str(((data.get("crs") or {}).get("properties") or {}).get("name", ""))
+    return not name or name.upper().endswith(("CRS84", ":4326", "::4326"))
+
+
+def _geojson_frame(path: Path, data: dict) -> pd.DataFrame:
+    """Feature properties as text, with ``lat``/``lon`` from point geometries."""
+    feats = data.get("features") if data.get("type") == "FeatureCollection" else [data]
+    feats = [f for f in feats or [] if isinstance(f, dict)]
+    if not feats:
+        raise InputError(f"{path}: the GeoJSON has no features. Fix: export the TPS list again.")
+    frame = pd.json_normalize([f.get("properties") or {} for f in feats], sep=".").map(_as_text)
+    xy = [_point_of(f.get("geometry")) for f in feats]
+    if any(p is not None for p in xy):
+        frame["lon"] = [_as_text(p[0]) if p else "" for p in xy]
+        frame["lat"] = [_as_text(p[1]) if p else "" for p in xy]
+    return frame
+
+
+def _point_of(geometry: object) -> tuple[float, float] | None:
+    """``(lon, lat)`` of a Point (or a MultiPoint of one point) geometry."""
+    if not isinstance(geometry, dict):
+        return None
+    coords = geometry.get("coordinates")
+    if geometry.get("type") == "MultiPoint" and isinstance(coords, list) and len(coords) == 1:
+        coords = coords[0]
+    elif geometry.get("type") != "Point":
+        return None
+    if isinstance(coords, list) and len(coords) >= 2:
+        return coords[0], coords[1]
+    return None
+
+
+def _table_from_frame(path: Path, frame: pd.DataFrame, overrides: dict[str, str] | None, row_label: str,
+                      encoding: str | None = None) -> TpsTable:
+    """A table of records (one per TPS, numbered from 1) with canonical column names."""
+    frame = frame.loc[:, [str(c).strip() != "" for c in frame.columns]]
+    file_columns = [str(c) for c in frame.columns]
+    found, missing = map_columns(file_columns, overrides)
+    unmatched = {c: v for c, v in (overrides or {}).items() if v not in file_columns}
+    out = frame.rename(columns={v: k for k, v in found.items()})
+    out = out.loc[:, ~out.columns.duplicated()].reset_index(drop=True)
+    out["_row"] = np.arange(1, len(out) + 1)
+    return TpsTable(path, out, row_label, found, missing, file_columns, unmatched, encoding)
+
+
+def _table_from_cells(path: Path, cells: pd.DataFrame, overrides: dict[str, str] | None,
+                      encoding: str | None = None) -> TpsTable:
     cells = cells.loc[~(cells.apply(lambda r: "".join(map(str, r)).strip() == "", axis=1))]
     if cells.empty:
         raise InputError(f"{path}: the file has no rows. Fix: export the TPS list again.")
@@ -205,14 +359,16 @@ def _table_from_cells(path: Path, cells: pd.DataFrame, overrides: dict[str, str]
     body = cells.iloc[h + 1 :].copy()
     body.columns = header
     body = body.loc[:, [c != "" for c in header]]
-    found, missing = map_columns([c for c in header if c], overrides)
+    file_columns = [c for c in header if c]
+    found, missing = map_columns(file_columns, overrides)
+    unmatched = {c: v for c, v in (overrides or {}).items() if v not in file_columns}
     frame = body.rename(columns={v: k for k, v in found.items()})
     frame = frame.loc[:, ~frame.columns.duplicated()].copy()
     frame["_row"] = body.index.to_numpy() + 1  # spreadsheet row number (header row = its row)
     frame = frame.reset_index(drop=True)
     if frame.empty:
         raise InputError(f"{path}: the file has a header but no TPS rows. Fix: export the TPS list again.")
-    return TpsTable(path, frame, "row", found, missing)
+    return TpsTable(path, frame, "row", found, missing, file_columns, unmatched, encoding)
 
 
 def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:

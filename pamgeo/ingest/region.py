@@ -22,7 +22,7 @@ import pandas as pd
 
 from pamgeo import __version__
 from pamgeo.core.codes import kecamatan_of, normalise_code
-from pamgeo.core.config import RegionConfig, TpsCounts
+from pamgeo.core.config import RegionConfig, TpsCounts, TpsKawalPemilu
 from pamgeo.core.errors import InputError
 from pamgeo.core.resources import default_build_dir
 from pamgeo.ingest import io as pio
@@ -138,8 +138,13 @@ def build_region(cfg: RegionConfig, *, progress: bool = False, on_invalid: str |
     roads = pio.read_roads(cfg)
     src = cfg.sources.tps
     tps_path = str(cfg.resolve(src.path))
-    if isinstance(src, TpsCounts):
-        counts = pio.read_tps_counts(cfg)
+    if isinstance(src, TpsCounts | TpsKawalPemilu):
+        if isinstance(src, TpsKawalPemilu):
+            from pamgeo.ingest.kawalpemilu import read_counts
+
+            counts = read_counts(cfg)
+        else:
+            counts = pio.read_tps_counts(cfg)
         try:
             rows = tps_from_counts(counts, kelurahan)
         except ValueError as exc:

@@ -37,9 +37,9 @@ class Column:
 TPS_COLUMNS: tuple[Column, ...] = (
     Column("tps_id", "string", "ID TPS (Sirekap)", "TPS id (Sirekap)",
            "Sirekap id: 10-digit Kemendagri kelurahan code + 3-digit TPS number"),
-    Column("kode_kel", "string", "Kode kelurahan", "Kelurahan code", "Kemendagri code, dotted (36.74.03.1007)"),
+    Column("kode_kel", "string", "Kode kelurahan", "Kelurahan code", "Kemendagri code, dotted (31.71.01.1001)"),
     Column("kelurahan", "string", "Kelurahan", "Kelurahan", "kelurahan/desa name"),
-    Column("kode_kec", "string", "Kode kecamatan", "Kecamatan code", "Kemendagri code, dotted (36.74.03)"),
+    Column("kode_kec", "string", "Kode kecamatan", "Kecamatan code", "Kemendagri code, dotted (31.71.01)"),
     Column("kecamatan", "string", "Kecamatan", "Kecamatan", "kecamatan name"),
     Column("tps_no", "Int64", "Nomor TPS", "TPS number", "TPS number in its kelurahan; 901 and up: lokasi khusus"),
     Column("is_khusus", "boolean", "Lokasi khusus", "Special location", "lokasi-khusus TPS (prison, hospital, ...)"),
