@@ -129,6 +129,7 @@ def test_kecamatan_page_offline(browser, tmp_path_factory, toy_config_path):
 
 
 def test_text_from_data_runs_nothing(browser, tmp_path, toy_cfg):
+    from pamgeo.analysis.pipeline import analyse
     from pamgeo.ingest.region import build_region
     from pamgeo.render import briefing
 
@@ -136,7 +137,7 @@ def test_text_from_data_runs_nothing(browser, tmp_path, toy_cfg):
     data.tps.loc[data.tps.index[0], "alamat"] = XSS
     page = tmp_path / "xss.html"
     page.write_text("<!doctype html><meta charset='utf-8'>" + briefing.kecamatan_map_html(
-        data, data.tps["kode_kec"].iloc[0], lang="id"), encoding="utf-8")
+        data, data.tps["kode_kec"].iloc[0], analyse(data), lang="id"), encoding="utf-8")
     _open_map(browser, page)
     shown = browser.execute_script(POPUP_JS, data.tps["tps_id"].iloc[0])
     browser.switch_to.default_content()

@@ -9,15 +9,8 @@ import pytest
 
 from pamgeo.analysis.pipeline import analyse
 from pamgeo.ingest.region import build_region
-from pamgeo.render.maps import (
-    embedded_documents,
-    kecamatan_map,
-    map_html,
-    map_iframe,
-    pack_geojson,
-    to_geojson,
-    unpack_geojson,
-)
+from pamgeo.render.maps import embedded_documents, kecamatan_map, map_html, map_iframe
+from pamgeo.render.webmap_encoding import pack_geojson, to_geojson, unpack_geojson
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -123,7 +116,7 @@ def test_vectorised_polyline_matches_the_reference_library():
     import numpy as np
     import polyline
 
-    from pamgeo.render.maps import encode_polyline
+    from pamgeo.render.webmap_encoding import encode_polyline
 
     rng = np.random.default_rng(7)
     for n in (1, 2, 5, 300):
@@ -157,7 +150,7 @@ def test_clip_keeps_the_features_own_dimension():
     import geopandas as gpd
     import shapely
 
-    from pamgeo.render.maps import _clip
+    from pamgeo.render.webmap_layers import _clip
 
     area = shapely.box(0, 0, 10, 10)
     # touches the area along x = 10 and overlaps it in a 1 x 1 square: the raw intersection is a
@@ -171,7 +164,7 @@ def test_clip_keeps_the_features_own_dimension():
 
 
 def test_compact_layer_refuses_what_it_does_not_draw():
-    from pamgeo.render.maps import GeoJson
+    from pamgeo.render.webmap_elements import GeoJson
 
     empty = {"type": "FeatureCollection", "features": []}
     with pytest.raises(TypeError, match="zoom_on_click"):
@@ -207,3 +200,38 @@ def test_base_layers_of_another_area_are_not_memoised(toy_data):
     assert other is not own
     assert len(other["kelurahan"]["features"]) <= len(own["kelurahan"]["features"])
     assert memo == {(code, True): own}
+
+
+def test_scripts_and_styles_come_from_the_asset_files(toy_data, toy_analysis):
+    from importlib import resources
+
+    from pamgeo.render.webmap_assets import asset_text
+
+    names = sorted(p.name for p in (resources.files("pamgeo.render") / "assets").iterdir()
+                   if p.name.endswith((".js", ".css")))
+    assert {"runtime.js", "measure.js", "search.js", "fullscreen.js", "box.js", "inflate.js",
+            "map.css", "tools.css"} <= set(names)
+    for name in names:
+        text = asset_text(name)
+        # branca compiles every rendered script once more as a Jinja template
+        assert not re.search(r"\{[{%#]", text), f"{name} has a Jinja delimiter"
+        assert "</script" not in text.lower() and "</style" not in text.lower(), name
+    m = kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id")
+    page = map_html(m)
+    for name in names:
+        if name != "inflate.js":
+            assert asset_text(name) in page, name
+    assert asset_text("inflate.js") not in page
+    frag = map_iframe(m)
+    assert "\n".join(line.strip() for line in asset_text("inflate.js").splitlines()) in frag
+
+
+def test_leaflet_css_is_embedded_without_its_images(toy_data, toy_analysis):
+    from pamgeo.render.webmap_assets import leaflet_css
+
+    css = leaflet_css()
+    assert css is not None, "offlinefolium no longer embeds Leaflet's CSS as a <style> block"
+    assert ".leaflet-pane" in css and "data:image/png" not in css
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
+    assert f"<style>{css}</style>" in page
+    assert page.count(".leaflet-pane,") == 1  # once: not also from folium's own asset list

@@ -44,7 +44,7 @@ def test_run_toy_region(tmp_path, toy_config_path):
     assert (out / "pockets.csv").exists() and (out / "plotting.csv").exists()
     xl = pd.read_excel(out / "plotting.xlsx", sheet_name=None)
     assert {"kelurahan", "kecamatan", "rayon", "kekuatan", "pola"} <= set(xl)
-    assert int(xl["kelurahan"]["tps"].sum()) == 15
+    assert int(xl["kelurahan"]["Jumlah TPS"].sum()) == 15  # headers in the report's language
     assert "TPS per kelas kerawanan" in page and "Kantong kerawanan" in page
     assert "TPS per kelas kerawanan" in index and "Kantong kerawanan" in index  # the region's summary
     assert tps["lat"].between(-6.31, -6.27).all()

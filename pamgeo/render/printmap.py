@@ -1,8 +1,13 @@
 """Static maps (PNG and PDF) for paper briefings, drawn with matplotlib from the same layers.
 
-Pure drawing: :func:`kecamatan_figure` returns a matplotlib Figure; :mod:`pamgeo.run.jobs`
-saves it. A run draws the part that needs no analysis first (:func:`base_sheet`), while the
-analysis is computed, and adds the TPS and pockets (:func:`add_analysis`) when it is there.
+Pure drawing: :func:`base_sheet` and :func:`add_analysis` return a matplotlib Figure;
+:mod:`pamgeo.run.jobs` saves it. A run draws the part that needs no analysis first
+(:func:`base_sheet`), while the analysis is computed, and adds the TPS and pockets
+(:func:`add_analysis`) when it is there.
+
+The figures are plain :class:`~matplotlib.figure.Figure` objects, not pyplot ones: nothing is
+drawn until one is saved (geopandas asks the canvas to redraw after every layer, which on a
+pyplot figure renders the whole map once per layer) and there is no global state to close.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from matplotlib.lines import Line2D
 
 from pamgeo.core.i18n import t
 from pamgeo.core.vocabulary import CLASSES, class_label
-from pamgeo.render.maps import CLASS_STYLE, MAJOR_ROADS, simplify
+from pamgeo.render.webmap_encoding import simplify
+from pamgeo.render.webmap_layers import CLASS_STYLE, MAJOR_ROADS
 
 PRINT_SIMPLIFY_M = 2.0  # an A4 map of a kecamatan has about 6 m per pixel at 130 dpi
 
@@ -141,12 +147,3 @@ def _frame(ax: Axes, view) -> None:
     ax.set_ylim(miny, maxy)
     ax.set_aspect("equal")
 
-
-def kecamatan_figure(data, analysis, kode_kec: str, *, lang: str = "id", size=(11.69, 8.27)) -> Figure:
-    """A4 landscape map of one kecamatan: boundaries, roads, rivers, TPS by class, pockets, police.
-
-    A plain :class:`~matplotlib.figure.Figure`, not a pyplot one: nothing is drawn until it is
-    saved (geopandas asks the canvas to redraw after every layer, which on a pyplot figure
-    renders the whole map once per layer) and there is no global state to close.
-    """
-    return add_analysis(base_sheet(data, kode_kec, lang=lang, size=size), analysis)

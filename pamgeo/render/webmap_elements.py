@@ -1,0 +1,285 @@
+"""The folium/branca elements of the web maps: compact GeoJSON layers, details, controls.
+
+Each element follows folium's documented extension pattern, a :class:`~branca.element.MacroElement`
+with a ``_template`` whose ``script`` macro writes one line of JavaScript; the code behind that
+line is a file in ``pamgeo/render/assets`` (:mod:`pamgeo.render.webmap_assets`), read when the
+element is made. Branca compiles every rendered script once more as a Jinja template, so the
+assets hold no ``{{``, ``{%`` or ``{#`` (tests check it), and text from data reaches them
+escaped (:func:`pamgeo.render.webmap_encoding.escape_text`). The layers' data does not go through
+that second compilation at all: :class:`GeoJson` writes it verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import offlinefolium as folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from pamgeo.render.webmap_assets import asset_text
+from pamgeo.render.webmap_encoding import (
+    GEOJSON_DEPTH,
+    POLYLINE_PRECISION,
+    escape_text,
+    pack_geojson,
+)
+
+
+class Verbatim(Element):
+    """Text that goes into the page as it is (branca's Element compiles its text as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+def stylesheet(css: str) -> Verbatim:
+    """A ``<style>`` block for a figure's header."""
+    return Verbatim(f"<style>{css}</style>")
+
+
+class Details(MacroElement):
+    """Tooltip or popup of a :class:`GeoJson` layer: a table of properties, empty ones left out.
+
+    Replaces folium's GeoJsonTooltip/GeoJsonPopup, which write the same 40 lines of
+    JavaScript and a style block for every layer; here each layer gets one line calling
+    ``pamgeo.table``. Values are HTML-escaped in the data (``to_geojson``), labels here.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bind{{ this.kind }}(pamgeo.table({{ this.fields|tojson }}, {{ this.labels|tojson }}), {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, fields: list[str], aliases: list[str] | None = None, *, popup: bool = False,
+                 max_width: int = 320) -> None:
+        super().__init__()
+        self.fields = list(fields)
+        self.labels = [escape_text(a) for a in aliases] if aliases is not None else None
+        self.kind = "Popup" if popup else "Tooltip"
+        self.options = {"maxWidth": max_width, "maxHeight": 420} if popup else {"sticky": True, "className": "pamgeo-tip"}
+
+
+def tooltip(fields: list[str], aliases: list[str] | None = None) -> Details:
+    """Tooltip with ``fields`` (labelled with ``aliases``, or unlabelled)."""
+    return Details(fields, aliases)
+
+
+def popup(fields: list[str], aliases: list[str], max_width: int = 380) -> Details:
+    """Popup with ``fields`` labelled with ``aliases``."""
+    return Details(fields, aliases, popup=True, max_width=max_width)
+
+
+class GeoJson(folium.GeoJson):
+    """A GeoJSON layer written compactly: packed geometries, a style table, one line of script.
+
+    Folium's GeoJson writes a styler switch listing feature ids, an onEachFeature and an add
+    function per layer, and every coordinate as JSON numbers. This subclass keeps folium's
+    interface (name, show, style_function, marker, layer control) but writes
+    ``pamgeo.layer(data, {styles, index, marker, options})``: the distinct styles once, a style
+    number per feature, geometries packed (``pack_geojson``) and properties that are empty
+    left out. The page's ``pamgeo`` runtime (:class:`Runtime`) builds the Leaflet layer.
+
+    Its template has no ``script`` macro: :meth:`render` writes the ``layer`` macro's text into
+    the page verbatim (the whole layer's data: compiling it as a template once more would be
+    slow, and would evaluate any ``{{`` in it), then the ``add_to_parent`` line if the layer is
+    shown, as :class:`folium.map.Layer` does.
+    """
+
+    _template = Template("""
+        {% macro layer(this, kwargs) %}
+        var {{ this.get_name() }} = pamgeo.layer({{ this.js_data|tojson }}, {{ this.js_options|tojson }});
+        {% endmacro %}
+        {% macro add_to_parent(this, kwargs) %}
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: Any, *, tooltip: Details | None = None, popup: Details | None = None,
+                 style_only: tuple[str, ...] = (), **kwargs: Any):
+        unsupported = sorted(k for k in ("highlight_function", "zoom_on_click", "on_each_feature", "smooth_factor",
+                                         "popup_keep_highlighted") if kwargs.get(k))
+        if unsupported:
+            raise TypeError(f"pamgeo's compact GeoJson does not draw {', '.join(unsupported)}; use folium.GeoJson")
+        super().__init__(data, **kwargs)
+        self.style_only = style_only  # properties the style function reads but the page does not need
+        for child in (tooltip, popup):
+            if child is not None:
+                self.add_child(child)
+
+    def _style_table(self) -> dict[str, Any]:
+        """The distinct styles of the features, and each feature's style number if they differ."""
+        styles: list[dict] = []
+        index: list[int] = []
+        seen: dict[str, int] = {}
+        if self.style:
+            for feature in self.data["features"]:
+                style = self.style_function(feature)
+                key = json.dumps(style, sort_keys=True)
+                if key not in seen:
+                    seen[key] = len(styles)
+                    styles.append(style)
+                index.append(seen[key])
+        opts: dict[str, Any] = {"styles": styles or [{}]}
+        if len(styles) > 1:
+            opts["index"] = index
+        return opts
+
+    def render(self, **kwargs):
+        opts = self._style_table()
+        if self.marker is not None:
+            opts["marker"] = {k: v for k, v in self.marker.options.items() if k == "radius"}
+        if self.options:
+            opts["options"] = self.options
+        self.js_data = pack_geojson(self.data, drop_empty=True)
+        for f in self.js_data["features"] if self.style_only else []:
+            for key in self.style_only:
+                f["properties"].pop(key, None)
+        self.js_options = opts
+        # folium.GeoJson.render maps styles to feature ids for its own template: skipped
+        script = self.get_root().script
+        script.add_child(Verbatim(self._template.module.layer(self, kwargs)), name=self.get_name())
+        MacroElement.render(self, **kwargs)  # no macro of its own to write: the children (details)
+        if self.show:
+            script.add_child(Verbatim(self._template.module.add_to_parent(self, kwargs)),
+                             name=self.get_name() + "_add")
+
+
+class Runtime(MacroElement):
+    """The ``pamgeo`` object every map's layers use (``assets/runtime.js``): unpacking, layers,
+    tables for details. Added to a map before any layer."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var pamgeo = {{ this.code }}({{ this.depth|tojson }}, {{ this.scale|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.code = asset_text("runtime.js")
+        self.depth, self.scale = GEOJSON_DEPTH, 10 ** POLYLINE_PRECISION
+
+
+class Fullscreen(MacroElement):
+    """A full-screen button on the standard Fullscreen API (the page's iframe allows it), from
+    ``assets/fullscreen.js``. Browsers without the API do not show the button.
+
+    Not ``folium.plugins.Fullscreen``, although it works offline (offlinefolium embeds
+    leaflet.fullscreen 3.0.0, its icon an SVG data URI; checked in headless Chromium with the
+    network off): importing ``offlinefolium.plugins`` imports every plugin, 0.2-0.4 s more in
+    each process that draws maps (the CLI, every notebook kernel), and the plugin adds 5.5 KB of
+    JavaScript and 2.3 KB of CSS (2.7 KB gzipped) to every map, against 1.4 KB here.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }}, {{ this.labels|tojson }}, {{ this.position|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, labels: dict[str, str], position: str = "topleft") -> None:
+        super().__init__()
+        self.code = asset_text("fullscreen.js")
+        self.labels, self.position = labels, position
+
+
+class Attribution(MacroElement):
+    """Adds data attribution to Leaflet's attribution control (there is no tile layer)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class Box(MacroElement):
+    """A fixed HTML box (legend, note) as a Leaflet control (``assets/box.js``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }}, {{ this.html|tojson }}, {{ this.position|tojson }}, {{ this.css_class|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str, position: str = "bottomleft", css_class: str = "") -> None:
+        super().__init__()
+        self.code = asset_text("box.js")
+        self.html, self.position, self.css_class = html_text, position, css_class
+
+
+class Measure(MacroElement):
+    """Distance measuring (``assets/measure.js``): a button, clicks on the map add points, the
+    running total shows. A few lines on Leaflet's own ``map.distance`` (great-circle metres).
+
+    Not ``folium.plugins.MeasureControl``: it works offline (offlinefolium embeds
+    leaflet-measure 2.1.7; checked in headless Chromium with the network off), but that is
+    105 KB of JavaScript and 11.7 KB of CSS (38 KB gzipped) in every map, against 1.9 KB
+    (0.9 KB) here, and leaflet-measure has no Indonesian among its 19 languages.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }}, {{ this.labels|tojson }}, {{ this.position|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, labels: dict[str, str], position: str = "topleft") -> None:
+        super().__init__()
+        self.code = asset_text("measure.js")
+        self.labels, self.position = labels, position
+
+
+class Search(MacroElement):
+    """One search box for TPS ids and kelurahan names, with the browser's own suggestions
+    (``assets/search.js``).
+
+    Enter (or picking a suggestion) zooms to the TPS and opens its popup, or fits the
+    kelurahan and outlines it. A small control on Leaflet and an HTML ``<datalist>``. Values
+    are set as text, never as HTML.
+
+    Not ``folium.plugins.Search``: one control searches one layer by one property (TPS and
+    kelurahan would need two boxes), it adds 16.4 KB of JavaScript and 18 KB of CSS (9.9 KB
+    gzipped) to every map, against 2.6 KB here, and offline its CSS's ``../images/loader.gif``
+    (not embedded by offlinefolium) fails to load: a console error in Chromium.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }},
+           [{% for t in this.targets %}{group: {{ t.layer.get_name() }}, key: {{ t.key|tojson }}, zoom: {{ t.zoom }}}{{ "," if not loop.last }}{% endfor %}],
+           {{ this.labels|tojson }}, {{ this.position|tojson }}, {{ (this.get_name() ~ "-list")|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, targets: list[dict], labels: dict[str, str], position: str = "topleft") -> None:
+        super().__init__()
+        self.code = asset_text("search.js")
+        self.targets, self.labels, self.position = targets, labels, position
+
+
+__all__ = [
+    "Attribution",
+    "Box",
+    "Details",
+    "Fullscreen",
+    "GeoJson",
+    "Measure",
+    "Runtime",
+    "Search",
+    "Verbatim",
+    "popup",
+    "stylesheet",
+    "tooltip",
+]

@@ -1,0 +1,271 @@
+"""Geometry and text encoding for the web maps: GeoJSON, Encoded Polylines, escaping.
+
+Every layer of a map is one GeoJSON FeatureCollection (:func:`to_geojson`) whose position lists
+are stored as Encoded Polyline strings (:func:`pack_geojson`), decoded in the browser by the
+map's runtime (``assets/runtime.js``). Every text that comes from data is HTML-escaped, with its
+braces as entities (:func:`escape_text`), before it reaches a page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import polyline
+import shapely
+
+from pamgeo.ingest.io import WGS84
+
+# nesting depth of the position lists in each GeoJSON geometry type
+GEOJSON_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}
+POLYLINE_PRECISION = 5  # 1e-5 degree, about 1 m: the grid of to_geojson's base layers
+
+_CHUNKS = 7  # 5-bit groups: enough for any delta of a coordinate times 1e5 (< 2**35)
+# shapely type ids of the geometries a map feature can be
+_GEOJSON_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}
+
+
+def escape_text(text: str) -> str:
+    """Text from data made safe for a map: HTML-escaped, and with ``{`` and ``}`` as entities.
+
+    Branca compiles every rendered script once more as a Jinja template, so a ``{{ ... }}``
+    or ``{% ... %}`` in the data would be evaluated while the page is written (template
+    injection). As ``&#123;`` / ``&#125;`` the braces still show in popups and tooltips.
+    """
+    return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def _escape(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_text(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else round(float(value), 6)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
+
+
+def simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """Douglas-Peucker: polygons keeping their topology, lines plainly (a line cannot become
+    invalid, and the plain algorithm is several times faster)."""
+    out = np.asarray(geoms).copy()
+    lines = np.isin(shapely.get_type_id(out), (1, 2, 5))  # LineString, LinearRing, MultiLineString
+    out[lines] = shapely.simplify(out[lines], tolerance, preserve_topology=False)
+    out[~lines] = shapely.simplify(out[~lines], tolerance, preserve_topology=True)
+    return out
+
+
+def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: float = 0.0,
+               precision: float = 1e-5, packed: bool = False) -> dict:
+    """GeoJSON dict in EPSG:4326 with HTML-escaped properties and rounded coordinates.
+
+    Parameters
+    ----------
+    gdf
+        Layer in any CRS.
+    properties
+        Columns to carry as feature properties.
+    simplify_m
+        Douglas-Peucker tolerance (:func:`simplify`), applied in the layer's (metric) CRS
+        before reprojection.
+    precision
+        Coordinate grid in degrees (1e-5 is about 1 m).
+    packed
+        Geometries as Encoded Polylines, straight from the coordinate arrays: the same result
+        as ``pack_geojson(to_geojson(...))``, without building the number lists first.
+    """
+    geoms = gdf.geometry
+    if simplify_m > 0:
+        geoms = gpd.GeoSeries(simplify(geoms.to_numpy(), simplify_m), index=gdf.index, crs=gdf.crs)
+    geoms = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(WGS84)
+    geoms = shapely.set_precision(shapely.force_2d(geoms.to_numpy()), precision)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    geoms = geoms[keep]
+    records = gdf.loc[keep, properties].to_dict("records") if properties else [{}] * len(geoms)
+    if packed:
+        geometries = [{"type": kind, "coordinates": coords} for kind, coords in _packed_geometries(geoms)]
+    else:
+        geometries = [shapely.geometry.mapping(g) for g in geoms]
+    features = [{"type": "Feature", "properties": {k: _escape(v) for k, v in props.items()}, "geometry": geom}
+                for geom, props in zip(geometries, records, strict=True)]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def layer_data(gdf: gpd.GeoDataFrame, properties: list[str], **kwargs: Any) -> dict:
+    """:func:`to_geojson` with packed geometries, as the map layers
+    (:class:`pamgeo.render.webmap_elements.GeoJson`) write them."""
+    return to_geojson(gdf, properties, packed=True, **kwargs)
+
+
+def encode_polyline(positions) -> str:
+    """Encoded Polyline (precision 5) of ``[lng, lat]`` positions, vectorised.
+
+    The same text as ``polyline.encode(positions, 5, geojson=True)`` (tests check it), without
+    a Python loop per vertex: a briefing map has tens of thousands of vertices.
+    """
+    xy = np.asarray(positions, dtype=float).reshape(-1, 2)
+    return _polyline_text(xy, np.array([0, len(xy)]))[0]
+
+
+def _polyline_text(coords: np.ndarray, starts: np.ndarray) -> tuple[str, list[int]]:
+    """The Encoded Polylines of ``coords[starts[i]:starts[i + 1]]``, one after another in one
+    text, and where each begins (and the last ends) in it.
+
+    One vectorised pass over every vertex: each list is delta-encoded from (0, 0) on its own.
+    """
+    scaled = coords[:, ::-1] * 10 ** POLYLINE_PRECISION  # lat, lng per point
+    q = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)  # round half away from 0
+    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    first = starts[:-1][starts[:-1] < starts[1:]]  # non-empty lists restart from (0, 0)
+    d[first] = q[first]
+    z = d.ravel()
+    z = np.where(z < 0, ~(z << 1), z << 1)
+    shifts = 5 * np.arange(_CHUNKS)
+    n = 1 + (z[:, None] >= (1 << shifts[1:])).sum(axis=1)  # 5-bit groups per value
+    k = np.arange(_CHUNKS)
+    chars = ((z[:, None] >> shifts) & 31) + 63 + 32 * (k < (n - 1)[:, None])
+    text = chars[k < n[:, None]].astype(np.uint8).tobytes().decode("ascii")
+    ends = np.concatenate([[0], np.cumsum(n.reshape(-1, 2).sum(axis=1))])[starts].tolist()
+    return text, ends
+
+
+def cut_braces(text: str) -> str | list[str]:
+    """``text``, or its pieces wherever ``{{`` would appear.
+
+    branca compiles rendered scripts again as Jinja templates (pamgeo's own layers are written
+    verbatim, :class:`pamgeo.render.webmap_elements.GeoJson`), where ``{{`` opens an
+    expression; the Encoded Polyline alphabet (ASCII 63-126) has ``{`` but not ``%`` or ``#``,
+    so ``{{`` is the one sequence to avoid. The pieces are joined back before decoding.
+    """
+    if "{{" not in text:
+        return text
+    return re.sub(r"\{(?=\{)", "{\0", text).split("\0")
+
+
+def _encode_leaves(coords: np.ndarray, starts: np.ndarray) -> list[str | list[str]]:
+    """:func:`_encode` of many position lists at once: ``coords[starts[i]:starts[i + 1]]``."""
+    if len(starts) < 2:
+        return []
+    text, ends = _polyline_text(coords, starts)
+    return [cut_braces(text[a:b]) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+
+
+def _group(items: list, offsets: np.ndarray) -> list[list]:
+    """``items`` cut into consecutive groups at ``offsets`` (a ragged array's offsets)."""
+    o = offsets.tolist()
+    return [items[a:b] for a, b in zip(o[:-1], o[1:], strict=True)]
+
+
+def _packed_geometries(geoms: np.ndarray) -> list[tuple[str, Any]]:
+    """GeoJSON type and packed coordinates (as :func:`_pack` writes them) of each geometry.
+
+    Built from shapely's ragged arrays, one geometry type at a time (so a Polygon stays a
+    Polygon beside MultiPolygons).
+    """
+    out: list[Any] = [None] * len(geoms)
+    kinds = shapely.get_type_id(geoms)
+    for kind in np.unique(kinds):
+        idx = np.flatnonzero(kinds == kind)
+        if int(kind) not in _GEOJSON_TYPES:
+            raise ValueError(f"a {geoms[idx[0]].geom_type} cannot be drawn as a "
+                             "map feature: split it into points, lines or polygons first")
+        _, coords, offsets = shapely.to_ragged_array(geoms[idx])
+        if kind == 0:  # Point: each position on its own
+            parts = _encode_leaves(coords, np.arange(len(coords) + 1))
+        else:
+            parts = _encode_leaves(coords, offsets[0])
+            for level in offsets[1:]:
+                parts = _group(parts, level)
+        for i, c in zip(idx.tolist(), parts, strict=True):
+            out[i] = (_GEOJSON_TYPES[int(kind)], c)
+    return out
+
+
+def _encode(positions: list) -> str | list[str]:
+    """Encoded Polyline of ``positions``; cut into pieces wherever ``{{`` would appear
+    (:func:`cut_braces`)."""
+    return cut_braces(encode_polyline(positions))
+
+
+def _decode(text: str | list[str]) -> list[list[float]]:
+    if isinstance(text, list):
+        text = "".join(text)
+    return [list(p) for p in polyline.decode(text, POLYLINE_PRECISION, geojson=True)]
+
+
+def _pack(coords: Any, depth: int) -> Any:
+    if depth == 0:
+        return _encode([coords])
+    if depth == 1:
+        return _encode(coords)
+    return [_pack(c, depth - 1) for c in coords]
+
+
+def _unpack(coords: Any, depth: int) -> Any:
+    if depth == 0:
+        return _decode(coords)[0]
+    if depth == 1:
+        return _decode(coords)
+    return [_unpack(c, depth - 1) for c in coords]
+
+
+def pack_geojson(fc: dict, *, drop_empty: bool = False) -> dict:
+    """A FeatureCollection with every position list stored as an Encoded Polyline string.
+
+    Google's Encoded Polyline Algorithm Format (precision 5, delta-encoded integers, a few
+    characters per vertex) instead of JSON number pairs: about a third fewer bytes after
+    gzip. With ``drop_empty``, properties that are None or "" are left out. The maps decode it
+    in the browser (``pamgeo.layer``, ``assets/runtime.js``); :func:`unpack_geojson` does it
+    in Python.
+    """
+    features = []
+    for f in fc["features"]:
+        g = f["geometry"]
+        props = f.get("properties") or {}
+        if drop_empty:
+            props = {k: v for k, v in props.items() if v is not None and v != ""}
+        coords = g["coordinates"]
+        if not _is_packed(coords):  # to_geojson(packed=True) packed it already
+            coords = _pack(coords, GEOJSON_DEPTH[g["type"]])
+        features.append({"type": "Feature", "properties": props, "geometry": {"type": g["type"], "coordinates": coords}})
+    return {**fc, "features": features}
+
+
+def unpack_geojson(fc: dict) -> dict:
+    """The plain GeoJSON of a :func:`pack_geojson` collection (coordinates at 1e-5 degree)."""
+    features = []
+    for f in fc["features"]:
+        g = f["geometry"]
+        coords = g["coordinates"]
+        if _is_packed(coords):
+            coords = _unpack(coords, GEOJSON_DEPTH[g["type"]])
+        features.append({**f, "geometry": {"type": g["type"], "coordinates": coords}})
+    return {**fc, "features": features}
+
+
+def _is_packed(x: Any) -> bool:
+    """True for packed coordinates: their innermost first item is a string, not a number."""
+    while isinstance(x, list) and x:
+        x = x[0]
+    return isinstance(x, str)
+
+
+__all__ = [
+    "GEOJSON_DEPTH",
+    "POLYLINE_PRECISION",
+    "cut_braces",
+    "encode_polyline",
+    "escape_text",
+    "layer_data",
+    "pack_geojson",
+    "simplify",
+    "to_geojson",
+    "unpack_geojson",
+]
