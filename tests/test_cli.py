@@ -102,14 +102,23 @@ def _list_region(tmp_path: Path) -> Path:
     return make_toy_region(folder, extra={"sources.tps": {"format": "list", "path": "tps.csv"}})
 
 
-def test_build_policy_stop_and_drop(tmp_path):
+def test_build_policies_estimate_stop_and_drop(tmp_path):
     cfg = _list_region(tmp_path)
-    stop = pamgeo("data", "build", str(cfg), "--build-dir", str(tmp_path / "b1"))
+    # the default, estimate: the swapped row's TPS stays, at an estimated position in its kelurahan
+    est = pamgeo("data", "build", str(cfg), "--build-dir", str(tmp_path / "b0"))
+    assert est.returncode == 0, est.stderr
+    assert "3 TPS in the list: 2 at their own position, 0 repaired, 1 estimated, 0 left out" in est.stdout
+    import geopandas as gpd
+
+    tps = gpd.read_file(tmp_path / "b0" / "toy" / "region.gpkg", layer="tps").set_index("tps_id")
+    assert tps.loc["9901011001002", "position_source"] == "estimated"
+    assert tps.loc["9901011001002", "position_note"].startswith("swapped_latlon")
+    stop = pamgeo("data", "build", str(cfg), "--build-dir", str(tmp_path / "b1"), "--on-invalid", "stop")
     assert stop.returncode == 2 and "row 3" in stop.stderr and "on_invalid" in stop.stderr
     assert not (tmp_path / "b1" / "toy" / "region.gpkg").exists()   # nothing half-written
     drop = pamgeo("data", "build", str(cfg), "--build-dir", str(tmp_path / "b2"), "--on-invalid", "drop")
     assert drop.returncode == 0, drop.stderr
-    assert "2 TPS" in drop.stdout and "1 TPS rows with errors were left out" in drop.stdout
+    assert "3 TPS in the list: 2 at their own position, 0 repaired, 0 estimated, 1 left out" in drop.stdout
     report = (tmp_path / "b2" / "toy" / "tps_validation.csv").read_text()
     assert "swapped_latlon" in report and ",3," in report
 

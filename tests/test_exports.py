@@ -48,7 +48,9 @@ def test_tps_csv_reads_back_with_the_documented_dtypes(written):
     assert len(tps) == len(data.tps) and tps["tps_id"].is_unique
     assert set(tps["risk_class"]) <= {"kurang_rawan", "rawan", "sangat_rawan", "khusus"}
     assert str(tps["tps_no"].dtype) == "Int64" and str(tps["is_khusus"].dtype) == "boolean"
+    assert tps["lat"].notna().all() and tps["lon"].notna().all()
     assert tps["lat"].between(-11, 6).all() and tps["lon"].between(95, 141).all()
+    assert tps["response_min"].dtype == "float64"
 
 
 def test_semicolon_option(written):

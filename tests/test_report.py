@@ -35,7 +35,7 @@ def test_run_toy_region(tmp_path, toy_config_path):
     assert "def " not in page  # outputs only, no code
     [doc] = embedded_documents(page)  # the map, compressed in the page
     assert "L.map(" in doc and "Kec Satu" in doc
-    tps = pd.read_csv(out / "tps.csv", dtype={"tps_id": str})
+    tps = pd.read_csv(out / "tps.csv", dtype={"tps_id": str}, encoding="utf-8-sig")
     assert len(tps) == 15
     for col in ("tps_id", "kode_kel", "kecamatan", "kelurahan", "tps_no", "lat", "lon", "position_source",
                 "risk_class", "risk_class_source", "risk_score", "risk_reasons", "pocket_id", "rayon", "polsek",
@@ -253,3 +253,12 @@ def test_prepare_job_reads_the_region_and_draws_base_layers_in_the_kernel(tmp_pa
         assert value == "[[\"('99.01.01', True)\", '(None, False)']]"
     finally:
         kernels.stop_kernels()
+
+
+def test_default_folders_are_under_the_current_directory(tmp_path, toy_config_path, monkeypatch):
+    # the kernels run in the notebooks' folder: the default build folder must reach them absolute
+    monkeypatch.chdir(tmp_path)
+    res = run_region(toy_config_path, kecamatan=["99.01.01"], progress=False)
+    assert res.ok, res.failed
+    assert (tmp_path / "build" / "toy" / "region.gpkg").exists()
+    assert res.report_dir == tmp_path / "reports" / "toy"

@@ -18,7 +18,7 @@ from pamgeo.analysis import flood as F
 from pamgeo.analysis import personnel as P
 from pamgeo.analysis.network import RoadGraph, build_road_graph
 from pamgeo.analysis.pockets import Pockets, find_pockets
-from pamgeo.analysis.risk import score_tps
+from pamgeo.analysis.risk import apply_official, score_tps
 from pamgeo.core.presets import get_preset
 from pamgeo.ingest.region import RegionData
 
@@ -46,6 +46,9 @@ class Analysis:
     flood_params: object = None
     flood_corridors: gpd.GeoDataFrame | None = None   # for maps: river corridor rings
     flood_hazard: gpd.GeoDataFrame | None = None      # for maps: hazard polygons and classed rasters
+    response_min: float | None = None     # the reserve's response time limit (police.response_min)
+    peleton_size: int = 30                # personnel per reserve peleton (police.peleton_size)
+    detour_report_min: float = 5.0        # detours around floods above this are reported (flood.detour_report_min)
 
     def pocket_table(self, kode_kec: str | None = None) -> pd.DataFrame:
         t = self.pockets.table
@@ -105,8 +108,12 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             flood_warning = F.coverage_warning(data.tps.geometry, layers.rasters)
+    # official classification lists (sources.classifications): the latest dated class per TPS
+    official = getattr(data, "classifications", None)
+    tps_in = apply_official(data.tps, None if official is None else official.frame,
+                            list_date=getattr(src, "class_date", None))
     scored = score_tps(
-        data.tps, cfg.risk, waterways=data.waterways, police_posts=data.police_posts,
+        tps_in, cfg.risk, waterways=data.waterways, police_posts=data.police_posts,
         flood_prone=data.flood_prone, flood=fl, lang=lang,
         class_date=getattr(src, "class_date", None), class_authority=getattr(src, "class_authority", None),
     )
@@ -159,6 +166,9 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
         for col in cut.columns:
             scored[col] = cut[col]
 
+    result.response_min = police.response_min if police else None
+    result.peleton_size = police.peleton_size if police else 30
+    result.detour_report_min = cfg.flood.detour_report_min
     preset_obj = get_preset(preset or cfg.deployment.preset, cfg.deployment.custom)
     result.preset = preset_obj
     result.personnel = P.personnel_by_kelurahan(scored, preset_obj)

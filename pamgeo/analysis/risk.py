@@ -232,6 +232,45 @@ def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, 
     return res
 
 
+def latest_classes(lists: pd.DataFrame) -> pd.DataFrame:
+    """One row per TPS of dated classification lists: the latest ``class_date`` wins; on the
+    same date the later list (``list_index``, the order of ``sources.classifications``)."""
+    order = [c for c in ("class_date", "list_index") if c in lists]
+    return lists.sort_values(order, kind="stable").drop_duplicates("tps_id", keep="last").set_index("tps_id")
+
+
+def apply_official(tps: gpd.GeoDataFrame, lists: pd.DataFrame | None, *, list_date: str | None = None
+                   ) -> gpd.GeoDataFrame:
+    """The TPS with the classes of official classification lists put in as their official class.
+
+    ``lists`` (:class:`pamgeo.ingest.classifications.Classifications` ``.frame``): for each TPS
+    of the region (``in_region``) the latest dated class (:func:`latest_classes`) becomes
+    ``risk_class_official`` with its date and authority (``risk_class_date_file``,
+    ``risk_class_authority_file``, read by :func:`score_tps`) and ``risk_class_list`` (the file).
+    A class the TPS list itself carries stays when it is dated later than the list's
+    (``list_date``: the TPS source's ``class_date``, for rows without a date of their own).
+    """
+    out = tps.copy()
+    for col in ("risk_class_official", "risk_class_date_file", "risk_class_authority_file", "risk_class_list"):
+        out[col] = out[col].fillna("").astype(str) if col in out else ""
+    if lists is None or lists.empty:
+        return out
+    latest = latest_classes(lists[lists["in_region"].astype(bool)])
+    hit = out["tps_id"].isin(latest.index).to_numpy()
+    ids = out.loc[hit, "tps_id"]
+    own_date = out["risk_class_date_file"].where(out["risk_class_date_file"] != "", list_date or "")
+    own = (out["risk_class_official"] != "") & (own_date != "")
+    new_date = ids.map(latest["class_date"])
+    keep_own = own[hit] & (own_date[hit] > new_date)
+    take = ids.index[~keep_own.to_numpy()]
+    sel = out.loc[take, "tps_id"]
+    out.loc[take, "risk_class_official"] = sel.map(latest["risk_class"]).to_numpy()
+    out.loc[take, "risk_class_date_file"] = sel.map(latest["class_date"]).to_numpy()
+    out.loc[take, "risk_class_authority_file"] = sel.map(latest["class_authority"]).to_numpy()
+    out.loc[take, "risk_class_list"] = sel.map(latest["list"]).to_numpy()
+    return out
+
+
 def class_counts(tps: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """TPS per class (columns in class order), optionally per ``by``."""
     if by is None:

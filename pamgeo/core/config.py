@@ -149,6 +149,44 @@ class PolicePosts(SourceFile):
     """Police units table: CSV with ``unit, level`` and either ``lat, lon`` or ``kode_kel``."""
 
 
+class ClassificationSource(SourceFile):
+    """An official TPS classification list (Polri's "TPS rawan" list): CSV, XLSX or JSON, one TPS a row.
+
+    A row names its TPS by ``tps_id`` (13-digit Sirekap id or a KPU label like
+    ``1661234007-TPS 007``) or by ``kelurahan`` (code or name) + ``tps_no``, and gives its class
+    (kurang rawan, rawan, sangat rawan, khusus; legacy aman, rawan 1, rawan 2). ``date`` (ISO) and
+    ``authority`` apply to rows without a date/authority column of their own. ``columns`` maps
+    ``tps_id``, ``kelurahan``, ``kecamatan``, ``tps_no``, ``class``, ``date``, ``authority`` to
+    the file's column names when they are not recognised (see :mod:`pamgeo.ingest.classifications`).
+    With several lists, the latest date wins per TPS.
+    """
+
+    date: str | None = None
+    authority: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import datetime as _dt
+
+        try:
+            return _dt.date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date like 2024-02-13 (ISO: year-month-day)") from None
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, value: dict[str, str]) -> dict[str, str]:
+        known = ("tps_id", "kelurahan", "kecamatan", "tps_no", "class", "date", "authority")
+        for key in value:
+            if key not in known:
+                raise ValueError(f"unknown column key '{key}'; use {', '.join(known)}")
+        return value
+
+
 class Sources(_Model):
     boundaries: Boundaries
     tps: Annotated[TpsCounts | TpsList | TpsKawalPemilu, Field(discriminator="format")]
@@ -156,6 +194,8 @@ class Sources(_Model):
     waterways: list[Waterways] = Field(default_factory=list)
     police_posts: PolicePosts | None = None
     flood_prone: FloodProneList | None = None
+    # official TPS classification lists (Polri), each dated; the latest date wins per TPS
+    classifications: list[ClassificationSource] = Field(default_factory=list)
 
 
 FloodClass = Literal["rendah", "sedang", "tinggi"]
@@ -202,6 +242,8 @@ class Flood(_Model):
     # a road is closed only on depth evidence (events, polygons, rasters): corridor evidence
     # alone makes a road edge at most this class
     road_corridor_max: FloodClass = "sedang"
+    # a detour around flooded roads is reported ("jalan memutar") when it adds more than this
+    detour_report_min: float = Field(5.0, ge=0)
     lakes: list[FloodLakes] = Field(default_factory=list)
     events: list[FloodEvents] = Field(default_factory=list)
     polygons: list[FloodPolygons] = Field(default_factory=list)
@@ -251,7 +293,9 @@ class RegionMeta(_Model):
     classification: str = "TERBATAS"
     tolerance_m: float = Field(500.0, ge=0)
     kelurahan_tolerance_m: float = Field(150.0, ge=0)
-    on_invalid: Literal["stop", "drop"] = "stop"
+    # a per-TPS list's rows with errors: estimate (keep known TPS, estimate unusable positions),
+    # stop (the build stops), drop (left out); whatever the policy, every page gives the account
+    on_invalid: Literal["estimate", "stop", "drop"] = "estimate"
 
     @field_validator("kode")
     @classmethod
@@ -356,6 +400,8 @@ class RegionConfig(_Model):
             files["sources.police_posts.path"] = self.resolve(s.police_posts.path)
         if s.flood_prone:
             files["sources.flood_prone.path"] = self.resolve(s.flood_prone.path)
+        for i, c in enumerate(s.classifications):
+            files[f"sources.classifications[{i}].path"] = self.resolve(c.path)
         fl = self.flood
         for name in ("lakes", "events", "polygons", "rasters"):
             for i, item in enumerate(getattr(fl, name)):
@@ -375,6 +421,7 @@ class RegionConfig(_Model):
             *s.waterways,
             s.police_posts,
             s.flood_prone,
+            *s.classifications,
             *self.flood.lakes, *self.flood.events, *self.flood.polygons, *self.flood.rasters,
         ]
         out: list[str] = []

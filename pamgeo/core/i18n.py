@@ -1,6 +1,20 @@
-"""Words a briefing reader sees, in Bahasa Indonesia (default) and English."""
+"""Words a briefing reader sees, in Bahasa Indonesia (default) and English, and numbers and
+times formatted the way each language writes them (Babel's CLDR data: ``3.824`` and ``3,6 km``
+in Indonesian, ``3,824`` and ``3.6 km`` in English; times in WIB)."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
+
+#: Babel locale of each report language
+LOCALES = {"id": "id_ID", "en": "en_GB"}
+#: the time zone briefing times are given in (Western Indonesia Time)
+TIMEZONE = ZoneInfo("Asia/Jakarta")
+TIMEZONE_LABEL = "WIB"
 
 LABELS: dict[str, dict[str, str]] = {
     "kecamatan": {"id": "Kecamatan", "en": "Kecamatan (district)"},
@@ -94,6 +108,88 @@ LABELS: dict[str, dict[str, str]] = {
     "strength_sheet": {"id": "kekuatan", "en": "strength"},
     "pattern_sheet": {"id": "pola", "en": "pattern"},
     "files": {"id": "Berkas (Excel, QGIS)", "en": "Files (Excel, QGIS)"},
+    "position_note": {"id": "Catatan posisi", "en": "Position note"},
+    "position_check": {"id": "Cek posisi", "en": "Position check"},
+    "account_list": {"id": "{n} TPS dalam daftar: {own} di posisinya sendiri, {repaired} diperbaiki, {estimated} "
+                             "diperkirakan, {left_out} tidak dimasukkan",
+                     "en": "{n} TPS in the list: {own} at their own position, {repaired} repaired, {estimated} "
+                           "estimated, {left_out} left out"},
+    "account_counts": {"id": "{n} TPS dari jumlah TPS per kelurahan (KPU): semua {n} di posisi perkiraan",
+                       "en": "{n} TPS from the per-kelurahan counts (KPU): all {n} at estimated positions"},
+    "validation_link": {"id": "tabel validasi per baris", "en": "row-by-row validation table"},
+    "validation_title": {"id": "Validasi daftar TPS", "en": "TPS list validation"},
+    "outcome": {"id": "Hasil", "en": "Outcome"},
+    "outcome_left_out": {"id": "tidak dimasukkan", "en": "left out"},
+    "outcome_estimated": {"id": "posisi diperkirakan", "en": "position estimated"},
+    "outcome_repaired": {"id": "diperbaiki", "en": "repaired"},
+    "outcome_kept": {"id": "dipakai", "en": "kept"},
+    "severity": {"id": "Tingkat", "en": "Severity"},
+    "row": {"id": "Baris", "en": "Row"},
+    "rule": {"id": "Aturan", "en": "Rule"},
+    "value": {"id": "Nilai", "en": "Value"},
+    "message": {"id": "Keterangan", "en": "Message"},
+    "fix": {"id": "Perbaikan", "en": "Fix"},
+    "no_findings": {"id": "Tidak ada temuan: setiap baris lolos pemeriksaan.",
+                    "en": "No findings: every row passed the checks."},
+    "position_check_title": {"id": "TPS dengan titik di kelurahan lain (kelurahan tertulis dipakai)",
+                             "en": "TPS whose point lies in another kelurahan (the stated one is kept)"},
+    "no_position_check": {"id": "Tidak ada TPS dengan titik di kelurahan lain.",
+                          "en": "No TPS has its point in another kelurahan."},
+    "coverage_none_roads": {"id": "Tidak ada data jalan: rayon waktu tempuh, waktu respons cadangan dan akses "
+                                  "banjir tidak dihitung.",
+                            "en": "No road data: travel-time rayons, the reserve's response time and flood "
+                                  "access were not computed."},
+    "coverage_part_roads": {"id": "Data jalan hanya mencakup {share} wilayah: waktu tempuh di luar cakupan itu "
+                                  "tidak dapat dipercaya.",
+                            "en": "Road data covers only {share} of the region: travel times outside it cannot "
+                                  "be trusted."},
+    "coverage_none_police_posts": {"id": "Tidak ada data satuan Polri: jarak ke Polri, rayon dan waktu respons "
+                                         "tidak dihitung.",
+                                   "en": "No police unit data: distance to police, rayons and response times "
+                                         "were not computed."},
+    "coverage_none_waterways": {"id": "Tidak ada data sungai: jarak ke sungai dan koridor banjir tidak dihitung.",
+                                "en": "No waterway data: river distance and flood corridors were not computed."},
+    "coverage_part_waterways": {"id": "Data sungai hanya mencakup {share} wilayah: TPS di luar cakupan itu tidak "
+                                      "dinilai dekat sungai.",
+                                "en": "Waterway data covers only {share} of the region: TPS outside it are not "
+                                      "assessed for river proximity."},
+    "coverage_none_flood": {"id": "Tidak ada data bahaya banjir (poligon, raster, daftar BPBD): kelas banjir "
+                                  "hanya dari jarak ke sungai.",
+                            "en": "No flood hazard data (polygons, rasters, BPBD lists): flood classes come from "
+                                  "river distance only."},
+    "coverage_part_flood_rasters": {"id": "Raster bahaya banjir hanya mencakup {share} wilayah (di luar itu: "
+                                          "tidak dimodelkan).",
+                                    "en": "Flood hazard rasters cover only {share} of the region (outside it: not "
+                                          "modelled)."},
+    "classes_official": {"id": "kelas kerawanan resmi", "en": "official risk classes"},
+    "classes_computed": {"id": "kelas kerawanan dihitung pamgeo", "en": "risk classes computed by pamgeo"},
+    "hl_title": {"id": "Angka utama", "en": "Key figures"},
+    "hl_classes": {"id": "TPS menurut kelas", "en": "TPS by class"},
+    "hl_classes_value": {"id": "{high} rawan/sangat rawan dari {n} TPS", "en": "{high} vulnerable of {n} TPS"},
+    "hl_strength": {"id": "Personel Polri", "en": "Polri personnel"},
+    "hl_needed": {"id": "{n} dibutuhkan", "en": "{n} needed"},
+    "hl_shortfall": {"id": "kurang {n} (butuh {needed})", "en": "short by {n} (need {needed})"},
+    "hl_enough": {"id": "cukup ({needed} dibutuhkan)", "en": "enough ({needed} needed)"},
+    "hl_strength_detail": {"id": "tersedia {available}; termasuk {peleton} peleton cadangan = {reserve} personel",
+                           "en": "available {available}; includes {peleton} reserve peleton = {reserve} personnel"},
+    "hl_available_unknown": {"id": "kekuatan tersedia tidak diisi di konfigurasi wilayah",
+                             "en": "available strength is not given in the region config"},
+    "hl_available_region_only": {"id": "kekuatan tersedia hanya diketahui untuk seluruh Polres",
+                                 "en": "available strength is known only for the whole Polres"},
+    "hl_response": {"id": "Di luar waktu respons", "en": "Beyond response time"},
+    "hl_response_value": {"id": "{n} dari {of} TPS rawan", "en": "{n} of {of} vulnerable TPS"},
+    "hl_response_detail": {"id": "cadangan tiba lebih dari {limit} menit (lewat jalan) atau tidak terjangkau",
+                           "en": "the reserve needs more than {limit} min by road, or cannot reach them"},
+    "hl_flood": {"id": "Akses terputus banjir", "en": "Cut off by flood"},
+    "hl_flood_value": {"id": "{n} TPS tidak terjangkau", "en": "{n} TPS unreachable"},
+    "hl_flood_detail": {"id": "{detour} TPS lagi dengan jalan memutar lebih dari {threshold} menit",
+                        "en": "{detour} more TPS with a detour of over {threshold} min"},
+    "hl_pockets": {"id": "Kantong kerawanan", "en": "Pockets of risk"},
+    "hl_pockets_value": {"id": "{n} kantong berisi TPS rawan", "en": "{n} pockets with vulnerable TPS"},
+    "hl_pockets_detail": {"id": "{dense} klaster padat lain tanpa TPS rawan",
+                          "en": "{dense} other dense clusters without vulnerable TPS"},
+    "hl_not_computed": {"id": "tidak dihitung", "en": "not computed"},
+    "hl_needs_roads_police": {"id": "butuh data jalan dan satuan Polri", "en": "needs road and police unit data"},
     "minutes": {"id": "menit", "en": "min"},
     "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
     "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},
@@ -241,6 +337,41 @@ LABELS: dict[str, dict[str, str]] = {
     "n_desa": {"id": "Desa/kelurahan", "en": "Desa/kelurahan"},
     "provinsi": {"id": "Provinsi", "en": "Province"},
     "kabkota": {"id": "Kabupaten/kota", "en": "Kab/kota"},
+    # pamgeo compare: changes between two dated classifications (pamgeo.render.changes)
+    "changes_title": {"id": "Perubahan Kelas Kerawanan TPS", "en": "Changes in TPS Risk Classes"},
+    "changes_old": {"id": "Sebelum", "en": "Before"},
+    "changes_new": {"id": "Sesudah", "en": "After"},
+    "changes_delta": {"id": "Selisih", "en": "Difference"},
+    "changes_summary": {"id": "Ringkasan perubahan", "en": "Summary of changes"},
+    "changes_by_class": {"id": "TPS per kelas kerawanan, sebelum dan sesudah",
+                         "en": "TPS per risk class, before and after"},
+    "changes_by_kecamatan": {"id": "Perubahan per kecamatan", "en": "Changes per kecamatan"},
+    "changes_list": {"id": "TPS yang berubah", "en": "TPS that changed"},
+    "changes_map": {"id": "Peta perubahan", "en": "Map of changes"},
+    "change": {"id": "Perubahan", "en": "Change"},
+    "change_up": {"id": "naik kelas", "en": "up a class"},
+    "change_down": {"id": "turun kelas", "en": "down a class"},
+    "change_added": {"id": "baru masuk daftar", "en": "added"},
+    "change_removed": {"id": "keluar dari daftar", "en": "removed"},
+    "change_changed": {"id": "berubah ke/dari lokasi khusus", "en": "to/from special location"},
+    "change_unchanged": {"id": "tetap", "en": "unchanged"},
+    "change_up_short": {"id": "naik", "en": "up"},
+    "change_down_short": {"id": "turun", "en": "down"},
+    "change_added_short": {"id": "baru", "en": "added"},
+    "change_removed_short": {"id": "keluar", "en": "removed"},
+    "change_changed_short": {"id": "khusus", "en": "khusus"},
+    "change_unchanged_short": {"id": "tetap", "en": "same"},
+    "class_authority": {"id": "Penetap kelas", "en": "Class authority"},
+    "changes_no_position": {"id": "TPS tanpa posisi tidak tergambar di peta (tetap ada di tabel)",
+                            "en": "TPS without a position are not drawn (they stay in the tables)"},
+    "changes_note": {
+        "id": "Dibandingkan per ID TPS (Sirekap). 'Keluar dari daftar' berarti TPS tidak lagi tercantum di daftar "
+              "baru; bila daftar hanya memuat TPS rawan, TPS itu biasanya menjadi kurang rawan. Kelas dan tanggal "
+              "sesuai daftar resmi yang dibandingkan.",
+        "en": "Compared by TPS id (Sirekap). 'Removed' means the TPS is no longer on the new list; when a list "
+              "holds only rawan TPS, such a TPS has usually become kurang rawan. Classes and dates as in the "
+              "official lists compared.",
+    },
 }
 
 
@@ -250,3 +381,30 @@ def t(key: str, lang: str = "id") -> str:
     if entry is None:
         return key
     return entry.get(lang) or entry["id"]
+
+
+def tf(key: str, lang: str = "id", **values: object) -> str:
+    """Label ``key`` in ``lang`` with ``{name}`` fields filled in (numbers formatted for ``lang``)."""
+    return t(key, lang).format(**{k: number(v, lang) if isinstance(v, int | float) and not isinstance(v, bool)
+                                  else v for k, v in values.items()})
+
+
+def number(value: float, lang: str = "id", digits: int = 0) -> str:
+    """A number as the language writes it.
+
+    >>> number(3824, "id"), number(3824, "en"), number(3.64, "id", 1)
+    ('3.824', '3,824', '3,6')
+    """
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=fmt, locale=LOCALES.get(lang, LOCALES["id"]))
+
+
+def percent(share: float, lang: str = "id") -> str:
+    """A share (0-1) as a percentage: ``percent(0.4, "id") == '40%'``."""
+    return format_percent(share, locale=LOCALES.get(lang, LOCALES["id"]))
+
+
+def when(moment: datetime, lang: str = "id") -> str:
+    """A time in WIB: ``1 Des 2026 23.50 WIB`` / ``1 Dec 2026 23:50 WIB``."""
+    local = moment.astimezone(TIMEZONE)
+    return f"{format_datetime(local, 'd MMM y HH:mm', locale=LOCALES.get(lang, LOCALES['id']))} {TIMEZONE_LABEL}"

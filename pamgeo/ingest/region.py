@@ -12,25 +12,98 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from pamgeo import __version__
 from pamgeo.core.codes import kecamatan_of, normalise_code
-from pamgeo.core.config import RegionConfig, TpsCounts, TpsKawalPemilu
+from pamgeo.core.config import Placement, RegionConfig, TpsCounts, TpsKawalPemilu
 from pamgeo.core.errors import InputError
 from pamgeo.core.resources import default_build_dir
 from pamgeo.ingest import io as pio
+from pamgeo.ingest.classifications import Classifications, region_classifications
 from pamgeo.ingest.estimate import place_tps, tps_from_counts
-from pamgeo.ingest.validate import ValidationReport, validate_tps
+from pamgeo.ingest.validate import NOTE_COLUMNS, ValidationReport, validate_tps
 
 LAYERS = ("kelurahan", "kecamatan", "kota", "tps", "roads", "waterways", "police_posts", "outside_kecamatan",
           "flood_lakes", "flood_events", "flood_polygons")
+
+
+#: version of what a build holds; a build of another version is rebuilt (see :func:`is_current`)
+BUILD_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class TpsAccount:
+    """Where every TPS of the source went: ``in_source = own + repaired + estimated + left_out``.
+
+    ``source`` is ``"list"`` (a per-TPS list) or ``"counts"`` (per-kelurahan counts: every
+    position estimated).
+    """
+
+    source: str
+    in_source: int
+    own: int = 0
+    repaired: int = 0
+    estimated: int = 0
+    left_out: int = 0
+
+    def __post_init__(self) -> None:
+        if self.in_source != self.own + self.repaired + self.estimated + self.left_out:
+            raise ValueError(f"TPS account does not add up: {self}")
+
+    @classmethod
+    def of(cls, source: str, in_source: int, tps: gpd.GeoDataFrame) -> TpsAccount:
+        pos = tps["position_source"]
+        repaired = int((pos == "file_repaired").sum())
+        estimated = int(pos.isin(("estimated", "approximate")).sum())
+        kept = len(tps)
+        return cls(source, in_source, kept - repaired - estimated, repaired, estimated, in_source - kept)
+
+
+def layer_coverage(layer, area) -> float:
+    """Share of ``area`` (a polygon) that a vector layer's extent covers: the convex hull of its
+    features, cut to the area. A layer clipped to another kota covers only part of this one."""
+    if layer is None or len(layer) == 0:
+        return 0.0
+    hull = layer.geometry.union_all().convex_hull
+    return round(float(hull.intersection(area).area / area.area), 3) if area.area else 0.0
+
+
+def raster_coverage(raster, area, crs) -> float:
+    """Share of ``area`` with modelled raster cells (NoData is not modelled)."""
+    from rasterio.features import shapes
+
+    valid = np.isfinite(raster.values).astype(np.uint8)
+    polys = [shapely.geometry.shape(g) for g, v in shapes(valid, mask=valid > 0, transform=raster.transform)]
+    if not polys:
+        return 0.0
+    footprint = gpd.GeoSeries(polys, crs=raster.crs).to_crs(crs).union_all()
+    return round(float(footprint.intersection(area).area / area.area), 3)
+
+
+def coverage(data: RegionData) -> dict[str, dict]:
+    """For each optional layer: whether it exists, how many features, and the share of the
+    region it covers (``share``; 1.0 = all of it)."""
+    area = data.kota.geometry.iloc[0]
+    out: dict[str, dict] = {}
+    for name in ("roads", "waterways", "police_posts", "flood_polygons", "flood_events", "flood_lakes"):
+        layer = getattr(data, name)
+        n = 0 if layer is None else len(layer)
+        out[name] = {"present": n > 0, "n": n, "share": layer_coverage(layer, area) if n else 0.0}
+    prone = data.flood_prone
+    n_prone = 0 if prone is None else int(prone["kode_kel"].nunique())
+    out["flood_prone"] = {"present": n_prone > 0, "n": n_prone,
+                          "share": 1.0 if n_prone else 0.0}  # a list per kelurahan covers the region it names
+    shares = [raster_coverage(r, area, data.kota.crs) for r in data.flood_rasters]
+    out["flood_rasters"] = {"present": bool(shares), "n": len(shares), "share": max(shares, default=0.0)}
+    return out
 
 
 @dataclass
@@ -53,6 +126,9 @@ class RegionData:
     flood_events: gpd.GeoDataFrame | None = None
     flood_polygons: gpd.GeoDataFrame | None = None
     flood_rasters: list = field(default_factory=list)
+    account: TpsAccount | None = None
+    # official classification lists (sources.classifications); applied by the analysis
+    classifications: Classifications | None = None
 
     @property
     def positions_estimated(self) -> bool:
@@ -120,8 +196,13 @@ def police_posts_frame(table: pd.DataFrame, kelurahan: gpd.GeoDataFrame, path: s
 def build_region(cfg: RegionConfig, *, progress: bool = False, on_invalid: str | None = None) -> RegionData:
     """Read, validate and assemble every layer of a region.
 
-    ``on_invalid`` (``"stop"`` or ``"drop"``) overrides ``region.on_invalid`` for this run: stop
-    at TPS rows with errors, or build without them (the report is kept with the build).
+    ``on_invalid`` (``"estimate"``, ``"stop"`` or ``"drop"``) overrides ``region.on_invalid``
+    for this run. ``estimate`` keeps a TPS whose position is unusable (no coordinate, another
+    province, outside the region) with an estimated position inside its stated kelurahan
+    (``position_source = estimated``, the reason in ``position_note``), and leaves out only rows
+    that name no known TPS; ``stop`` stops at rows with errors; ``drop`` builds without them.
+    Whatever the policy, ``RegionData.account`` says where every TPS of the source went, and
+    the validation report is kept with the build.
 
     Raises
     ------
@@ -165,18 +246,11 @@ def build_region(cfg: RegionConfig, *, progress: bool = False, on_invalid: str |
                                  kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m)
         if not report.ok:
             raise InputError(f"{tps_path}: estimated TPS failed validation:\n{report.format_text(10)}", report)
+        for col in NOTE_COLUMNS:
+            tps[col] = ""
+        account = TpsAccount.of("counts", len(tps), tps)
     else:
-        table = pio.read_tps_table(cfg.resolve(src.path), columns=src.columns, encoding=src.encoding)
-        tps, report = validate_tps(table, kelurahan, tolerance_m=cfg.region.tolerance_m,
-                                   kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m)
-        policy = on_invalid or cfg.region.on_invalid
-        if policy not in ("stop", "drop"):
-            raise ValueError(f"on_invalid must be 'stop' or 'drop', not {policy!r}")
-        if not report.ok and policy == "stop":
-            raise InputError(
-                f"{report.format_text(30)}\nThe build stopped (region.on_invalid: stop). Fix the rows, "
-                "or set region.on_invalid: drop to build without them.", report,
-            )
+        tps, report, account = _tps_from_list(cfg, kelurahan, roads, on_invalid or cfg.region.on_invalid, progress)
     waterways = pio.read_waterways(cfg)
     police_table = pio.read_police_posts(cfg)
     police = None
@@ -187,7 +261,46 @@ def build_region(cfg: RegionConfig, *, progress: bool = False, on_invalid: str |
     return RegionData(cfg, kelurahan, kecamatan, kota, tps.sort_values("tps_id").reset_index(drop=True),
                       roads, waterways, police, flood_prone, pio.read_outside_kecamatan(cfg), report,
                       flood_lakes=fv["lakes"], flood_events=fv["events"], flood_polygons=fv["polygons"],
-                      flood_rasters=pio.read_flood_rasters(cfg))
+                      flood_rasters=pio.read_flood_rasters(cfg), account=account,
+                      classifications=region_classifications(cfg, kelurahan, tps, on_invalid))
+
+
+def _tps_from_list(cfg: RegionConfig, kelurahan: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None, policy: str,
+                   progress: bool) -> tuple[gpd.GeoDataFrame, ValidationReport, TpsAccount]:
+    """The TPS of a per-TPS list, validated, under the ``on_invalid`` policy."""
+    if policy not in ("estimate", "stop", "drop"):
+        raise ValueError(f"on_invalid must be 'estimate', 'stop' or 'drop', not {policy!r}")
+    src = cfg.sources.tps
+    table = pio.read_tps_table(cfg.resolve(src.path), columns=src.columns, encoding=src.encoding)
+    tps, report = validate_tps(table, kelurahan, tolerance_m=cfg.region.tolerance_m,
+                               kelurahan_tolerance_m=cfg.region.kelurahan_tolerance_m,
+                               keep_unplaced=policy == "estimate")
+    if not report.ok and policy == "stop":
+        raise InputError(
+            f"{report.format_text(30)}\nThe build stopped (region.on_invalid: stop). Fix the rows, or set "
+            "region.on_invalid: estimate (TPS without a usable position get an estimated one) or drop "
+            "(rows with errors are left out).", report,
+        )
+    unplaced = (tps["position_source"] == "unplaced").to_numpy()
+    if unplaced.any():
+        tps = _estimate_unplaced(tps, unplaced, kelurahan, roads, progress)
+    return tps, report, TpsAccount.of("list", report.n_rows, tps)
+
+
+def _estimate_unplaced(tps: gpd.GeoDataFrame, unplaced: np.ndarray, kelurahan: gpd.GeoDataFrame,
+                       roads: gpd.GeoDataFrame | None, progress: bool) -> gpd.GeoDataFrame:
+    """Estimated positions inside their stated kelurahan for the TPS of a list without a usable one."""
+    pl = Placement()
+    method = pl.method if roads is not None and not roads.empty else "uniform"
+    rows = pd.DataFrame(tps.loc[unplaced].drop(columns="geometry"))
+    placed = place_tps(rows, kelurahan, roads, method=method, seed=pl.seed, min_spacing_m=pl.min_spacing_m,
+                       offset_m=pl.offset_m, road_weights=pl.road_weights, progress=progress)
+    placed.index = rows.index
+    out = tps.copy()
+    out.loc[unplaced, "geometry"] = placed.geometry.to_numpy()
+    out.loc[unplaced, "position_source"] = "estimated"
+    out.loc[unplaced, "position_method"] = placed["position_method"].to_numpy()
+    return out
 
 
 def _sha256(path: Path) -> str:
@@ -229,12 +342,18 @@ def write_region(data: RegionData, build_dir: Path | None = None) -> Path:
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "pamgeo_version": __version__,
             "inputs": input_fingerprint(data.config),
+            "build_format": BUILD_FORMAT,
             "counts": {"kelurahan": len(data.kelurahan), "kecamatan": len(data.kecamatan),
                        "tps": len(data.tps)},
+            "account": None if data.account is None else asdict(data.account),
+            "coverage": coverage(data),
         }
         if data.flood_prone is not None:
             data.flood_prone.to_csv(out_dir / "flood_prone.csv", index=False)
         report_path = out_dir / "tps_validation.csv"
+        (out_dir / "classification_findings.csv").unlink(missing_ok=True)
+        if data.classifications is not None and not data.classifications.findings().empty:
+            data.classifications.findings().to_csv(out_dir / "classification_findings.csv", index=False)
         if data.validation is not None:
             data.validation.to_frame().to_csv(report_path.with_suffix(".csv.tmp"), index=False)
             os.replace(report_path.with_suffix(".csv.tmp"), report_path)
@@ -252,7 +371,8 @@ def is_current(cfg: RegionConfig, build_dir: Path | None = None) -> bool:
     if not (d / "region.gpkg").exists() or not (d / "meta.json").exists():
         return False
     meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-    return meta.get("inputs") == input_fingerprint(cfg) and meta.get("pamgeo_version") == __version__
+    return (meta.get("inputs") == input_fingerprint(cfg) and meta.get("pamgeo_version") == __version__
+            and meta.get("build_format") == BUILD_FORMAT)
 
 
 def load_region(cfg: RegionConfig, build_dir: Path | None = None) -> RegionData:
@@ -267,8 +387,8 @@ def load_region(cfg: RegionConfig, build_dir: Path | None = None) -> RegionData:
     layers = {n: (gpd.read_file(gpkg, layer=n) if n in present else None) for n in LAYERS}
     tps = layers["tps"]
     tps["dpt"] = tps["dpt"].astype("Int64")
-    for c in ("alamat", "risk_class_official"):
-        tps[c] = tps[c].fillna("")
+    for c in ("alamat", "risk_class_official", *NOTE_COLUMNS):
+        tps[c] = tps[c].fillna("") if c in tps else ""
     meta = json.loads((d / "meta.json").read_text(encoding="utf-8")) if (d / "meta.json").exists() else {}
     flood = None
     if (d / "flood_prone.csv").exists():
@@ -277,4 +397,6 @@ def load_region(cfg: RegionConfig, build_dir: Path | None = None) -> RegionData:
                       layers["roads"], layers["waterways"], layers["police_posts"], flood,
                       layers["outside_kecamatan"], None, meta,
                       flood_lakes=layers["flood_lakes"], flood_events=layers["flood_events"],
-                      flood_polygons=layers["flood_polygons"], flood_rasters=pio.read_flood_rasters(cfg))
+                      flood_polygons=layers["flood_polygons"], flood_rasters=pio.read_flood_rasters(cfg),
+                      account=TpsAccount(**meta["account"]) if meta.get("account") else None,
+                      classifications=region_classifications(cfg, layers["kelurahan"], tps, "drop"))

@@ -59,6 +59,13 @@ FAR_M = 50_000.0
 _TRUE = {"1", "ya", "y", "yes", "true", "x", "v"}
 _FALSE = {"0", "tidak", "t", "n", "no", "false", "", "-"}
 
+#: rules about a row's position alone: the TPS itself is known (kelurahan and number), so under
+#: ``on_invalid: estimate`` it stays, with an estimated position inside its stated kelurahan
+POSITION_RULES = frozenset({"bad_coordinate", "zero_coordinate", "swapped_latlon", "lost_decimal",
+                            "implausible_location", "outside_region"})
+#: position columns that say why a position was estimated, or what is odd about a file position
+NOTE_COLUMNS = ("position_note", "position_check")
+
 #: columns of the TPS layer every pamgeo module works with
 TPS_COLUMNS = [
     "tps_id", "kode_kel", "kode_kec", "kecamatan", "kelurahan", "tps_no", "is_khusus",
@@ -210,7 +217,9 @@ class _Rows:
         self.rep = rep
         self.row_label = table.row_label
         self.rows = df["_row"].to_numpy()
-        self.bad = np.zeros(len(df), dtype=bool)
+        self.bad = np.zeros(len(df), dtype=bool)       # any error
+        self.id_bad = np.zeros(len(df), dtype=bool)    # an error other than of the position
+        self.notes: dict[str, dict[int, list[str]]] = {c: {} for c in NOTE_COLUMNS}
         self.label_col = {c: table.columns_found.get(c, c) for c in list(table.frame.columns)}
         for column, source in (derived or {}).items():  # read from another column (a TPS id)
             self.label_col[column] = table.columns_found.get(source, source)
@@ -225,6 +234,16 @@ class _Rows:
         self.rep.add(rule, severity, self.rows[i], self.label(column), value, message, fix, new_value)
         if severity == "error":
             self.bad[i] = True
+            if rule in POSITION_RULES:
+                self.notes["position_note"].setdefault(i, []).append(f"{rule}: {message}")
+            else:
+                self.id_bad[i] = True
+        elif rule == "other_kelurahan":
+            self.notes["position_check"].setdefault(i, []).append(message)
+
+    def note(self, column: str, n: int) -> np.ndarray:
+        """The notes of ``column`` for every row (empty string where none)."""
+        return np.array(["; ".join(self.notes[column].get(i, [])) for i in range(n)], dtype=object)
 
     def flag(self, mask: np.ndarray, rule: str, column: str, values: pd.Series, message, fix: str,
              severity: str = "error") -> None:
@@ -279,6 +298,7 @@ def validate_tps(
     *,
     tolerance_m: float = 500.0,
     kelurahan_tolerance_m: float = 150.0,
+    keep_unplaced: bool = False,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Check a TPS list row by row against the region's kelurahan.
 
@@ -292,12 +312,19 @@ def validate_tps(
         Points up to this far outside the region are accepted.
     kelurahan_tolerance_m
         Points up to this far outside their stated kelurahan are not reported.
+    keep_unplaced
+        Also return the rows whose only errors are of their position (:data:`POSITION_RULES`:
+        no, unreadable or implausible coordinates): known TPS whose position must be estimated.
+        They come with an empty geometry, ``position_source = "unplaced"`` and the reason in
+        ``position_note``.
 
     Returns
     -------
     (tps, report)
-        ``tps`` holds every row without an error, in :data:`TPS_COLUMNS` plus geometry, in the
-        kelurahan's CRS. ``report`` lists every finding.
+        ``tps`` holds every row without an error (and, with ``keep_unplaced``, the unplaced
+        rows), in :data:`TPS_COLUMNS` plus ``position_note``, ``position_check`` (a file position
+        in another kelurahan than the stated one) and geometry, in the kelurahan's CRS.
+        ``report`` lists every finding.
     """
     rep = ValidationReport(str(table.path), table.row_label, len(table.frame))
     df, derived = _from_tps_ids(table)
@@ -308,6 +335,9 @@ def validate_tps(
     chk = _Rows(table, df, rep, derived)
     if missing:
         chk.bad[:] = True
+        # without a kelurahan or TPS number no row is identified; without coordinates every row
+        # is known but unplaced
+        chk.id_bad[:] = bool(set(missing) - {"lat", "lon"})
     tps_no = _check_tps_numbers(chk, df, "tps_no" in missing)
     kel_code = _check_kelurahan(chk, df, kelurahan, "kelurahan" in missing)
     xy = _read_coordinates(chk, df, has_coords=not ({"lat", "lon"} & set(missing)))
@@ -318,7 +348,16 @@ def validate_tps(
     ids = _check_duplicates(chk, df, kel_code, tps_no)
     _check_shared_pins(chk, xy)
     keep = ~chk.bad & ~xy.bad
-    out = _assemble(df, keep, kel_code, tps_no, ids, xy, kelurahan, table.row_label)
+    unplaced = ~keep & ~chk.id_bad & ids.notna().to_numpy() if keep_unplaced else np.zeros(len(df), dtype=bool)
+    if keep_unplaced and {"lat", "lon"} & set(missing):  # no coordinate columns: one reason for all
+        for i in np.flatnonzero(unplaced):
+            chk.notes["position_note"].setdefault(i, []).append("the list has no coordinates")
+    notes = {c: chk.note(c, len(df)) for c in NOTE_COLUMNS}
+    out = _assemble(df, keep | unplaced, kel_code, tps_no, ids, xy, kelurahan, table.row_label, notes)
+    if unplaced.any():
+        gone = unplaced[keep | unplaced]
+        out.loc[gone, "position_source"] = "unplaced"
+        out.loc[gone, "geometry"] = None
     return out, rep
 
 
@@ -657,7 +696,7 @@ def _decimal_fix(la: float, lo: float, near_box) -> tuple[str, float, float] | N
 
 def _assemble(df: pd.DataFrame, keep: np.ndarray, kel_code: pd.Series, tps_no: pd.Series,
               ids: pd.Series, xy: _Coords, kelurahan: gpd.GeoDataFrame,
-              row_label: str) -> gpd.GeoDataFrame:
+              row_label: str, notes: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
     idx = np.flatnonzero(keep)
     lat, lon = xy.lat, xy.lon
     k = kelurahan.set_index("kode_kel")
@@ -688,6 +727,8 @@ def _assemble(df: pd.DataFrame, keep: np.ndarray, kel_code: pd.Series, tps_no: p
         crs=WGS84,
     ).to_crs(kelurahan.crs)
     out["is_khusus"] = out["tps_no"] >= KHUSUS_FROM
+    for name, values in notes.items():
+        out[name] = values[idx]
     for name in ("risk_class_date", "risk_class_authority"):
         if name in df:
             out[name + "_file"] = col(name)

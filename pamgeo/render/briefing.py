@@ -101,7 +101,10 @@ def rawan_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = 
     frame = pd.DataFrame({
         "tps_id": sel["tps_id"], "kelurahan": sel["kelurahan"], "tps_no": sel["tps_no"].astype(int),
         "kelas": [class_label(c, lang) for c in sel["risk_class"]],
-        "sumber": [t(src, lang) + (f" {d}" if d else "") for src, d in zip(sel["risk_class_source"], sel["risk_class_date"], strict=True)],
+        # an official class with its date and authority: "resmi 2024-02-13 (Polda Metro Jaya)"
+        "sumber": [t(src, lang) + (f" {d}" if d else "") + (f" ({a})" if a and src == "official" else "")
+                   for src, d, a in zip(sel["risk_class_source"], sel["risk_class_date"].fillna(""),
+                                        sel["risk_class_authority"].fillna(""), strict=True)],
         "skor": sel["risk_score"].map(lambda v: f"{v:.2f}"),
         "kantong": sel["pocket_id"].fillna("-"), "alasan": sel["risk_reasons"],
     })

@@ -51,6 +51,10 @@ TPS_COLUMNS: tuple[Column, ...] = (
            "file, file_repaired, estimated or approximate: where the position comes from"),
     Column("position_method", "string", "Metode posisi", "Position method",
            "how an estimated position was placed (estimator and seed); empty for positions from a file"),
+    Column("position_note", "string", "Catatan posisi", "Position note",
+           "why a TPS of a list got an estimated position (its coordinates were missing or unusable)"),
+    Column("position_check", "string", "Cek posisi", "Position check",
+           "a position from the file that lies in another kelurahan than the stated one (kept as stated)"),
     Column("risk_class", "string", "Kelas kerawanan", "Risk class",
            "kurang_rawan, rawan, sangat_rawan or khusus: the class the briefing uses"),
     Column("risk_class_source", "string", "Sumber kelas", "Class source",
@@ -88,14 +92,15 @@ def tps_export(tps: gpd.GeoDataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=tps.index)
     for col in TPS_COLUMNS:
         if col.name == "lat":
-            values = wgs.y.round(6)
+            out[col.name] = wgs.y.round(6)
         elif col.name == "lon":
-            values = wgs.x.round(6)
+            out[col.name] = wgs.x.round(6)
         elif col.name in tps:
-            values = tps[col.name]
+            out[col.name] = tps[col.name].astype(col.dtype)
+        elif col.dtype == "float64":  # absent: all missing, as NaN (float64 cannot hold pd.NA)
+            out[col.name] = float("nan")
         else:
-            values = pd.Series(pd.NA, index=tps.index)
-        out[col.name] = values.astype(col.dtype)
+            out[col.name] = pd.Series(pd.NA, index=tps.index, dtype=object).astype(col.dtype)
     for extra in sorted(c for c in tps.columns if c.startswith("bawaslu_")):
         out[extra] = tps[extra]
     return out.reset_index(drop=True)

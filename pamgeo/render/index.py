@@ -8,9 +8,13 @@ from datetime import datetime
 import pandas as pd
 
 from pamgeo.analysis.pipeline import Analysis
-from pamgeo.core.i18n import t
-from pamgeo.ingest.region import RegionData
+from pamgeo.core.i18n import percent, t, tf
+from pamgeo.ingest.region import RegionData, TpsAccount
 from pamgeo.render import briefing
+from pamgeo.render.headline import anchor, headline_html
+
+#: below this share of the region, a layer counts as partial
+PARTIAL_SHARE = 0.95
 
 
 def classes_note(tps: pd.DataFrame, lang: str, when: datetime) -> str:
@@ -19,23 +23,98 @@ def classes_note(tps: pd.DataFrame, lang: str, when: datetime) -> str:
     if len(off):
         dates = sorted({d for d in off["risk_class_date"] if d})
         who = sorted({a for a in off["risk_class_authority"] if a})
-        label = "kelas kerawanan resmi" if lang == "id" else "official risk classes"
-        return f"{label} {', '.join(who)} {', '.join(dates)}".strip()
-    label = "kelas kerawanan dihitung pamgeo" if lang == "id" else "risk classes computed by pamgeo"
-    return f"{label}, {when.astimezone().strftime('%Y-%m-%d')}"
+        return f"{t('classes_official', lang)} {', '.join(who)} {', '.join(dates)}".strip()
+    return f"{t('classes_computed', lang)}, {when.astimezone().strftime('%Y-%m-%d')}"
+
+
+def account_note(account: TpsAccount | None, lang: str) -> str:
+    """Where every TPS of the source went, in one sentence (empty when the build predates it)."""
+    if account is None:
+        return ""
+    if account.source == "counts":
+        return tf("account_counts", lang, n=account.in_source)
+    return tf("account_list", lang, n=account.in_source, own=account.own, repaired=account.repaired,
+              estimated=account.estimated, left_out=account.left_out)
+
+
+def coverage_notes(coverage: dict | None, lang: str) -> list[str]:
+    """Which analyses ran on partial or no data, one sentence each (nothing when all is there)."""
+    if not coverage:
+        return []
+    notes = []
+    for layer in ("roads", "police_posts", "waterways"):
+        c = coverage.get(layer, {})
+        if not c.get("present"):
+            notes.append(t(f"coverage_none_{layer}", lang))
+        elif layer != "police_posts" and c.get("share", 1.0) < PARTIAL_SHARE:
+            notes.append(tf(f"coverage_part_{layer}", lang, share=percent(c["share"], lang)))
+    flood = [coverage.get(k, {}) for k in ("flood_polygons", "flood_rasters", "flood_prone", "flood_events")]
+    if not any(c.get("present") for c in flood):
+        notes.append(t("coverage_none_flood", lang))
+    rasters = coverage.get("flood_rasters", {})
+    if rasters.get("present") and rasters.get("share", 1.0) < PARTIAL_SHARE:
+        notes.append(tf("coverage_part_flood_rasters", lang, share=percent(rasters["share"], lang)))
+    return notes
+
+
+
+def validation_body(report_rows: pd.DataFrame, lang: str) -> str:
+    """The row-by-row validation table of a TPS list as a page body (``tps_validation.csv``
+    with each row's outcome)."""
+    if report_rows.empty:
+        return f"<p>{html.escape(t('no_findings', lang))}</p>"
+    cols = ["row", "column", "severity", "rule", "value", "message", "fix", "outcome"]
+    head = "".join(f"<th>{html.escape(t(c, lang) if c != 'column' else t('column', lang))}</th>" for c in cols)
+    rows = []
+    for rec in report_rows.itertuples(index=False):
+        cells = []
+        for c in cols:
+            v = getattr(rec, c, "")
+            v = "" if v is None or (isinstance(v, float) and pd.isna(v)) else v
+            if c == "row" and v != "":
+                v = int(float(v))
+            if c == "outcome" and v:
+                v = t(f"outcome_{v}", lang)
+            cells.append(f"<td>{html.escape(str(v))}</td>")
+        cls = " class='error'" if getattr(rec, "severity", "") == "error" else ""
+        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def report_rows(report: pd.DataFrame, tps: pd.DataFrame) -> pd.DataFrame:
+    """The findings of a validation report (:meth:`ValidationReport.to_frame`) with the outcome
+    of each finding's row: ``kept``, ``repaired``, ``estimated`` or ``left_out``."""
+    out = report.copy()
+    if out.empty:
+        out["outcome"] = []
+        return out
+    label = tps["source_row"].astype(str) if "source_row" in tps else pd.Series(dtype=str)
+    outcome_of = dict(zip(label.str.extract(r"(\d+)$")[0].astype(float),
+                          tps["position_source"].map({"file_repaired": "repaired", "estimated": "estimated"})
+                          .fillna("kept"), strict=True)) if len(label) else {}
+    rows = pd.to_numeric(out["row"], errors="coerce")
+    out["outcome"] = [outcome_of.get(r, "left_out") if pd.notna(r) else "" for r in rows]
+    return out
+
 
 
 def summary_html(analysis: Analysis, *, lang: str) -> str:
-    """The region's summary tables, as the index page shows them."""
-    return (briefing.class_table(analysis, lang=lang) + briefing.strength_html(analysis, lang=lang)
-            + briefing.personnel_table(analysis, lang=lang) + briefing.pockets_table(analysis, lang=lang)
-            + briefing.flood_table(analysis, lang=lang) + briefing.access_cut_table(analysis, lang=lang)
-            + briefing.beyond_response_table(analysis, lang=lang))
+    """The region's headline and summary tables, as the index page shows them (the headline's
+    links land on the tables' anchors)."""
+    return (anchor("classes") + briefing.class_table(analysis, lang=lang)
+            + anchor("strength") + briefing.strength_html(analysis, lang=lang)
+            + briefing.personnel_table(analysis, lang=lang)
+            + anchor("pockets") + briefing.pockets_table(analysis, lang=lang)
+            + briefing.flood_table(analysis, lang=lang)
+            + anchor("flood") + briefing.access_cut_table(analysis, lang=lang)
+            + anchor("response") + briefing.beyond_response_table(analysis, lang=lang))
 
 
-def index_body(data: RegionData, results: list[dict], lang: str, summary: str = "") -> str:
-    """Body of the index page: a row per kecamatan page with its status, links to the tables,
-    then the ``summary`` tables. ``results`` are the runner's job results."""
+def index_body(data: RegionData, results: list[dict], lang: str, summary: str = "",
+               analysis: Analysis | None = None) -> str:
+    """Body of the index page: the headline (of ``analysis``), a row per kecamatan page with its
+    status, links to the tables, then the ``summary`` tables. ``results`` are the runner's job
+    results."""
     counts = briefing.tps_counts_by(data, "kecamatan").set_index("kode_kec")
     rows = []
     for r in results:
@@ -70,8 +149,10 @@ def index_body(data: RegionData, results: list[dict], lang: str, summary: str = 
             f"{len(failed)} briefing gagal dibuat; lihat manifest.json." if lang == "id"
             else f"{len(failed)} briefings failed; see manifest.json.") + "</div>"
     files = ["tps.xlsx", "tps.csv", "plotting.xlsx", "plotting.csv", "pockets.csv",
-             f"pamgeo_{data.config.region.id}.gpkg", "manifest.json"]
-    links = (f"<p>{html.escape(t('files', lang))}: "
+             f"pamgeo_{data.config.region.id}.gpkg", "tps_validation.csv", "manifest.json"]
+    links = (f"<p><a href='validation.html'>{html.escape(t('validation_link', lang))}</a></p>"
+             f"<p>{html.escape(t('files', lang))}: "
              + " · ".join(f"<a href='{html.escape(f)}'>{html.escape(f)}</a>" for f in files) + "</p>")
-    return (err + ov_link + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    lead = headline_html(analysis, lang=lang) if analysis is not None else ""
+    return (lead + err + ov_link + f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             + links + summary)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pamgeo import __version__
 from pamgeo.core.config import RegionConfig
-from pamgeo.core.i18n import t
+from pamgeo.core.i18n import t, when
 
 
 def _environment() -> Environment:
@@ -16,16 +17,17 @@ def _environment() -> Environment:
 
 
 def render_page(cfg: RegionConfig, *, title: str, subtitle: str, body: str, lang: str,
-                estimated: str | None, nav: str = "") -> str:
-    """A complete briefing page: banner, title, estimate note, body, attribution.
+                estimated: str | None, nav: str = "", notes: Sequence[str] = ()) -> str:
+    """A complete briefing page: banner, title, estimate note, notes, body, attribution.
 
-    ``estimated`` is the i18n key of the estimated-positions note, or None.
+    ``estimated`` is the i18n key of the estimated-positions note, or None; ``notes`` are
+    sentences every page of the run carries (the TPS account, missing or partial data).
     """
     return _environment().get_template("page.html").render(
         lang=lang, title=title, subtitle=subtitle, body=body, nav=nav,
         classification=cfg.region.classification,
-        estimated_note=t(estimated, lang) if estimated else "",
+        estimated_note=t(estimated, lang) if estimated else "", notes=[n for n in notes if n],
         attribution_label=t("attribution", lang), attributions=cfg.attributions(),
         generated_label=t("generated", lang),
-        generated=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"), version=__version__,
+        generated=when(datetime.now(UTC), lang), version=__version__,
     )

@@ -146,12 +146,15 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
         for c, d, u in zip(t_["access_cut"], t_.get("detour_min", [np.nan] * len(t_)),
                            t_.get("cut_unreachable", [False] * len(t_)), strict=True)
     ]
+    for col in ("position_note", "position_check"):
+        t_[col] = t_[col].fillna("") if col in t_ else ""
     fields = ["tps_id", "kelurahan", "kelas", "sumber_kelas", "risk_score", "risk_reasons", "kantong", "rayon",
-              "polsek", "respon", "banjir", "flood_reasons", "akses", "posisi", "alamat"]
+              "polsek", "respon", "banjir", "flood_reasons", "akses", "posisi", "position_note", "position_check",
+              "alamat"]
     aliases = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), t("class_source", lang),
                t("risk_score", lang), t("risk_reasons", lang), t("pocket", lang), "Rayon", "Polsek",
                t("response_min", lang), t("flood_class", lang), t("flood_reasons", lang), t("access_cut", lang),
-               t("position_source", lang), t("address", lang)]
+               t("position_source", lang), t("position_note", lang), t("position_check", lang), t("address", lang)]
     if compact:  # region overview: thousands of TPS, short popups
         keep = ["tps_id", "kelurahan", "kelas", "kantong", "rayon", "respon", "banjir"]
         aliases = [aliases[fields.index(f)] for f in keep]

@@ -23,13 +23,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pamgeo.analysis.pipeline import Analysis
 from pamgeo.core.codes import normalise_code, undotted
 from pamgeo.core.config import RegionConfig, load_config
 from pamgeo.core.i18n import t
-from pamgeo.core.resources import default_reports_dir, notebooks_dir
-from pamgeo.ingest.region import RegionData, build_region, is_current, load_region, write_region
-from pamgeo.render.index import classes_note, index_body, summary_html
+from pamgeo.core.resources import default_build_dir, default_reports_dir, notebooks_dir
+from pamgeo.ingest.region import (
+    RegionData,
+    build_region,
+    is_current,
+    load_region,
+    region_dir,
+    write_region,
+)
+from pamgeo.render.index import (
+    account_note,
+    classes_note,
+    coverage_notes,
+    index_body,
+    report_rows,
+    summary_html,
+    validation_body,
+)
 from pamgeo.render.page import render_page
 from pamgeo.run.cache import cached_analysis
 from pamgeo.run.interrupt import remove_stale_folders, stop_descendants, stopping_on_signals
@@ -63,6 +80,7 @@ class _Run:
     lang: str
     kernel: str
     reuse_kernels: bool
+    notes: list[str] = field(default_factory=list)  # on every page: the TPS account, missing data
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     clock: float = field(default_factory=time.perf_counter)
@@ -146,7 +164,8 @@ def _plan_jobs(run: _Run, data: RegionData, codes: list[str], *, overview: bool,
             "page_shell": render_page(
                 cfg, title=f"{t('overview_title', lang)}: {cfg.region.name}",
                 subtitle=f"{cfg.sources.tps.election} · {class_note}", body=BODY_MARKER, lang=lang,
-                estimated=estimated, nav=f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>"),
+                estimated=estimated, nav=f"<a href='index.html'>← {html.escape(t('index_title', lang))}</a>",
+                notes=run.notes),
             "page": str(tmp / "overview.html"), "page_rel": "overview.html",
         })
     names = dict(zip(data.kecamatan["kode_kec"], data.kecamatan["kecamatan"], strict=True))
@@ -160,7 +179,7 @@ def _plan_jobs(run: _Run, data: RegionData, codes: list[str], *, overview: bool,
             "page_shell": render_page(
                 cfg, title=f"{t('briefing_title', lang)}: {t('kecamatan', lang)} {names[code]}",
                 subtitle=f"{cfg.region.name} · {cfg.sources.tps.election} · {class_note}", body=BODY_MARKER,
-                lang=lang, estimated=estimated,
+                lang=lang, estimated=estimated, notes=run.notes,
                 nav=nav + (f" · <a href='{undotted(code)}.png'>{html.escape(t('print_png', lang))}</a>"
                            f" · <a href='{undotted(code)}.pdf'>{html.escape(t('print_pdf', lang))}</a>")),
             "page": str(tmp / page_rel), "page_rel": page_rel,
@@ -225,6 +244,21 @@ def _with_previous(results: list[dict], manifest_path: Path, partial: bool) -> l
         done = {r["name"] for r in results}
         previous = [r for r in old.get("notebooks", []) if r["name"] not in done]
     return sorted(previous + results, key=lambda r: (r["name"] != "overview", r["name"]))
+
+
+def _write_validation(run: _Run, data: RegionData, build_dir: Path | None, folder: Path, csv_sep: str) -> None:
+    """The build's row-level validation table in the report: ``tps_validation.csv`` (every
+    finding with its row's outcome) and ``validation.html`` (the same, readable)."""
+    source = region_dir(run.cfg, build_dir) / "tps_validation.csv"
+    findings = pd.read_csv(source, dtype=str, keep_default_na=False) if source.exists() else pd.DataFrame(
+        columns=["file", "rule", "severity", "row", "column", "value", "message", "fix", "new_value"])
+    rows = report_rows(findings, data.tps)
+    rows.to_csv(folder / "tps_validation.csv", index=False, sep=csv_sep, encoding="utf-8-sig")
+    title = f"{t('validation_title', run.lang)}: {run.cfg.region.name}"
+    (folder / "validation.html").write_text(render_page(
+        run.cfg, title=title, subtitle=str(findings["file"].iloc[0]) if len(findings) else "", lang=run.lang,
+        body=validation_body(rows, run.lang), estimated=None, notes=run.notes,
+        nav=f"<a href='index.html'>← {html.escape(t('index_title', run.lang))}</a>"), encoding="utf-8")
 
 
 def _move_into_place(tmp: Path, final: Path) -> None:
@@ -311,6 +345,7 @@ def run_region(
     """
     # absolute: the kernels run in the notebooks' folder and read the run's files by path
     reports_dir = Path(reports_dir or default_reports_dir()).resolve()
+    build_dir = Path(build_dir or default_build_dir()).resolve()
     try:
         with stopping_on_signals():
             return _run_region(region, kecamatan=kecamatan, workers=workers, build_dir=build_dir,
@@ -329,10 +364,11 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
                 kernel, reuse_kernels, pools, csv_sep) -> RunResult:
     run, pools = _start(region, regions_dir, language, workers, kernel, reuse_kernels, pools)
     cfg, lang = run.cfg, run.lang
-    bdir = str(Path(build_dir).resolve()) if build_dir else None
+    bdir = str(build_dir)
     summary: dict[str, Any] = {}
     try:  # the pools go down however this section ends
         data = _region(cfg, build_dir, progress, run)
+        run.notes = [account_note(data.account, lang), *coverage_notes(data.meta.get("coverage"), lang)]
         if pools is not None:
             # the print process, forked now: it shares the region read above and imports
             # matplotlib while this process computes the analysis
@@ -351,6 +387,7 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
 
         def tables() -> None:
             write_tables(data, analysis, tmp, lang, csv_sep=csv_sep)
+            _write_validation(run, data, build_dir, tmp, csv_sep)
             summary.update(html=summary_html(analysis, lang=lang), versions=versions())
 
         results = _execute(jobs, _job_order(jobs, data), pools, progress=progress,
@@ -371,7 +408,8 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
         subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} "
                  f"{t('kecamatan', lang).lower()} · {class_note}",
-        body=index_body(data, all_results, lang, summary["html"]), lang=lang, estimated=data.estimated_note_key,
+        body=index_body(data, all_results, lang, summary["html"], analysis), lang=lang, estimated=data.estimated_note_key,
+        notes=run.notes,
     )
     (tmp / "index.html").write_text(index_html, encoding="utf-8")
     run.lap("tables_and_index")
@@ -381,6 +419,7 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": {"kecamatan": codes, "workers": workers, "language": lang, "kernel": run.kernel},
         "inputs": data.meta.get("inputs", {}), "build": {"built_at": data.meta.get("built_at")},
+        "tps_account": data.meta.get("account"), "coverage": data.meta.get("coverage"),
         "versions": summary["versions"], "timings_s": run.timings, "notebooks": all_results,
         "status": "ok" if all(r["status"] == "ok" for r in all_results) else "failed",
     }
