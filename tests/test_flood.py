@@ -157,3 +157,16 @@ def test_access_cut_and_detour_on_a_hand_built_graph():
     edge_class[:] = "tinggi"
     out2 = access_cut(tps, pd.Series("R", index=tps.index), staging, net, edge_class, access_kmh=10)
     assert out2.loc[0, "cut_unreachable"] and np.isnan(out2.loc[0, "detour_min"])
+
+
+def test_access_status_splits_unreachable_long_and_short_detours():
+    import pandas as pd
+
+    from pamgeo.analysis.flood import access_status
+
+    tps = pd.DataFrame({"access_cut": [True, True, True, False, True],
+                        "cut_unreachable": [True, False, False, False, False],
+                        "response_min": [10.0, 10.0, 10.0, 10.0, 10.0],
+                        "detour_min": [float("nan"), 16.0, 14.5, float("nan"), 15.0]})
+    assert access_status(tps, 5.0).tolist() == ["unreachable", "detour", "minor_detour", "", "minor_detour"]
+    assert access_status(tps.drop(columns="access_cut"), 5.0).tolist() == [""] * 5

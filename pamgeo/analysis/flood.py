@@ -389,3 +389,19 @@ def access_cut(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDataFram
         else:
             unreach[i] = True
     return pd.DataFrame({"access_cut": cut, "detour_min": detour, "cut_unreachable": unreach}, index=tps.index)
+
+
+def access_status(tps: pd.DataFrame, detour_report_min: float) -> pd.Series:
+    """What a flood does to each TPS's access from its staging point.
+
+    ``"unreachable"`` (no route avoids the flooded roads), ``"detour"`` (the way around adds more
+    than ``detour_report_min`` minutes), ``"minor_detour"`` (it adds less), or ``""`` (access not
+    cut, or not computed). One definition for the headline, the tables and the map.
+    """
+    if "access_cut" not in tps:
+        return pd.Series("", index=tps.index, dtype=object)
+    cut = tps["access_cut"].fillna(False).astype(bool)
+    unreachable = tps["cut_unreachable"].fillna(False).astype(bool)
+    added = tps["detour_min"] - tps["response_min"]
+    return pd.Series(np.select([cut & unreachable, cut & (added > detour_report_min), cut],
+                               ["unreachable", "detour", "minor_detour"], default=""), index=tps.index, dtype=object)

@@ -190,6 +190,12 @@ LABELS: dict[str, dict[str, str]] = {
                           "en": "{dense} other dense clusters without vulnerable TPS"},
     "hl_not_computed": {"id": "tidak dihitung", "en": "not computed"},
     "hl_needs_roads_police": {"id": "butuh data jalan dan satuan Polri", "en": "needs road and police unit data"},
+    "minor_detours": {"id": "{n} TPS lain dengan jalan memutar yang menambah {threshold} menit atau kurang tidak "
+                            "dicantumkan.",
+                      "en": "{n} more TPS with a detour adding {threshold} min or less are not listed."},
+    "detour_added": {"id": "Tambahan waktu memutar", "en": "Added by the detour"},
+    "cut_unreachable": {"id": "TPS tidak terjangkau saat banjir", "en": "TPS unreachable in a flood"},
+    "cut_detour": {"id": "TPS dengan jalan memutar jauh", "en": "TPS with a long detour"},
     "minutes": {"id": "menit", "en": "min"},
     "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
     "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},

@@ -11,9 +11,10 @@ import html
 import numpy as np
 import pandas as pd
 
+from pamgeo.analysis.flood import access_status
 from pamgeo.analysis.pipeline import Analysis
 from pamgeo.analysis.risk import class_counts
-from pamgeo.core.i18n import t
+from pamgeo.core.i18n import number, t, tf
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_label
 from pamgeo.ingest.region import RegionData
 from pamgeo.render.maps import kecamatan_map, kota_map, map_iframe
@@ -223,25 +224,31 @@ def flood_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = 
 
 
 def access_cut_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
-    """TPS whose access road from the rayon staging point floods, with the detour."""
+    """TPS the reserve cannot reach when roads flood, and those whose detour adds more than
+    ``flood.detour_report_min`` minutes; shorter detours are counted, not listed."""
     tps = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
     if "access_cut" not in tps:
         return ""
-    sel = tps[tps["access_cut"].astype(bool)].sort_values(["cut_unreachable", "detour_min"], ascending=[False, False])
-    title = f"<h3>{html.escape(t('access_cut', lang))} ({len(sel)})</h3>"
+    status = access_status(tps, analysis.detour_report_min)
+    sel = tps.assign(added=tps["detour_min"] - tps["response_min"])[status.isin(("unreachable", "detour"))]
+    sel = sel.sort_values(["cut_unreachable", "added"], ascending=[False, False])
+    title = f"<h3>{html.escape(t('access_cut', lang))} ({number(len(sel), lang)})</h3>"
+    minor = int((status == "minor_detour").sum())
+    note = (f"<p class='small'>{html.escape(tf('minor_detours', lang, n=minor, threshold=analysis.detour_report_min))}"
+            "</p>")
     if sel.empty:
-        return title + f"<p>{html.escape(t('none', lang))}</p>"
-
+        return title + f"<p>{html.escape(t('none', lang))}</p>" + note
     lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     frame = pd.DataFrame({
         "tps_id": sel["tps_id"], "kelurahan": sel["kelurahan"], "kelas": [class_label(c, lang) for c in sel["risk_class"]],
         "banjir": [lab[c] for c in sel["flood_class"]],
-        "normal": [f"{v:.0f}" if pd.notna(v) else "" for v in sel["response_min"]],
-        "memutar": [t("unreachable", lang) if u else f"{d:.0f}" for d, u in zip(sel["detour_min"], sel["cut_unreachable"], strict=True)],
+        "normal": [number(v, lang) if pd.notna(v) else "" for v in sel["response_min"]],
+        "memutar": [t("unreachable", lang) if u else f"+{number(a, lang)}"
+                    for a, u in zip(sel["added"], sel["cut_unreachable"], strict=True)],
     })
     headers = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), t("flood_class", lang),
-               f"{t('response_min', lang)} ({t('minutes', lang)})", f"{t('detour', lang)} ({t('minutes', lang)})"]
-    return title + _table(frame, headers, total=False, lang=lang)
+               f"{t('response_min', lang)} ({t('minutes', lang)})", f"{t('detour_added', lang)} ({t('minutes', lang)})"]
+    return title + _table(frame, headers, total=False, lang=lang) + note
 
 
 def overview_header(data: RegionData, analysis: Analysis, *, lang: str = "id") -> str:

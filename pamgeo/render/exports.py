@@ -76,8 +76,8 @@ TPS_COLUMNS: tuple[Column, ...] = (
     Column("flood_reasons", "string", "Bukti banjir", "Flood evidence", "the evidence behind the flood class"),
     Column("access_cut", "boolean", "Akses terputus banjir", "Access cut by flood",
            "the route from the staging point crosses a flooded road"),
-    Column("detour_min", "float64", "Tambahan waktu memutar (menit)", "Detour (min)",
-           "minutes added by the detour around flooded roads; empty when unreachable"),
+    Column("detour_min", "float64", "Waktu tempuh memutar (menit)", "Detour time (min)",
+           "the reserve's travel time around the flooded roads (compare response_min); empty when unreachable"),
     Column("cut_unreachable", "boolean", "Tidak terjangkau", "Unreachable", "no route avoids the flooded roads"),
 )
 

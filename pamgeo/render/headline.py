@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pamgeo.analysis.flood import access_status
 from pamgeo.analysis.pipeline import Analysis
 from pamgeo.core.i18n import number, t, tf
 from pamgeo.core.vocabulary import CLASSES, class_label
@@ -83,10 +84,9 @@ def _flood(analysis: Analysis, tps: pd.DataFrame, lang: str) -> Headline:
     label = t("hl_flood", lang)
     if "access_cut" not in tps:
         return Headline("flood", label, t("hl_not_computed", lang), t("hl_needs_roads_police", lang))
-    unreachable = int(tps["cut_unreachable"].astype(bool).sum())
+    status = access_status(tps, analysis.detour_report_min).value_counts()
+    unreachable, detour = int(status.get("unreachable", 0)), int(status.get("detour", 0))
     threshold = analysis.detour_report_min
-    detour = int((tps["access_cut"].astype(bool) & ~tps["cut_unreachable"].astype(bool)
-                  & (tps["detour_min"] > threshold)).sum())
     return Headline("flood", label, tf("hl_flood_value", lang, n=unreachable),
                     tf("hl_flood_detail", lang, detour=detour, threshold=threshold), alert=unreachable > 0)
 

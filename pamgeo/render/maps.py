@@ -122,7 +122,7 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
     pockets = analysis.pockets.polygons
     add_pockets(m, pockets[pockets.intersects(view)] if not pockets.empty else pockets, lang=lang)
     tps_layer = add_tps(m, in_area, lang=lang, compact=kode_kec is None)
-    add_cut_tps(m, in_area, lang=lang)
+    add_cut_tps(m, in_area, lang=lang, detour_report_min=analysis.detour_report_min)
     add_staging(m, analysis.staging, lang=lang)
     add_police(m, data.police_posts, lang=lang)
     add_tools(m, tps_layer, kel_layer, lang=lang)

@@ -18,6 +18,7 @@ import offlinefolium as folium
 import pandas as pd
 import shapely
 
+from pamgeo.analysis.flood import access_status
 from pamgeo.core.i18n import t
 from pamgeo.core.vocabulary import FLOOD_LABELS, class_label
 from pamgeo.ingest.region import RegionData
@@ -350,21 +351,27 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str) -> None:
                         tooltip=tooltip(["kelas"], aliases=[t("flooded_roads", lang)])).add_to(m)
 
 
-def add_cut_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str) -> None:
-    """TPS whose access road floods, ringed, with the detour."""
+def add_cut_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, detour_report_min: float = 5.0) -> None:
+    """TPS cut off by flood (thick ring) and TPS whose detour adds more than ``detour_report_min``
+    minutes (dashed ring), as two layers; shorter detours are not drawn."""
     if "access_cut" not in tps:
         return
-    cut = tps[tps["access_cut"].astype(bool)].copy()
-    if cut.empty:
-        return
-    cut["jalan_memutar"] = [t("unreachable", lang) if u else f"{d:.0f} {t('minutes', lang)}"
-                            for d, u in zip(cut["detour_min"], cut["cut_unreachable"], strict=True)]
-    GeoJson(
-        layer_data(cut, ["tps_id", "kelurahan", "jalan_memutar"]), name=f"{t('access_cut', lang)} ({len(cut)})",
-        marker=folium.CircleMarker(radius=11),
-        style_function=lambda f: {"color": "#08306b", "weight": 3, "fill": False, "radius": 11},
-        tooltip=tooltip(["tps_id", "jalan_memutar"], aliases=[t("tps_id", lang), t("detour", lang)]),
-    ).add_to(m)
+    status = access_status(tps, detour_report_min)
+    for kind, style in (("unreachable", {"color": "#7f0000", "weight": 4, "fill": False, "radius": 12}),
+                        ("detour", {"color": "#7f0000", "weight": 2, "dashArray": "4 3", "fill": False,
+                                    "radius": 11})):
+        sel = tps[status == kind].copy()
+        if sel.empty:
+            continue
+        sel["jalan_memutar"] = ([t("unreachable", lang)] * len(sel) if kind == "unreachable" else
+                                [f"+{a:.0f} {t('minutes', lang)}" for a in sel["detour_min"] - sel["response_min"]])
+        GeoJson(
+            layer_data(sel, ["tps_id", "kelurahan", "jalan_memutar"]),
+            name=f"{t('cut_' + kind, lang)} ({len(sel)})", marker=folium.CircleMarker(radius=11),
+            style_function=lambda f, s=style: s,
+            tooltip=tooltip(["tps_id", "jalan_memutar"], aliases=[t("tps_id", lang), t("detour", lang)]),
+        ).add_to(m)
+
 
 def add_tools(m: folium.Map, tps_layer: folium.GeoJson | None, kel_layer: folium.GeoJson | None, *, lang: str) -> None:
     """Search by TPS id and by kelurahan, a distance measure tool."""

@@ -28,7 +28,7 @@ import pandas as pd
 from pamgeo.analysis.pipeline import Analysis
 from pamgeo.core.codes import normalise_code, undotted
 from pamgeo.core.config import RegionConfig, load_config
-from pamgeo.core.i18n import t
+from pamgeo.core.i18n import number, t
 from pamgeo.core.resources import default_build_dir, default_reports_dir, notebooks_dir
 from pamgeo.ingest.region import (
     RegionData,
@@ -406,7 +406,7 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
     analysis_file.unlink()
     index_html = render_page(
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
-        subtitle=f"{cfg.sources.tps.election} · {len(data.tps):,} TPS · {len(data.kecamatan)} "
+        subtitle=f"{cfg.sources.tps.election} · {number(len(data.tps), lang)} TPS · {len(data.kecamatan)} "
                  f"{t('kecamatan', lang).lower()} · {class_note}",
         body=index_body(data, all_results, lang, summary["html"], analysis), lang=lang, estimated=data.estimated_note_key,
         notes=run.notes,
