@@ -196,6 +196,7 @@ LABELS: dict[str, dict[str, str]] = {
     "detour_added": {"id": "Tambahan waktu memutar", "en": "Added by the detour"},
     "cut_unreachable": {"id": "TPS tidak terjangkau saat banjir", "en": "TPS unreachable in a flood"},
     "cut_detour": {"id": "TPS dengan jalan memutar jauh", "en": "TPS with a long detour"},
+    "dense_clusters": {"id": "Klaster padat TPS kurang rawan", "en": "Dense clusters of less vulnerable TPS"},
     "minutes": {"id": "menit", "en": "min"},
     "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
     "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},

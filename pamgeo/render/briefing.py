@@ -115,17 +115,26 @@ def rawan_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = 
 
 
 def pockets_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
-    """Pockets of risk touching a kecamatan (or all), with classes, factors and place."""
+    """Pockets holding TPS of a kecamatan (or all): first the kantong kerawanan (with rawan or
+    sangat rawan TPS), then the dense clusters of kurang rawan TPS, with classes, factors and place."""
     table = analysis.pocket_table(kode_kec)
-    title = (f"<h3>{html.escape(t('pockets', lang))} ({len(table)}) · DBSCAN eps {analysis.eps_m:.0f} m, "
-             f"min_samples {analysis.min_samples}</h3>")
+    params = f"DBSCAN eps {number(analysis.eps_m, lang)} m, min_samples {analysis.min_samples}"
     if table.empty:
-        return title + f"<p>{html.escape(t('none', lang))}</p>"
-    frame = table[["pocket_id", "n_tps", *[f"n_{c}" for c in CLASSES], "dominant_reasons", "kelurahan", "area_km2"]].copy()
-    frame["area_km2"] = frame["area_km2"].map(lambda v: f"{v:.2f}")
+        return f"<h3>{html.escape(t('pockets', lang))} (0) · {params}</h3><p>{html.escape(t('none', lang))}</p>"
+    risky = (table["n_rawan"] + table["n_sangat_rawan"]) > 0
     headers = [t("pocket", lang), t("n_tps", lang), *[class_label(c, lang) for c in CLASSES],
                t("dominant_reasons", lang), t("kelurahan", lang), "km²"]
-    return title + _table(frame, headers, total=False, lang=lang)
+    out = []
+    for sel, key in ((table[risky], "pockets"), (table[~risky], "dense_clusters")):
+        out.append(f"<h3>{html.escape(t(key, lang))} ({number(len(sel), lang)}) · {params}</h3>")
+        if sel.empty:
+            out.append(f"<p>{html.escape(t('none', lang))}</p>")
+            continue
+        frame = sel[["pocket_id", "n_tps", *[f"n_{c}" for c in CLASSES], "dominant_reasons", "kelurahan",
+                     "area_km2"]].copy()
+        frame["area_km2"] = frame["area_km2"].map(lambda v: number(v, lang, 2))
+        out.append(_table(frame, headers, total=False, lang=lang))
+    return "".join(out)
 
 
 def tps_per_kelurahan_table(data: RegionData, kode_kec: str, *, lang: str = "id") -> str:

@@ -119,8 +119,10 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
     add_catchments(m, analysis, view, lang=lang)
     in_area = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
     add_routes(m, analysis.routes, set(in_area["tps_id"]), lang=lang)
+    # the pockets the page's table lists (those holding TPS of this area): map and table agree
     pockets = analysis.pockets.polygons
-    add_pockets(m, pockets[pockets.intersects(view)] if not pockets.empty else pockets, lang=lang)
+    shown = set(analysis.pocket_table(kode_kec)["pocket_id"]) if not pockets.empty else set()
+    add_pockets(m, pockets[pockets["pocket_id"].isin(shown)] if not pockets.empty else pockets, lang=lang)
     tps_layer = add_tps(m, in_area, lang=lang, compact=kode_kec is None)
     add_cut_tps(m, in_area, lang=lang, detour_report_min=analysis.detour_report_min)
     add_staging(m, analysis.staging, lang=lang)

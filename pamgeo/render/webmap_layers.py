@@ -184,20 +184,23 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
 
 
 def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str) -> None:
-    """Pockets of risk as hulls, labelled with their id and TPS counts."""
+    """Pockets as hulls, in two layers: kantong kerawanan (holding rawan or sangat rawan TPS,
+    red) and dense clusters of kurang rawan TPS (grey), each with its count."""
     if polygons is None or polygons.empty:
         return
-    gj = layer_data(polygons, ["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
-                    simplify_m=2)
-    GeoJson(
-        gj, name=f"{t('pockets', lang)} ({len(polygons)})",
-        style_function=lambda f: {"color": "#b42318", "weight": 2.5, "fillColor": "#d62828",
-                                  "fillOpacity": 0.12, "dashArray": "6 4"},
-        popup=popup(["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"],
-                    aliases=[t("pocket", lang), t("n_tps", lang), "rawan", "sangat rawan",
-                             t("dominant_reasons", lang), t("kelurahan", lang)]),
-        tooltip=tooltip(["pocket_id"]),
-    ).add_to(m)
+    fields = ["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"]
+    aliases = [t("pocket", lang), t("n_tps", lang), class_label("rawan", lang), class_label("sangat_rawan", lang),
+               t("dominant_reasons", lang), t("kelurahan", lang)]
+    risky = (polygons["n_rawan"] + polygons["n_sangat_rawan"]) > 0
+    for sel, name, colour in ((polygons[risky], "pockets", "#b42318"), (polygons[~risky], "dense_clusters", "#6b6b6b")):
+        if sel.empty:
+            continue
+        GeoJson(
+            layer_data(sel, fields, simplify_m=2), name=f"{t(name, lang)} ({len(sel)})",
+            style_function=lambda f, c=colour: {"color": c, "weight": 2.5, "fillColor": c, "fillOpacity": 0.12,
+                                                "dashArray": "6 4"},
+            popup=popup(fields, aliases=aliases), tooltip=tooltip(["pocket_id"]),
+        ).add_to(m)
 
 
 def drop_slivers(gdf: gpd.GeoDataFrame, min_area_m2: float = 10_000) -> gpd.GeoDataFrame:
