@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN
 
 from pamgeo.analysis.pockets import (
+    BYTES_PER_PAIR,
+    BYTES_PER_POINT,
     EARTH_RADIUS_M,
+    available_memory,
+    check_graph_size,
     coordinates,
     find_pockets,
     k_distances,
+    neighbourhood_graph,
     plot_k_distance,
     risk_dbscan,
     suggest_eps,
@@ -83,14 +90,6 @@ def test_equals_plain_sklearn_without_risk_terms():
     assert len(set(plain)) > 5  # the check is not vacuous
 
 
-def test_memory_guard_refuses_and_suggests():
-    rng = np.random.default_rng(0)
-    X = coordinates(pts([tuple(o) for o in rng.uniform(0, 500, size=(3000, 2))]), "haversine")
-    with pytest.raises(RunError, match=r"eps_m <= \d+") as exc:
-        risk_dbscan(X, eps_m=400, min_samples=5, max_pairs=100_000)
-    assert "cluster.max_neighbours" in str(exc.value)
-
-
 def test_k_distance_knee():
     g = pts(line(20, 0, step=50) + [(5000, 0), (9000, 0)])
     kd = k_distances(coordinates(g, "haversine"), k=2)
@@ -130,36 +129,128 @@ def test_find_pockets_outputs():
     assert all(p.polygons.geometry.iloc[0].contains(g) for g in tps.geometry.iloc[:5])
 
 
+def brute_force_dbscan(X, eps_m, min_samples, metric, risk=None, tolerance=None, weights=None):
+    """Textbook DBSCAN on a full distance matrix: weighted core counts (self included), clusters
+    started in index order, a border point kept by the first cluster that reaches it."""
+    if metric == "haversine":
+        lat, lon = X[:, 0], X[:, 1]
+        h = (np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+             + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2)
+        dist = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    else:
+        dist = np.hypot(X[:, None, 0] - X[None, :, 0], X[:, None, 1] - X[None, :, 1])
+    near = dist <= eps_m
+    if tolerance is not None:
+        near &= np.abs(risk[:, None] - risk[None, :]) <= tolerance + 1e-12
+    w = np.ones(len(X)) if weights is None else weights
+    core = np.array([w[row].sum() >= min_samples for row in near])
+    labels = np.full(len(X), -1)
+    cluster = 0
+    for start in range(len(X)):
+        if labels[start] != -1 or not core[start]:
+            continue
+        labels[start] = cluster
+        queue = [start]
+        while queue:
+            p = queue.pop()
+            for q in np.flatnonzero(near[p]):
+                if labels[q] == -1:
+                    labels[q] = cluster
+                    if core[q]:
+                        queue.append(q)
+        cluster += 1
+    return labels
+
+
+def _blobs(seed, n_centres=10, per=30, spread=100.0, noise=80, extent=4000.0):
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, extent, size=(n_centres, 2))
+    offsets = np.vstack([c + rng.normal(0, spread, size=(per, 2)) for c in centres]
+                        + [rng.uniform(0, extent, (noise, 2))])
+    return pts([tuple(o) for o in offsets]), rng
+
+
+@pytest.mark.parametrize("metric", ["haversine", "projected"])
 @pytest.mark.parametrize("tolerance,weighted", [(None, False), (0.2, False), (None, True), (0.15, True)])
-def test_labels_equal_sklearn_precomputed_on_the_same_graph(tolerance, weighted):
-    """The SciPy labelling equals scikit-learn's DBSCAN fed the same sparse graph."""
-    from scipy import sparse
-
-    from pamgeo.analysis.pockets import neighbourhood_graph
-
-    rng = np.random.default_rng(11)
-    centres = rng.uniform(0, 4000, size=(10, 2))
-    offsets = np.vstack([c + rng.normal(0, 100, size=(30, 2)) for c in centres] + [rng.uniform(0, 4000, (80, 2))])
-    X = coordinates(pts([tuple(o) for o in offsets]), "haversine")
+def test_labels_equal_brute_force_dbscan(metric, tolerance, weighted):
+    """With risk terms and weights: equal to a textbook DBSCAN on the full distance matrix,
+    whether the graph is built in one slab or in many."""
+    g, rng = _blobs(11)
+    if metric == "projected":
+        g = g.to_crs("EPSG:32748")
+    X = coordinates(g, metric)
     risk = rng.uniform(0, 1, len(X))
     w = rng.choice([1.0, 2.0, 3.0], size=len(X)) if weighted else None
-    ours = risk_dbscan(X, eps_m=120, min_samples=5, risk=risk if tolerance else None,
-                       risk_tolerance=tolerance, sample_weight=w)
-    graph = neighbourhood_graph(X, 120, "haversine", risk=risk if tolerance else None, risk_tolerance=tolerance)
-    dist = sparse.csr_matrix((np.full(graph.nnz, 1e-9), graph.indices, graph.indptr), shape=graph.shape)
-    ref = DBSCAN(eps=1e-6, min_samples=5, metric="precomputed").fit_predict(dist, sample_weight=w)
-    assert (ours == ref).all()
-    assert len(set(ref)) > 3
+    kw = dict(eps_m=120, min_samples=5, metric=metric, risk=risk if tolerance else None,
+              risk_tolerance=tolerance, sample_weight=w)
+    ref = brute_force_dbscan(X, 120, 5, metric, risk, tolerance, w)
+    assert (risk_dbscan(**kw, X=X) == ref).all()
+    assert (risk_dbscan(**kw, X=X, max_pairs=500) == ref).all()  # many slabs
+    assert len(set(ref)) > 3 and (ref == -1).any()  # the check is not vacuous
 
 
-def test_pockets_do_not_import_scikit_learn():
-    # scikit-learn is the tests' reference only: importing it would cost every run about 2 s
+def test_graph_is_compact_with_its_diagonal_stored():
+    g, rng = _blobs(3)
+    X = coordinates(g, "haversine")
+    risk = rng.uniform(0, 1, len(X))
+    one = neighbourhood_graph(X, 150, "haversine", risk=risk, risk_tolerance=0.3)
+    many = neighbourhood_graph(X, 150, "haversine", risk=risk, risk_tolerance=0.3, chunks=7)
+    for graph in (one, many):
+        assert graph.indices.dtype == np.int32 and graph.indptr.dtype == np.int32 and graph.dtype == bool
+        assert (graph.data == 0).all()  # a stored entry is a neighbour at "distance 0"
+        assert (graph != graph.T).nnz == 0  # symmetric
+        assert graph.has_canonical_format
+    assert (one != many).nnz == 0
+    # every diagonal entry is stored, so scikit-learn's setdiag changes no structure
+    copy = one.copy()
+    copy.setdiag(copy.diagonal())
+    assert copy.nnz == one.nnz and (copy.indices == one.indices).all()
+    # the risk term drops edges
+    assert neighbourhood_graph(X, 150, "haversine").nnz > one.nnz
+
+
+def test_memory_guard_chunks_a_high_but_feasible_graph():
+    g, _ = _blobs(0, n_centres=5, per=400, spread=150, noise=500)
+    X = coordinates(g, "haversine")
+    plan = check_graph_size(X, 200, "haversine", max_pairs=2_000, memory_limit=10**9)
+    assert plan.pairs > 10 * 2_000 and plan.chunks >= 10
+    assert plan.bytes == pytest.approx(plan.pairs * BYTES_PER_PAIR + len(X) * BYTES_PER_POINT)
+    chunked = risk_dbscan(X, eps_m=200, min_samples=5, max_pairs=2_000, memory_limit=10**9)
+    plain = DBSCAN(eps=200 / EARTH_RADIUS_M, min_samples=5, metric="haversine", algorithm="ball_tree").fit_predict(X)
+    assert (chunked == plain).all() and len(set(plain)) > 3
+
+
+def test_memory_guard_refuses_what_memory_cannot_hold_and_suggests_an_eps_that_fits():
+    rng = np.random.default_rng(0)
+    X = coordinates(pts([tuple(o) for o in rng.uniform(0, 500, size=(3000, 2))]), "haversine")
+    limit = 8_000_000  # bytes
+    with pytest.raises(RunError, match=r"eps_m <= \d+") as exc:
+        risk_dbscan(X, eps_m=400, min_samples=5, memory_limit=limit)
+    msg = str(exc.value)
+    assert "MB available" in msg and "cluster.max_neighbours" not in msg
+    suggested = float(re.search(r"eps_m <= (\d+)", msg).group(1))
+    assert 0 < suggested < 400
+    plan = check_graph_size(X, suggested, "haversine", 50_000_000, memory_limit=limit)  # fits: no error
+    assert plan.bytes <= limit
+    assert (risk_dbscan(X, eps_m=suggested, min_samples=5, memory_limit=limit) >= -1).all()
+    with pytest.raises(RunError, match="No eps fits"):
+        check_graph_size(X, 400, "haversine", 50_000_000, memory_limit=1_000)
+
+
+def test_available_memory_is_read():
+    assert 0 < available_memory() < 2**50
+
+
+def test_importing_pockets_leaves_scikit_learn_to_the_clustering():
+    # scikit-learn (about 0.8 s to import) is imported by risk_dbscan, not by importing the module
     import subprocess
     import sys
 
     code = ("import sys, numpy as np\n"
             "from pamgeo.analysis.pockets import risk_dbscan, k_distances\n"
             "X = np.radians(np.random.default_rng(0).uniform([-6.3, 106.7], [-6.2, 106.8], (200, 2)))\n"
-            "risk_dbscan(X, eps_m=500, min_samples=3); k_distances(X, 4)\n"
-            "assert 'sklearn' not in sys.modules\n")
+            "k_distances(X, 4)\n"
+            "assert 'sklearn' not in sys.modules\n"
+            "risk_dbscan(X, eps_m=500, min_samples=3)\n"
+            "assert 'sklearn' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,27 +1,42 @@
 """Pockets of risk: DBSCAN by risk and geography, with distances in metres.
 
-:func:`risk_dbscan` is DBSCAN on a precomputed sparse neighbourhood graph:
+:func:`risk_dbscan` is scikit-learn's ``DBSCAN(metric="precomputed")`` on a sparse
+neighbourhood graph that pamgeo builds with SciPy's KD tree:
 
 * two TPS are neighbours when they are within ``eps_m`` metres (great-circle distance, or in
-  the region's metric CRS) **and** their risk scores differ by at most ``risk_tolerance``;
+  the region's metric CRS) **and** their risk scores differ by at most ``risk_tolerance``; pairs
+  that fail the risk term are left out of the graph;
 * core points are decided on weighted counts (``sample_weight``), so a sangat rawan TPS counts
   for more than a kurang rawan one.
 
-The neighbourhoods come from SciPy's KD tree: for great-circle distances on unit vectors, where
-the straight chord ``2 sin(d / 2R)`` grows with the great-circle distance ``d``, so a chord radius
-finds exactly the haversine neighbourhood (without importing scikit-learn, which costs a briefing
-run about two seconds). The labels are
-computed from the graph with SciPy: core points by a sparse weighted count, clusters as connected
-components of the core-core graph, each border point joined to the earliest-started cluster it
-touches. That is exactly the result of ``sklearn.cluster.DBSCAN(metric="precomputed")`` on the
-same graph (the tests check it, with and without risk terms, and against plain haversine
-DBSCAN), without its per-point Python loops, which cost about as much again as the neighbour
-search on 820,000 points. Before the graph is built its size is estimated from a sample; a graph
-over ``max_neighbours`` pairs is refused with a suggested eps.
+Great-circle neighbourhoods come from a KD tree on unit vectors, where the straight chord
+``2 sin(d / 2R)`` grows with the great-circle distance ``d``, so a chord radius finds exactly
+the haversine neighbourhood (the tests check the labels against plain
+``DBSCAN(metric="haversine", algorithm="ball_tree")``).
+
+The graph is held compactly: CSR with int32 indices and boolean data. A stored entry *is* a
+neighbour: its value (``False``) reads as distance 0, which is ``<= eps`` for any eps, so
+scikit-learn keeps exactly the stored entries; nothing is a neighbour unless stored. Every
+point's diagonal entry is stored, so scikit-learn's ``X.setdiag(X.diagonal())`` overwrites values
+in place and the point counts itself toward ``min_samples``, as in DBSCAN; all-zero data is
+already "sorted by distance", so scikit-learn does not re-sort the rows either. (It still makes
+its own copies of the graph, which :data:`BYTES_PER_PAIR` accounts for.)
+
+The graph is built in slabs along the widest axis (a halo of one radius each side), so no array
+of all pairs is ever materialised, only one slab's. Before it is built its size is estimated
+from a sample: a graph over ``max_pairs`` pairs is built in more slabs, and only a graph that
+the machine's available memory cannot hold is refused, with an eps that would fit.
+
+scikit-learn is imported inside :func:`risk_dbscan`, not at module top: the import costs about
+0.8 s, which processes that import :mod:`pamgeo.analysis` but never cluster (the CLI, data
+builds, print-map workers, the notebook's k-distance plot) should not pay; a warm kernel has it
+pre-imported, so there the call costs nothing extra.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -29,7 +44,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from pamgeo.core.config import ClusterParams, RiskParams
@@ -38,7 +52,17 @@ from pamgeo.core.vocabulary import CLASSES
 from pamgeo.ingest.io import WGS84
 
 EARTH_RADIUS_M = 6_371_008.8
-BYTES_PER_PAIR = 32  # per directed pair: half an int64 pair from the KD tree, row and column ids, the CSR graph
+# Peak memory of a whole risk_dbscan call (graph build + scikit-learn's DBSCAN) per stored,
+# directed neighbour pair (self included) and per point. Measured on 100k-820k synthetic TPS at
+# ~100 TPS per km2 (bench/bench.py), with and without the risk term: tracemalloc peak = 33.2 B/pair + 228
+# B/point, peak-RSS growth 2-4 % above that; rounded up. Per pair: pamgeo's graph (int32 index +
+# bool = 5 B), scikit-learn's copies of it (DBSCAN.fit copies it, NearestNeighbors checks a
+# copy and keeps another: 3 x 5 B), its int64 neighbour indices (8 B) and components_ (the core
+# rows, copied once more). Per point: its array of n neighbourhood views, labels, the KD trees.
+BYTES_PER_PAIR = 35
+BYTES_PER_POINT = 240
+CHUNK_PAIRS = 4_000_000  # most pairs found at once (one slab), whatever max_pairs allows
+MEMORY_HEADROOM = 0.8  # use at most this share of the available memory
 
 
 def coordinates(points: gpd.GeoSeries, metric: str) -> np.ndarray:
@@ -60,17 +84,25 @@ def _radius(eps_m: float, metric: str) -> float:
     return eps_m
 
 
-def _tree(X: np.ndarray, metric: str) -> cKDTree:
-    """KD tree of ``X``: unit vectors for ``[lat, lon]`` radians (haversine), else ``X`` itself."""
+def _unit(X: np.ndarray, metric: str) -> np.ndarray:
+    """Unit vectors for ``[lat, lon]`` radians (haversine), else ``X`` itself."""
     if metric == "haversine":
         lat, lon = X[:, 0], X[:, 1]
-        X = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-    return cKDTree(X)
+        return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    return np.asarray(X, dtype=float)
+
+
+def _tree(X: np.ndarray, metric: str) -> cKDTree:
+    """KD tree of ``X``: unit vectors for ``[lat, lon]`` radians (haversine), else ``X`` itself."""
+    return cKDTree(_unit(X, metric))
 
 
 def estimate_pairs(X: np.ndarray, eps_m: float, metric: str, *, sample: int = 2000, seed: int = 0,
                    tree=None) -> float:
-    """Expected number of neighbour pairs (self included) within ``eps_m``, from a sample."""
+    """Expected number of directed neighbour pairs (self included) within ``eps_m``, from a sample.
+
+    The risk term is left out, so this is an upper bound of the graph's size.
+    """
     n = len(X)
     if n == 0:
         return 0.0
@@ -80,70 +112,160 @@ def estimate_pairs(X: np.ndarray, eps_m: float, metric: str, *, sample: int = 20
     return float(np.mean(counts)) * n
 
 
-def check_graph_size(X: np.ndarray, eps_m: float, metric: str, max_pairs: int, *, tree=None) -> float:
-    """Refuse (``RunError``) a neighbourhood graph larger than ``max_pairs``; return the estimate."""
-    est = estimate_pairs(X, eps_m, metric, tree=tree)
-    if est > max_pairs:
-        # density is per area: pairs grow with eps squared
-        suggested = eps_m * np.sqrt(max_pairs / est) * 0.9
-        raise RunError(
-            f"DBSCAN with eps_m={eps_m:g} would store about {est:,.0f} neighbour pairs "
-            f"(~{est * BYTES_PER_PAIR / 1e9:.1f} GB), over the limit of {max_pairs:,} "
-            f"(cluster.max_neighbours). Use eps_m <= {suggested:.0f} or raise the limit."
-        )
-    return est
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation: ``MemAvailable``, else free physical pages."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
-def neighbourhood_graph(X: np.ndarray, eps_m: float, metric: str, *, risk: np.ndarray | None = None,
-                        risk_tolerance: float | None = None, tree=None) -> sparse.csr_matrix:
-    """Boolean CSR graph of pairs within ``eps_m`` (and within ``risk_tolerance`` of risk).
+def graph_bytes(pairs: float, n: int) -> float:
+    """Peak memory (bytes) of :func:`risk_dbscan` for a graph of ``pairs`` stored pairs over ``n`` points."""
+    return pairs * BYTES_PER_PAIR + n * BYTES_PER_POINT
 
-    Every point is its own neighbour (the diagonal is set), as in DBSCAN.
+
+@dataclass(frozen=True)
+class GraphPlan:
+    """What :func:`check_graph_size` decided: the estimate, its memory and how many slabs."""
+
+    pairs: float      # estimated directed pairs, self included (risk term not counted)
+    bytes: float      # estimated peak memory of clustering
+    available: float  # memory available
+    chunks: int       # slabs the graph is built in
+
+
+def _size(nbytes: float) -> str:
+    return f"{nbytes / 1e9:.1f} GB" if nbytes >= 1e8 else f"{nbytes / 1e6:.1f} MB"
+
+
+def _fitting_eps(X: np.ndarray, eps_m: float, metric: str, tree, est: float, room: float) -> float | None:
+    """The largest eps (about) whose estimated pairs stay within ``room`` pairs besides the diagonal.
+
+    Pairs besides a point's own grow with eps squared where points spread over an area; where eps
+    nears the points' extent they grow more slowly, so each guess is checked with a new estimate.
+    """
+    n = len(X)
+    if room <= 0:
+        return None
+    eps = eps_m
+    for _ in range(30):
+        if est - n <= room:
+            return eps
+        eps *= math.sqrt(room / (est - n)) * 0.95
+        est = estimate_pairs(X, eps, metric, tree=tree)
+    return None
+
+
+def check_graph_size(X: np.ndarray, eps_m: float, metric: str, max_pairs: int, *, tree=None,
+                     memory_limit: float | None = None) -> GraphPlan:
+    """Plan the neighbourhood graph: slabs of at most ``max_pairs`` pairs; refuse what memory cannot hold.
+
+    A high estimate is no reason to refuse: the graph is built in more slabs. Only when the
+    estimated peak memory (:func:`graph_bytes`) is over ``MEMORY_HEADROOM`` of ``memory_limit``
+    (default: the memory available now, :func:`available_memory`) is it refused (``RunError``),
+    with an eps that fits.
     """
     n = len(X)
     tree = tree or _tree(X, metric)
-    pairs = tree.query_pairs(r=_radius(eps_m, metric), output_type="ndarray")  # i < j, each pair once
-    if risk is not None and risk_tolerance is not None:
-        pairs = pairs[np.abs(risk[pairs[:, 0]] - risk[pairs[:, 1]]) <= risk_tolerance + 1e-12]
-    diag = np.arange(n)
-    rows = np.concatenate([pairs[:, 0], pairs[:, 1], diag])
-    cols = np.concatenate([pairs[:, 1], pairs[:, 0], diag])
-    return sparse.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
+    est = estimate_pairs(X, eps_m, metric, tree=tree)
+    avail = float(available_memory() if memory_limit is None else memory_limit)
+    need = graph_bytes(est, n)
+    budget = avail * MEMORY_HEADROOM
+    if need > budget:
+        room = (budget - n * BYTES_PER_POINT) / BYTES_PER_PAIR - n
+        fit = _fitting_eps(X, eps_m, metric, tree, est, room)
+        fits = (f"Use eps_m <= {math.floor(fit)}" if fit is not None and fit >= 1
+                else "No eps fits: not even the points alone; cluster fewer TPS")
+        raise RunError(
+            f"DBSCAN with eps_m={eps_m:g} would hold about {est:,.0f} neighbour pairs over {n:,} TPS, "
+            f"~{_size(need)} at peak, more than this machine can spare "
+            f"({MEMORY_HEADROOM:.0%} of {_size(avail)} available). {fits} "
+            f"or run on a machine with more memory."
+        )
+    chunk = max(1, min(int(max_pairs), CHUNK_PAIRS))
+    return GraphPlan(pairs=est, bytes=need, available=avail, chunks=max(1, math.ceil(est / chunk)))
 
 
-def dbscan_labels(graph: sparse.csr_matrix, min_samples: float,
-                  sample_weight: np.ndarray | None = None) -> np.ndarray:
-    """DBSCAN labels from a boolean neighbourhood graph (self included).
+def _slab(data: np.ndarray, order: np.ndarray, lo: int, hi: int, ext: tuple[int, int], r: float,
+          risk: np.ndarray | None, tol: float | None, tree: cKDTree | None) -> sparse.csr_matrix:
+    """Rows ``order[lo:hi]`` (the slab) of the neighbourhood graph, as a ``(hi - lo, n)`` CSR.
 
-    Equal to ``sklearn.cluster.DBSCAN(metric="precomputed")`` on the same neighbourhoods:
-    clusters are numbered in the order of their first core point, and a border point joins the
-    earliest-numbered cluster among its core neighbours.
+    The tree covers ``order[ext[0]:ext[1]]``: the slab and a halo of one radius each side, so it
+    holds every neighbour of the slab. Each pair found becomes one or two directed edges, from
+    whichever end lies in the slab; each slab point also gets its own edge (the diagonal).
     """
-    n = graph.shape[0]
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    weighted = graph.astype(float) @ w
-    core = weighted >= min_samples
-    labels = np.full(n, -1, dtype=np.int64)
-    if not core.any():
-        return labels
-    core_idx = np.flatnonzero(core)
-    sub = graph[core_idx][:, core_idx]
-    _, comp = connected_components(sub, directed=False)
-    first = np.full(comp.max() + 1, n, dtype=np.int64)
-    np.minimum.at(first, comp, core_idx)
-    rank = np.empty_like(first)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    labels[core_idx] = rank[comp]
-    # border points: the smallest cluster label among their core neighbours
-    border_idx = np.flatnonzero(~core)
-    if len(border_idx):
-        bsub = graph[border_idx][:, core_idx].tocsr()
-        has = np.diff(bsub.indptr) > 0
-        if has.any():
-            vals = labels[core_idx][bsub.indices]
-            starts = bsub.indptr[:-1][has]
-            labels[border_idx[has]] = np.minimum.reduceat(vals, starts)
-    return labels
+    e0, e1 = ext
+    idx = order[e0:e1]
+    if tree is None:
+        tree = cKDTree(data[idx])
+    pairs = tree.query_pairs(r=r, output_type="ndarray")
+    if risk is not None and tol is not None:
+        pairs = pairs[np.abs(risk[idx[pairs[:, 0]]] - risk[idx[pairs[:, 1]]]) <= tol + 1e-12]
+    pairs -= lo - e0  # positions in the slab: owned when in [0, hi - lo)
+    m = hi - lo
+    ends = []
+    for s, t in ((0, 1), (1, 0)):
+        own = (pairs[:, s] >= 0) & (pairs[:, s] < m)
+        ends.append((pairs[own, s], idx[pairs[own, t] + (lo - e0)]))
+    del pairs
+    diag = np.arange(m)
+    rows = np.concatenate([ends[0][0], ends[1][0], diag]).astype(np.int32)
+    cols = np.concatenate([ends[0][1], ends[1][1], order[lo:hi]]).astype(np.int32)
+    del ends
+    coo = sparse.coo_matrix((np.zeros(len(rows), dtype=bool), (rows, cols)), shape=(m, len(data)))
+    return coo.tocsr()  # counting sort by row (C), columns sorted within rows
+
+
+def neighbourhood_graph(X: np.ndarray, eps_m: float, metric: str, *, risk: np.ndarray | None = None,
+                        risk_tolerance: float | None = None, tree=None, chunks: int = 1) -> sparse.csr_matrix:
+    """Boolean CSR graph (int32 indices) of pairs within ``eps_m`` and within ``risk_tolerance`` of risk.
+
+    Stored entries are the neighbours (their value ``False`` reads as distance 0); every point is
+    its own neighbour (the diagonal is stored). Built in ``chunks`` slabs of about equal size.
+    """
+    n = len(X)
+    if n >= 2**31 - 1:
+        raise RunError(f"{n:,} points are more than a graph with int32 indices can hold")
+    r = _radius(eps_m, metric)
+    data = tree.data if tree is not None else _unit(X, metric)
+    chunks = max(1, min(int(chunks), n))
+    if chunks == 1:  # one slab: all points, no halo, in input order; the caller's tree is reused
+        order, slabs = np.arange(n), [(0, n, (0, n))]
+    else:  # slabs of equal point counts along the widest axis, each with a halo of one radius
+        axis = int(np.argmax(np.ptp(data, axis=0)))
+        order = np.argsort(data[:, axis], kind="stable")
+        key = data[order, axis]
+        bounds = np.unique(np.linspace(0, n, chunks + 1).round().astype(np.int64)).tolist()
+        slabs = [(lo, hi, (int(np.searchsorted(key, key[lo] - r, "left")),
+                           int(np.searchsorted(key, key[hi - 1] + r, "right"))))
+                 for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    counts = np.zeros(n, dtype=np.int64)
+    parts = []
+    for lo, hi, ext in slabs:
+        part = _slab(data, order, lo, hi, ext, r, risk, risk_tolerance, tree if chunks == 1 else None)
+        counts[order[lo:hi]] = np.diff(part.indptr)
+        parts.append((lo, hi, part))
+    nnz = int(counts.sum())
+    if nnz >= 2**31 - 1:
+        raise RunError(f"{nnz:,} neighbour pairs are more than a graph with int32 indices can hold")
+    if chunks == 1:
+        part = parts[0][2]
+        return sparse.csr_matrix((part.data, part.indices, part.indptr), shape=(n, n))
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.empty(nnz, dtype=np.int32)
+    while parts:  # every row's edges come from the one slab that holds the row
+        lo, hi, part = parts.pop(0)
+        pos = np.repeat(indptr[order[lo:hi]] - part.indptr[:-1], np.diff(part.indptr)).astype(np.int64)
+        pos += np.arange(part.nnz)
+        indices[pos] = part.indices
+        del pos, part
+    return sparse.csr_matrix((np.zeros(nnz, dtype=bool), indices, indptr), shape=(n, n))
 
 
 def risk_dbscan(
@@ -156,6 +278,7 @@ def risk_dbscan(
     risk_tolerance: float | None = None,
     sample_weight: np.ndarray | None = None,
     max_pairs: int = 50_000_000,
+    memory_limit: float | None = None,
 ) -> np.ndarray:
     """DBSCAN labels (``-1`` = noise) by geography and, optionally, risk.
 
@@ -173,15 +296,23 @@ def risk_dbscan(
     sample_weight
         Weight of each point in core counts (e.g. by risk class).
     max_pairs
-        Refuse a neighbourhood graph larger than this (see :func:`check_graph_size`).
+        Most pairs to find in one slab of the graph (more slabs above it; see
+        :func:`check_graph_size`).
+    memory_limit
+        Bytes the clustering may use; default the memory available now.
     """
     n = len(X)
     if n == 0:
         return np.zeros(0, dtype=int)
     tree = _tree(X, metric)
-    check_graph_size(X, eps_m, metric, max_pairs, tree=tree)
-    graph = neighbourhood_graph(X, eps_m, metric, risk=risk, risk_tolerance=risk_tolerance, tree=tree)
-    return dbscan_labels(graph, min_samples, sample_weight)
+    plan = check_graph_size(X, eps_m, metric, max_pairs, tree=tree, memory_limit=memory_limit)
+    graph = neighbourhood_graph(X, eps_m, metric, risk=risk, risk_tolerance=risk_tolerance, tree=tree,
+                                chunks=plan.chunks)
+    del tree
+    from sklearn.cluster import DBSCAN  # here, not at module top: see the module docstring
+
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    return DBSCAN(eps=eps_m, min_samples=min_samples, metric="precomputed").fit(graph, sample_weight=weights).labels_
 
 
 def k_distances(X: np.ndarray, k: int, metric: str = "haversine") -> np.ndarray:
