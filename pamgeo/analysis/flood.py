@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 
 from pamgeo.core.config import Flood
+from pamgeo.core.i18n import distance, t, tf
 from pamgeo.core.vocabulary import FLOOD_LABELS, FLOOD_LEVELS, FLOOD_RANK
 from pamgeo.ingest.io import Raster
 
@@ -62,11 +63,6 @@ def merge_waterways(ww: gpd.GeoDataFrame | None, tolerance_m: float = 30.0) -> g
         have = u if have is None else have.union(u)
     out = gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), crs=ww.crs).explode(index_parts=False)
     return out[out.geometry.length > 1.0].reset_index(drop=True)
-
-
-def _fmt_m(d: float, lang: str) -> str:
-    return f"± {round(d / 10) * 10:.0f} m" if d < 1000 else (f"{d / 1000:.1f} km".replace(".", ",") if lang == "id"
-                                                             else f"{d / 1000:.1f} km")
 
 
 def sample_raster(raster: Raster, points: gpd.GeoSeries, buffer_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,7 +130,7 @@ class FloodLayers:
 
 
 def _kelurahan_evidence(n: int, kode_kel: pd.Series | None, flood_kelurahan: dict[str, list[str]] | None,
-                        reasons: list[list[str]], en: bool) -> np.ndarray:
+                        reasons: list[list[str]], lang: str) -> np.ndarray:
     """Points in a BPBD-listed kelurahan (rendah on its own; the reason names the listed sites)."""
     listed = np.zeros(n, dtype=bool)
     if kode_kel is None or not flood_kelurahan:
@@ -144,7 +140,7 @@ def _kelurahan_evidence(n: int, kode_kel: pd.Series | None, flood_kelurahan: dic
     text = {}
     for code, sites in flood_kelurahan.items():
         names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
-        text[code] = f"flood-prone kelurahan per BPBD ({names})" if en else f"kelurahan rawan banjir BPBD ({names})"
+        text[code] = tf("r_flood_kelurahan_short", lang, names=names)
     for i in np.flatnonzero(listed):
         reasons[i].append(text[codes[i]])
     return listed
@@ -154,7 +150,6 @@ def _corridor_evidence(points: gpd.GeoSeries, ww: gpd.GeoDataFrame, params: Floo
                        corridor_exempt: np.ndarray | None, corridor_max: str, distances: bool,
                        reasons: list[list[str]], lang: str) -> tuple[np.ndarray, np.ndarray]:
     """River-corridor class and the distance to the nearest waterway (inf beyond the search)."""
-    en = lang == "en"
     n = len(points)
     corridor_m = np.full(n, np.inf)
     reach = None if distances else float(max(params.corridor_bands_m))
@@ -173,15 +168,13 @@ def _corridor_evidence(points: gpd.GeoSeries, ww: gpd.GeoDataFrame, params: Floo
     cap = FLOOD_RANK[corridor_max]
     band = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c], cap)] for c in band], dtype=object)
     for i in np.flatnonzero(band != "none"):
-        river = names[i] or ("a river/canal" if en else "sungai/saluran")
-        reasons[i].append(f"{_fmt_m(corridor_m[i], lang)} {'from' if en else 'dari'} {river}")
+        reasons[i].append(tf("r_from", lang, dist=distance(corridor_m[i], lang), what=names[i] or t("r_a_river", lang)))
     return band, corridor_m
 
 
 def _lake_evidence(points: gpd.GeoSeries, lk: gpd.GeoDataFrame, params: Flood, reasons: list[list[str]],
                    lang: str) -> np.ndarray:
     """Inside a situ/lake: tinggi; within ``lake_buffer_m``: sedang."""
-    en = lang == "en"
     n = len(points)
     idx_p, idx_t = lk.sindex.nearest(points.to_numpy(), return_all=False)
     d = np.full(n, np.inf)
@@ -190,15 +183,14 @@ def _lake_evidence(points: gpd.GeoSeries, lk: gpd.GeoDataFrame, params: Flood, r
     lname[idx_p] = lk["name"].astype(str).to_numpy()[idx_t]
     lc = np.where(d <= 0, "tinggi", np.where(d <= params.lake_buffer_m, "sedang", "none")).astype(object)
     for i in np.flatnonzero(lc != "none"):
-        reasons[i].append((f"in {lname[i]}" if en else f"di {lname[i]}") if d[i] <= 0
-                          else f"{_fmt_m(d[i], lang)} {'from' if en else 'dari'} {lname[i]}")
+        reasons[i].append(tf("r_in", lang, what=lname[i]) if d[i] <= 0
+                          else tf("r_from", lang, dist=distance(d[i], lang), what=lname[i]))
     return lc
 
 
 def _event_evidence(points: gpd.GeoSeries, ev: gpd.GeoDataFrame, params: Flood, reasons: list[list[str]],
                     lang: str) -> np.ndarray:
     """A flood report within ``event_radius_m``: tinggi from 50 cm, otherwise (or unknown depth) sedang."""
-    en = lang == "en"
     pairs = ev.sindex.query(points.to_numpy(), predicate="dwithin", distance=params.event_radius_m)
     ec = np.full(len(points), "none", dtype=object)
     dists = shapely.distance(points.to_numpy()[pairs[0]], ev.geometry.to_numpy()[pairs[1]])
@@ -209,8 +201,7 @@ def _event_evidence(points: gpd.GeoSeries, ev: gpd.GeoDataFrame, params: Flood, 
         if FLOOD_RANK[c] > FLOOD_RANK[ec[i]]:
             ec[i] = c
         dtxt = f", {depth:.0f} cm" if pd.notna(depth) else ""
-        reasons[i].append(f"flood report {dates[j]}{dtxt} at {_fmt_m(dist, lang)}" if en
-                          else f"laporan banjir {dates[j]}{dtxt} pada {_fmt_m(dist, lang)}")
+        reasons[i].append(tf("r_flood_report", lang, date=dates[j], depth=dtxt, dist=distance(dist, lang)))
     return ec
 
 
@@ -219,7 +210,7 @@ def _polygon_evidence(points: gpd.GeoSeries, pg: gpd.GeoDataFrame, reasons: list
     pairs = pg.sindex.query(points.to_numpy(), predicate="within")
     pc = np.full(len(points), "none", dtype=object)
     pclass, plabel = pg["flood_class"].to_numpy(), pg["label"].to_numpy()
-    lab = FLOOD_LABELS["en" if lang == "en" else "id"]
+    lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     for i, j in zip(*pairs, strict=True):
         c = pclass[j]
         if FLOOD_RANK[c] > FLOOD_RANK[pc[i]]:
@@ -234,7 +225,7 @@ def _raster_evidence(points: gpd.GeoSeries, r: Raster, params: Flood, reasons: l
     _, mx, modelled = sample_raster(r, points, params.raster_buffer_m)
     rc = raster_class(mx, r.breaks)
     unit = "m" if r.kind == "depth" else ""
-    lab = FLOOD_LABELS["en" if lang == "en" else "id"]
+    lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     for i in np.flatnonzero(rc != "none"):
         reasons[i].append(f"{r.label}: {mx[i]:.2f}{unit} ({lab[rc[i]]})")
     return rc, ~modelled
@@ -273,7 +264,7 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
     """
     n = len(points)
     reasons: list[list[str]] = [[] for _ in range(n)]
-    listed = _kelurahan_evidence(n, kode_kel, layers.flood_kelurahan, reasons, lang == "en")
+    listed = _kelurahan_evidence(n, kode_kel, layers.flood_kelurahan, reasons, lang)
     cls = np.where(listed, "rendah", "none").astype(object)
     corridor_m = np.full(n, np.inf)
     if _present(layers.waterways, n):

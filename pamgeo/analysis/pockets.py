@@ -48,6 +48,7 @@ from scipy.spatial import cKDTree
 
 from pamgeo.core.config import ClusterParams, RiskParams
 from pamgeo.core.errors import RunError
+from pamgeo.core.i18n import t, tf
 from pamgeo.core.vocabulary import CLASSES
 from pamgeo.ingest.io import WGS84
 
@@ -209,9 +210,9 @@ def _slab(data: np.ndarray, order: np.ndarray, lo: int, hi: int, ext: tuple[int,
     pairs -= lo - e0  # positions in the slab: owned when in [0, hi - lo)
     m = hi - lo
     ends = []
-    for s, t in ((0, 1), (1, 0)):
-        own = (pairs[:, s] >= 0) & (pairs[:, s] < m)
-        ends.append((pairs[own, s], idx[pairs[own, t] + (lo - e0)]))
+    for a, b in ((0, 1), (1, 0)):
+        own = (pairs[:, a] >= 0) & (pairs[:, a] < m)
+        ends.append((pairs[own, a], idx[pairs[own, b] + (lo - e0)]))
     del pairs
     diag = np.arange(m)
     rows = np.concatenate([ends[0][0], ends[1][0], diag]).astype(np.int32)
@@ -347,9 +348,8 @@ def plot_k_distance(kdist: np.ndarray, knee: float | None = None, *, k: int | No
     if knee is not None and np.isfinite(knee):
         ax.axhline(knee, color="#b42318", ls="--", lw=1)
         ax.text(0, knee, f" eps ≈ {knee:.0f} m", va="bottom", color="#b42318")
-    kk = f"{k}-" if k else "k-"
-    ax.set_xlabel("TPS (terurut)" if lang == "id" else "TPS (sorted)")
-    ax.set_ylabel(f"jarak ke tetangga {kk}terdekat (m)" if lang == "id" else f"distance to {kk}th nearest (m)")
+    ax.set_xlabel(t("kdist_x", lang))
+    ax.set_ylabel(tf("kdist_y", lang, k=k if k else "k"))
     ax.grid(alpha=0.3)
     return ax.figure
 

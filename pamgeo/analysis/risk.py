@@ -41,7 +41,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 from pamgeo.core.config import RiskParams
-from pamgeo.core.vocabulary import CLASS_LABELS, CLASSES, normalise_class
+from pamgeo.core.i18n import distance, t, tf
+from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, class_label, normalise_class
 
 
 def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -49,13 +50,6 @@ def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     if lo == hi:
         return (x >= hi).astype(float)
     return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
-
-
-def _fmt_m(d: float, lang: str) -> str:
-    if d < 1000:
-        return f"± {round(d / 10) * 10:.0f} m"
-    km = f"{d / 1000:.1f}"
-    return f"{km.replace('.', ',') if lang == 'id' else km} km"
 
 
 def nearest(points: gpd.GeoSeries, targets: gpd.GeoDataFrame | None, name_col: str | None = None
@@ -187,46 +181,39 @@ def score_tps(
 def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, float],
              params: RiskParams, flood_sites: dict[str, list[str]], lang: str,
              flood: pd.DataFrame | None = None) -> list[str]:
-    """Phrases for every indicator that contributes (value > 0), strongest first."""
-    en = lang == "en"
+    """Phrases for every indicator that contributes (value > 0), strongest first (words from
+    the catalogue, :mod:`pamgeo.core.i18n`)."""
     res = []
     records = pd.DataFrame(out.drop(columns=out.geometry.name)).to_dict("records")  # ~20x faster than iterrows
     flood_class = list(flood["flood_class"]) if flood is not None else []
     flood_why = list(flood["flood_reasons"]) if flood is not None else []
+    levels = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     for i, row in enumerate(records):
         parts: list[tuple[float, str]] = []
         if "waterway" in used and ind["waterway"][i] > 0:
-            river = row["nearest_waterway"] or ("a river/canal" if en else "sungai/saluran")
-            dist = _fmt_m(row["dist_waterway_m"], lang)
-            parts.append((used["waterway"] * ind["waterway"][i], f"{dist} from {river}" if en else f"{dist} dari {river}"))
+            river = row["nearest_waterway"] or t("r_a_river", lang)
+            parts.append((used["waterway"] * ind["waterway"][i],
+                          tf("r_from", lang, dist=distance(row["dist_waterway_m"], lang), what=river)))
         if "flood_kelurahan" in used and ind["flood_kelurahan"][i] > 0:
             sites = flood_sites.get(row["kode_kel"], [])
             names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
-            parts.append((used["flood_kelurahan"],
-                          f"flood-prone kelurahan per BPBD: {names}" if en else f"kelurahan rawan banjir (BPBD): {names}"))
+            parts.append((used["flood_kelurahan"], tf("r_flood_kelurahan", lang, names=names)))
         if "flood" in used and ind["flood"][i] > 0:
-            cls = flood_class[i]
-            label = {"rendah": "low", "sedang": "medium", "tinggi": "high"}[cls] if en else cls
             parts.append((used["flood"] * ind["flood"][i],
-                          f"flood {label}: {flood_why[i]}" if en else f"banjir {label}: {flood_why[i]}"))
+                          tf("r_flood", lang, level=levels[flood_class[i]], why=flood_why[i])))
         if "police_distance" in used and ind["police_distance"][i] > 0:
-            dist = _fmt_m(row["dist_police_m"], lang)
-            unit = row["nearest_police"]
             parts.append((used["police_distance"] * ind["police_distance"][i],
-                          f"{dist} from the nearest police unit ({unit})" if en else f"{dist} dari satuan Polri terdekat ({unit})"))
+                          tf("r_police", lang, dist=distance(row["dist_police_m"], lang), unit=row["nearest_police"])))
         if "crowding" in used and ind["crowding"][i] > 0:
-            n, r = int(row["n_tps_nearby"]), int(params.crowding_radius_m)
             parts.append((used["crowding"] * ind["crowding"][i],
-                          f"{n} other TPS within {r} m" if en else f"{n} TPS lain dalam radius {r} m"))
+                          tf("r_crowding", lang, n=int(row["n_tps_nearby"]), r=int(params.crowding_radius_m))))
         if "khusus" in used and ind["khusus"][i] > 0:
-            parts.append((used["khusus"], "special-location TPS" if en else "TPS lokasi khusus"))
+            parts.append((used["khusus"], t("r_khusus", lang)))
         if "voters" in used and ind["voters"][i] > 0:
-            parts.append((used["voters"] * ind["voters"][i],
-                          f"{int(row['dpt'])} voters" if en else f"{int(row['dpt'])} pemilih (DPT)"))
+            parts.append((used["voters"] * ind["voters"][i], tf("r_voters", lang, n=int(row["dpt"]))))
         if row["risk_class_source"] == "official":
-            label = CLASS_LABELS[lang if lang in CLASS_LABELS else "id"][row["risk_class"]]
-            who = row["risk_class_authority"] or ("the list" if en else "daftar")
-            parts.append((9.0, f"official class '{label}' ({who})" if en else f"kelas resmi '{label}' ({who})"))
+            who = row["risk_class_authority"] or t("r_the_list", lang)
+            parts.append((9.0, tf("r_official", lang, label=class_label(row["risk_class"], lang), who=who)))
         parts.sort(key=lambda p: -p[0])
         res.append("; ".join(p[1] for p in parts))
     return res

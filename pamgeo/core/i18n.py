@@ -197,6 +197,57 @@ LABELS: dict[str, dict[str, str]] = {
     "cut_unreachable": {"id": "TPS tidak terjangkau saat banjir", "en": "TPS unreachable in a flood"},
     "cut_detour": {"id": "TPS dengan jalan memutar jauh", "en": "TPS with a long detour"},
     "dense_clusters": {"id": "Klaster padat TPS kurang rawan", "en": "Dense clusters of less vulnerable TPS"},
+    # reasons (risk and flood evidence), with {fields}
+    "r_from": {"id": "{dist} dari {what}", "en": "{dist} from {what}"},
+    "r_in": {"id": "di {what}", "en": "in {what}"},
+    "r_a_river": {"id": "sungai/saluran", "en": "a river/canal"},
+    "r_flood_kelurahan": {"id": "kelurahan rawan banjir (BPBD): {names}", "en": "flood-prone kelurahan per BPBD: {names}"},
+    "r_flood_kelurahan_short": {"id": "kelurahan rawan banjir BPBD ({names})", "en": "flood-prone kelurahan per BPBD ({names})"},
+    "r_flood": {"id": "banjir {level}: {why}", "en": "flood {level}: {why}"},
+    "r_police": {"id": "{dist} dari satuan Polri terdekat ({unit})", "en": "{dist} from the nearest police unit ({unit})"},
+    "r_crowding": {"id": "{n} TPS lain dalam radius {r} m", "en": "{n} other TPS within {r} m"},
+    "r_khusus": {"id": "TPS lokasi khusus", "en": "special-location TPS"},
+    "r_voters": {"id": "{n} pemilih (DPT)", "en": "{n} voters"},
+    "r_official": {"id": "kelas resmi '{label}' ({who})", "en": "official class '{label}' ({who})"},
+    "r_the_list": {"id": "daftar", "en": "the list"},
+    "r_flood_report": {"id": "laporan banjir {date}{depth} pada {dist}", "en": "flood report {date}{depth} at {dist}"},
+    "kdist_x": {"id": "TPS (terurut)", "en": "TPS (sorted)"},
+    "kdist_y": {"id": "jarak ke tetangga ke-{k} terdekat (m)", "en": "distance to the {k}th nearest (m)"},
+    "briefings_failed": {"id": "{n} briefing gagal dibuat; lihat manifest.json.", "en": "{n} briefings failed; see manifest.json."},
+    # tps.csv / tps.xlsx column headers
+    "col_tps_id": {"id": "ID TPS (Sirekap)", "en": "TPS id (Sirekap)"},
+    "col_kode_kel": {"id": "Kode kelurahan", "en": "Kelurahan code"},
+    "col_kelurahan": {"id": "Kelurahan", "en": "Kelurahan"},
+    "col_kode_kec": {"id": "Kode kecamatan", "en": "Kecamatan code"},
+    "col_kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
+    "col_tps_no": {"id": "Nomor TPS", "en": "TPS number"},
+    "col_is_khusus": {"id": "Lokasi khusus", "en": "Special location"},
+    "col_alamat": {"id": "Alamat", "en": "Address"},
+    "col_dpt": {"id": "DPT", "en": "Voters (DPT)"},
+    "col_lat": {"id": "Lintang", "en": "Latitude"},
+    "col_lon": {"id": "Bujur", "en": "Longitude"},
+    "col_position_source": {"id": "Sumber posisi", "en": "Position source"},
+    "col_position_method": {"id": "Metode posisi", "en": "Position method"},
+    "col_position_note": {"id": "Catatan posisi", "en": "Position note"},
+    "col_position_check": {"id": "Cek posisi", "en": "Position check"},
+    "col_risk_class": {"id": "Kelas kerawanan", "en": "Risk class"},
+    "col_risk_class_source": {"id": "Sumber kelas", "en": "Class source"},
+    "col_risk_class_date": {"id": "Tanggal kelas", "en": "Class date"},
+    "col_risk_class_authority": {"id": "Penetap kelas", "en": "Class authority"},
+    "col_risk_class_computed": {"id": "Kelas dihitung", "en": "Computed class"},
+    "col_risk_score": {"id": "Skor kerawanan", "en": "Risk score"},
+    "col_risk_reasons": {"id": "Alasan", "en": "Reasons"},
+    "col_pocket_id": {"id": "Kantong", "en": "Pocket"},
+    "col_rayon": {"id": "Rayon", "en": "Rayon"},
+    "col_polsek": {"id": "Polsek", "en": "Polsek"},
+    "col_response_min": {"id": "Waktu respons (menit)", "en": "Response time (min)"},
+    "col_route_km": {"id": "Rute (km)", "en": "Route (km)"},
+    "col_beyond_response": {"id": "Melebihi waktu respons", "en": "Beyond response time"},
+    "col_flood_class": {"id": "Kelas banjir", "en": "Flood class"},
+    "col_flood_reasons": {"id": "Bukti banjir", "en": "Flood evidence"},
+    "col_access_cut": {"id": "Akses terputus banjir", "en": "Access cut by flood"},
+    "col_detour_min": {"id": "Waktu tempuh memutar (menit)", "en": "Detour time (min)"},
+    "col_cut_unreachable": {"id": "Tidak terjangkau", "en": "Unreachable"},
     "minutes": {"id": "menit", "en": "min"},
     "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
     "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},
@@ -394,6 +445,17 @@ def tf(key: str, lang: str = "id", **values: object) -> str:
     """Label ``key`` in ``lang`` with ``{name}`` fields filled in (numbers formatted for ``lang``)."""
     return t(key, lang).format(**{k: number(v, lang) if isinstance(v, int | float) and not isinstance(v, bool)
                                   else v for k, v in values.items()})
+
+
+def distance(metres: float, lang: str = "id") -> str:
+    """A distance for a reason: to 10 m below 1 km, else km with one decimal.
+
+    >>> distance(347, "id"), distance(3640, "id"), distance(3640, "en")
+    ('± 350 m', '3,6 km', '3.6 km')
+    """
+    if metres < 1000:
+        return f"± {number(round(metres / 10) * 10, lang)} m"
+    return f"{number(metres / 1000, lang, 1)} km"
 
 
 def number(value: float, lang: str = "id", digits: int = 0) -> str:

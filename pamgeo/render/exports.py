@@ -29,56 +29,77 @@ class Column:
 
     name: str
     dtype: str          # as pandas reads it back: "string", "Int64", "float64", "boolean"
-    id: str             # header in Bahasa Indonesia (Excel)
-    en: str             # header in English (Excel)
-    doc: str            # what it means (README, the workbook's column sheet)
+    doc: str            # what it means (README, the workbook's column sheet); its header in the
+                        # report's language is the catalogue's "col_<name>"
 
 
 TPS_COLUMNS: tuple[Column, ...] = (
-    Column("tps_id", "string", "ID TPS (Sirekap)", "TPS id (Sirekap)",
+    Column("tps_id", "string",
            "Sirekap id: 10-digit Kemendagri kelurahan code + 3-digit TPS number"),
-    Column("kode_kel", "string", "Kode kelurahan", "Kelurahan code", "Kemendagri code, dotted (31.71.01.1001)"),
-    Column("kelurahan", "string", "Kelurahan", "Kelurahan", "kelurahan/desa name"),
-    Column("kode_kec", "string", "Kode kecamatan", "Kecamatan code", "Kemendagri code, dotted (31.71.01)"),
-    Column("kecamatan", "string", "Kecamatan", "Kecamatan", "kecamatan name"),
-    Column("tps_no", "Int64", "Nomor TPS", "TPS number", "TPS number in its kelurahan; 901 and up: lokasi khusus"),
-    Column("is_khusus", "boolean", "Lokasi khusus", "Special location", "lokasi-khusus TPS (prison, hospital, ...)"),
-    Column("alamat", "string", "Alamat", "Address", "address from the TPS list (empty when the list has none)"),
-    Column("dpt", "Int64", "DPT", "Voters (DPT)", "registered voters, when the list gives them"),
-    Column("lat", "float64", "Lintang", "Latitude", "WGS84 latitude of the position used"),
-    Column("lon", "float64", "Bujur", "Longitude", "WGS84 longitude of the position used"),
-    Column("position_source", "string", "Sumber posisi", "Position source",
+    Column("kode_kel", "string",
+           "Kemendagri code, dotted (31.71.01.1001)"),
+    Column("kelurahan", "string",
+           "kelurahan/desa name"),
+    Column("kode_kec", "string",
+           "Kemendagri code, dotted (31.71.01)"),
+    Column("kecamatan", "string",
+           "kecamatan name"),
+    Column("tps_no", "Int64",
+           "TPS number in its kelurahan; 901 and up: lokasi khusus"),
+    Column("is_khusus", "boolean",
+           "lokasi-khusus TPS (prison, hospital, ...)"),
+    Column("alamat", "string",
+           "address from the TPS list (empty when the list has none)"),
+    Column("dpt", "Int64",
+           "registered voters, when the list gives them"),
+    Column("lat", "float64",
+           "WGS84 latitude of the position used"),
+    Column("lon", "float64",
+           "WGS84 longitude of the position used"),
+    Column("position_source", "string",
            "file, file_repaired, estimated or approximate: where the position comes from"),
-    Column("position_method", "string", "Metode posisi", "Position method",
+    Column("position_method", "string",
            "how an estimated position was placed (estimator and seed); empty for positions from a file"),
-    Column("position_note", "string", "Catatan posisi", "Position note",
+    Column("position_note", "string",
            "why a TPS of a list got an estimated position (its coordinates were missing or unusable)"),
-    Column("position_check", "string", "Cek posisi", "Position check",
+    Column("position_check", "string",
            "a position from the file that lies in another kelurahan than the stated one (kept as stated)"),
-    Column("risk_class", "string", "Kelas kerawanan", "Risk class",
+    Column("risk_class", "string",
            "kurang_rawan, rawan, sangat_rawan or khusus: the class the briefing uses"),
-    Column("risk_class_source", "string", "Sumber kelas", "Class source",
+    Column("risk_class_source", "string",
            "official (a Polri list) or computed (pamgeo's score)"),
-    Column("risk_class_date", "string", "Tanggal kelas", "Class date", "date of the official class (ISO), if any"),
-    Column("risk_class_authority", "string", "Penetap kelas", "Class authority", "who set the official class"),
-    Column("risk_class_computed", "string", "Kelas dihitung", "Computed class", "pamgeo's class from the score"),
-    Column("risk_score", "float64", "Skor kerawanan", "Risk score", "0-1 weighted score of the risk indicators"),
-    Column("risk_reasons", "string", "Alasan", "Reasons", "the indicators behind the score, with their numbers"),
-    Column("pocket_id", "string", "Kantong", "Pocket", "pocket of risk (DBSCAN) the TPS belongs to, if any"),
-    Column("rayon", "string", "Rayon", "Rayon", "rayon the TPS is assigned to"),
-    Column("polsek", "string", "Polsek", "Polsek", "Polsek the TPS is assigned to"),
-    Column("response_min", "float64", "Waktu respons (menit)", "Response time (min)",
+    Column("risk_class_date", "string",
+           "date of the official class (ISO), if any"),
+    Column("risk_class_authority", "string",
+           "who set the official class"),
+    Column("risk_class_computed", "string",
+           "pamgeo's class from the score"),
+    Column("risk_score", "float64",
+           "0-1 weighted score of the risk indicators"),
+    Column("risk_reasons", "string",
+           "the indicators behind the score, with their numbers"),
+    Column("pocket_id", "string",
+           "pocket of risk (DBSCAN) the TPS belongs to, if any"),
+    Column("rayon", "string",
+           "rayon the TPS is assigned to"),
+    Column("polsek", "string",
+           "Polsek the TPS is assigned to"),
+    Column("response_min", "float64",
            "reserve's travel time from its staging point by road, minutes; empty when unreachable or no roads"),
-    Column("route_km", "float64", "Rute (km)", "Route (km)", "length of that route"),
-    Column("beyond_response", "boolean", "Melebihi waktu respons", "Beyond response time",
+    Column("route_km", "float64",
+           "length of that route"),
+    Column("beyond_response", "boolean",
            "response_min above police.response_min (or unreachable)"),
-    Column("flood_class", "string", "Kelas banjir", "Flood class", "none, rendah, sedang or tinggi at the TPS"),
-    Column("flood_reasons", "string", "Bukti banjir", "Flood evidence", "the evidence behind the flood class"),
-    Column("access_cut", "boolean", "Akses terputus banjir", "Access cut by flood",
+    Column("flood_class", "string",
+           "none, rendah, sedang or tinggi at the TPS"),
+    Column("flood_reasons", "string",
+           "the evidence behind the flood class"),
+    Column("access_cut", "boolean",
            "the route from the staging point crosses a flooded road"),
-    Column("detour_min", "float64", "Waktu tempuh memutar (menit)", "Detour time (min)",
+    Column("detour_min", "float64",
            "the reserve's travel time around the flooded roads (compare response_min); empty when unreachable"),
-    Column("cut_unreachable", "boolean", "Tidak terjangkau", "Unreachable", "no route avoids the flooded roads"),
+    Column("cut_unreachable", "boolean",
+           "no route avoids the flooded roads"),
 )
 
 
@@ -120,14 +141,14 @@ def tps_for_readers(tps: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
     flood = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     out["flood_class"] = out["flood_class"].map(lambda c: flood.get(c, c) if isinstance(c, str) else c)
     out["position_source"] = out["position_source"].map(lambda s: t(s, lang) if isinstance(s, str) else s)
-    headers = {c.name: (c.en if lang == "en" else c.id) for c in TPS_COLUMNS}
+    headers = {c.name: t(f"col_{c.name}", lang) for c in TPS_COLUMNS}
     return out.rename(columns=headers)
 
 
 def column_sheet(lang: str) -> pd.DataFrame:
     """The column dictionary of the TPS workbook."""
     return pd.DataFrame({
-        t("column", lang): [c.en if lang == "en" else c.id for c in TPS_COLUMNS],
+        t("column", lang): [t(f"col_{c.name}", lang) for c in TPS_COLUMNS],
         "tps.csv": [c.name for c in TPS_COLUMNS],
         t("meaning", lang): [c.doc for c in TPS_COLUMNS],
     })

@@ -145,9 +145,7 @@ def index_body(data: RegionData, results: list[dict], lang: str, summary: str = 
     failed = [r for r in results if r["status"] != "ok"]
     err = ""
     if failed:
-        err = "<div class='error'>" + html.escape(
-            f"{len(failed)} briefing gagal dibuat; lihat manifest.json." if lang == "id"
-            else f"{len(failed)} briefings failed; see manifest.json.") + "</div>"
+        err = "<div class='error'>" + html.escape(tf("briefings_failed", lang, n=len(failed))) + "</div>"
     files = ["tps.xlsx", "tps.csv", "plotting.xlsx", "plotting.csv", "pockets.csv",
              f"pamgeo_{data.config.region.id}.gpkg", "tps_validation.csv", "manifest.json"]
     links = (f"<p><a href='validation.html'>{html.escape(t('validation_link', lang))}</a></p>"
