@@ -39,3 +39,10 @@ def test_page_bodies_load_nothing_from_the_network():
     assert "<b>peta</b>" in body and "catatan" in body
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", body), body
     assert "require" not in body.lower() and "mathjax" not in body.lower()
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebooks_are_valid_nbformat(name):
+    nb = nbformat.read(notebooks_dir() / name, as_version=4)
+    nbformat.validate(nb)
+    assert all("id" in c for c in nb.cells)

@@ -248,6 +248,8 @@ LABELS: dict[str, dict[str, str]] = {
     "col_access_cut": {"id": "Akses terputus banjir", "en": "Access cut by flood"},
     "col_detour_min": {"id": "Waktu tempuh memutar (menit)", "en": "Detour time (min)"},
     "col_cut_unreachable": {"id": "Tidak terjangkau", "en": "Unreachable"},
+    "position_estimated_title": {"id": "TPS dari daftar dengan posisi diperkirakan (koordinat tidak dapat dipakai)",
+                                 "en": "TPS of the list with an estimated position (coordinates unusable)"},
     "minutes": {"id": "menit", "en": "min"},
     "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
     "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},

@@ -281,6 +281,9 @@ def _tps_from_list(cfg: RegionConfig, kelurahan: gpd.GeoDataFrame, roads: gpd.Ge
             "region.on_invalid: estimate (TPS without a usable position get an estimated one) or drop "
             "(rows with errors are left out).", report,
         )
+    if tps.empty:
+        raise InputError(f"{report.format_text(30)}\nNo TPS of {report.path} could be used ({report.n_rows} rows). "
+                         "Fix the rows above (or the columns: mapping in the region config).", report)
     unplaced = (tps["position_source"] == "unplaced").to_numpy()
     if unplaced.any():
         tps = _estimate_unplaced(tps, unplaced, kelurahan, roads, progress)

@@ -394,7 +394,8 @@ def _check_columns(table: TpsTable, df: pd.DataFrame, derived: dict[str, str], r
     missing = [c for c in table.missing if c not in derived or c in table.unmatched]
     if "kecamatan" in missing and "kelurahan" in df:
         # kecamatan is only needed to tell kelurahan *names* apart
-        if df["kelurahan"].map(lambda v: normalise_code(v) is not None).all():
+        filled = df["kelurahan"][~_blank(df["kelurahan"])]  # an empty cell is its own error
+        if filled.map(lambda v: normalise_code(v) is not None).all():
             missing.remove("kecamatan")
     found = sorted(table.columns_found.values())
     for col in missing:

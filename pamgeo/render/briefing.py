@@ -278,3 +278,25 @@ def kota_map_html(data: RegionData, analysis: Analysis, *, lang: str = "id", hei
                   base_memo: dict | None = None) -> str:
     """The region overview map as an embeddable, self-contained iframe."""
     return map_iframe(kota_map(data, analysis, lang=lang, base_memo=base_memo), height=height, lang=lang)
+
+
+def position_check_table(analysis: Analysis, kode_kec: str, *, lang: str = "id") -> str:
+    """TPS of a kecamatan whose point from the list lies in another kelurahan than the one the
+    list states (the stated kelurahan is kept), and TPS whose position had to be estimated."""
+    tps = analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    check = tps[tps.get("position_check", pd.Series("", index=tps.index)).fillna("") != ""]
+    note = tps[tps.get("position_note", pd.Series("", index=tps.index)).fillna("") != ""]
+    out = [f"<h3>{html.escape(t('position_check_title', lang))} ({number(len(check), lang)})</h3>"]
+    if check.empty:
+        out.append(f"<p>{html.escape(t('no_position_check', lang))}</p>")
+    else:
+        frame = pd.DataFrame({"tps_id": check["tps_id"], "kelurahan": check["kelurahan"],
+                              "check": check["position_check"]})
+        out.append(_table(frame, [t("tps_id", lang), t("kelurahan", lang), t("position_check", lang)],
+                          total=False, lang=lang))
+    if not note.empty:
+        out.append(f"<h3>{html.escape(t('position_estimated_title', lang))} ({number(len(note), lang)})</h3>")
+        frame = pd.DataFrame({"tps_id": note["tps_id"], "kelurahan": note["kelurahan"], "note": note["position_note"]})
+        out.append(_table(frame, [t("tps_id", lang), t("kelurahan", lang), t("position_note", lang)],
+                          total=False, lang=lang))
+    return "".join(out)
