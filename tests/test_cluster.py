@@ -254,3 +254,17 @@ def test_importing_pockets_leaves_scikit_learn_to_the_clustering():
             "risk_dbscan(X, eps_m=500, min_samples=3)\n"
             "assert 'sklearn' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_police_layer_no_far_from_police_reason():
+    import pandas as pd
+
+    from pamgeo.analysis.pockets import reason_flags
+    from pamgeo.core.config import RiskParams
+
+    tps = pd.DataFrame({"dist_waterway_m": [np.inf, 10.0], "flood_kelurahan": [False, True],
+                        "dist_police_m": [np.inf, 9000.0], "n_tps_nearby": [0, 0], "is_khusus": [False, False],
+                        "risk_class_source": ["computed", "computed"]})
+    flags = reason_flags(tps, RiskParams())
+    assert flags["police_distance"].tolist() == [False, True]
+    assert flags["waterway"].tolist() == [False, True]

@@ -376,7 +376,8 @@ def reason_flags(tps: pd.DataFrame, risk: RiskParams) -> pd.DataFrame:
     return pd.DataFrame({
         "waterway": tps["dist_waterway_m"] < risk.waterway_m[1],
         "flood_kelurahan": tps["flood_kelurahan"].astype(bool),
-        "police_distance": tps["dist_police_m"] > risk.police_km[0] * 1000,
+        # no police layer: the distance is unknown (inf), never "far from police"
+        "police_distance": np.isfinite(tps["dist_police_m"]) & (tps["dist_police_m"] > risk.police_km[0] * 1000),
         "crowding": tps["n_tps_nearby"] > risk.crowding_n[0],
         "khusus": tps["is_khusus"].astype(bool),
         "official": tps["risk_class_source"] == "official",
