@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 REGION ?= tangsel
 WORKERS ?= 2
 
-.PHONY: install demo data run test lint wheel-check bench lab depok constraints clean
+.PHONY: install demo data run test lint wheel-check bench bench-polda lab depok polda constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ wheel-check:  # the wheel in a fresh venv, outside the checkout, renders the Tan
 
 bench: install
 	$(BIN)/python bench/bench.py
+
+bench-polda: install  # the Polda run with 1 and 2 workers, per member and notebook; the national view
+	$(BIN)/python bench/bench_polda.py
+
+polda: install
+	$(BIN)/pamgeo run polda_metro_jaya --workers $(WORKERS)
+	@echo "Briefing: $(CURDIR)/reports/polda_metro_jaya/index.html"
 
 lab: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
