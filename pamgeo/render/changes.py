@@ -202,7 +202,6 @@ class _Legend(MacroElement):
 
     def __init__(self, content: str) -> None:
         super().__init__()
-        self._name = "PamgeoChangesLegend"
         self.content = json.dumps(content).replace("</", "<\\/")
 
 
