@@ -250,6 +250,13 @@ LABELS: dict[str, dict[str, str]] = {
     "col_cut_unreachable": {"id": "Tidak terjangkau", "en": "Unreachable"},
     "position_estimated_title": {"id": "TPS dari daftar dengan posisi diperkirakan (koordinat tidak dapat dipakai)",
                                  "en": "TPS of the list with an estimated position (coordinates unusable)"},
+    "area_part": {"id": "sebagian", "en": "part"},
+    "kecamatan_polygons": {"id": "poligon kecamatan", "en": "kecamatan polygons"},
+    "no_kelurahan_polygons": {"id": "TANPA poligon kelurahan: tiap desa/kelurahan digambar seluas kecamatannya, "
+                                    "posisi TPS perkiraan di dalam kecamatan",
+                              "en": "NO kelurahan polygons: every desa/kelurahan is drawn as its whole kecamatan, "
+                                    "TPS positions are estimates inside the kecamatan"},
+    "with_polygon": {"id": "dengan poligon", "en": "with a polygon"},
     "minutes": {"id": "menit", "en": "min"},
     "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
     "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},
@@ -432,6 +439,15 @@ LABELS: dict[str, dict[str, str]] = {
               "holds only rawan TPS, such a TPS has usually become kurang rawan. Classes and dates as in the "
               "official lists compared.",
     },
+    # maps (issue 14): planned police units, the online base map offline, print sheets
+    "police_planned": {"id": "Satuan Polri (rencana, belum ada)", "en": "Police units (planned, not yet built)"},
+    "tiles_offline": {"id": "Peta dasar daring tidak dapat dimuat (tanpa internet)",
+                      "en": "The online base map cannot be loaded (no internet)"},
+    "print_made": {"id": "Dibuat", "en": "Made"},
+    "north": {"id": "U", "en": "N"},
+    "offmap_staging": {"id": "Titik siaga di luar peta (rute terpotong di tepi peta)",
+                       "en": "Staging points outside the map (routes cut at the map's edge)"},
+    "frame_clipped": {"id": "Sebagian kantong melewati tepi peta", "en": "Part of a pocket runs past the map's edge"},
 }
 
 

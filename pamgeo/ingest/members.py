@@ -29,6 +29,7 @@ import yaml
 
 from pamgeo.core.config import load_config, resolve_region_path
 from pamgeo.core.groups import Area, GroupConfig, Member
+from pamgeo.core.i18n import t
 from pamgeo.ingest import io as pio
 from pamgeo.ingest.kawalpemilu import NationalCounts
 
@@ -109,7 +110,7 @@ def _area_name(area: Area, counts: NationalCounts, lang: str) -> str:
         return area.name
     name = counts.name(area.kode).title()
     if area.kecamatan:
-        name += " (sebagian)" if lang == "id" else " (part)"
+        name += f" ({t('area_part', lang)})"
     return name
 
 
@@ -144,10 +145,7 @@ def member_run(group: GroupConfig, member: Member, area: Area, run_id: str, fold
         kel, missing = _kecamatan_as_kelurahan(group, area, counts)
         polygons = True
         boundary = {"code_column": "kode", "name_column": "nama", "kecamatan_name_column": "nama_kec"}
-        note = ("TANPA poligon kelurahan: tiap desa/kelurahan digambar seluas kecamatannya, posisi TPS "
-                "perkiraan di dalam kecamatan" if lang == "id" else
-                "NO kelurahan polygons: every desa/kelurahan is drawn as its whole kecamatan, TPS positions "
-                "are estimates inside the kecamatan")
+        note = t("no_kelurahan_polygons", lang)
         attribution = f"{d.kecamatan_boundaries.attribution or ''} — {note}".strip(" —")
     if area.file is not None and not area.kecamatan:
         kel_file = d.boundaries.path.replace("{file}", area.file)  # the bundle's file as it is
@@ -156,7 +154,7 @@ def member_run(group: GroupConfig, member: Member, area: Area, run_id: str, fold
         _write_if_changed(Path(kel_file), kel.to_crs(pio.WGS84).to_json(drop_id=True))
     name = _area_name(area, counts, lang)
     if polygons:
-        name += " (poligon kecamatan)" if lang == "id" else " (kecamatan polygons)"
+        name += f" ({t('kecamatan_polygons', lang)})"
     kec_codes = area.kecamatan
     if missing:
         kec_codes = sorted(set(counts.select(area.kode, area.kecamatan)["kode_kec"]) - set(missing))

@@ -18,6 +18,7 @@ from pamgeo.core.i18n import number, t, tf
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_label
 from pamgeo.ingest.region import RegionData
 from pamgeo.render.maps import kecamatan_map, kota_map, map_iframe
+from pamgeo.render.page import templates
 
 
 def _kec_row(data: RegionData, kode_kec: str) -> pd.Series:
@@ -37,23 +38,24 @@ def tps_counts_by(data: RegionData, by: str, kode_kec: str | None = None) -> pd.
     return out
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, lang: str) -> dict:
+    """A table cell: whole numbers right-aligned in the language's format, the rest as text."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-        return f"<td class='num'>{int(value):,}</td>"
-    return f"<td>{html.escape(str(value))}</td>"
+        return {"text": number(int(value), lang), "num": True}
+    return {"text": str(value), "num": False}
 
 
 def _table(frame: pd.DataFrame, headers: list[str], *, total: bool = True, lang: str = "id") -> str:
-    """HTML table of ``frame`` (escaped), with an optional total row of the numeric columns."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = ["<tr>" + "".join(_cell(v) for v in rec) + "</tr>" for rec in frame.itertuples(index=False)]
+    """HTML table of ``frame`` (the ``table.html`` template escapes every cell), with an optional
+    total row of the numeric columns."""
+    rows = [{"cells": [_cell(v, lang) for v in rec], "total": False} for rec in frame.itertuples(index=False)]
     if total:
         sums: list[object] = [
             int(frame[c].sum()) if pd.api.types.is_numeric_dtype(frame[c]) else "" for c in frame.columns
         ]
         sums[0] = t("total", lang)
-        body.append("<tr class='total'>" + "".join(_cell(v) for v in sums) + "</tr>")
-    return f"<table class='pamgeo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        rows.append({"cells": [_cell(v, lang) for v in sums], "total": True})
+    return templates().get_template("table.html").render(headers=headers, rows=rows)
 
 
 def kecamatan_header(data: RegionData, kode_kec: str, *, lang: str = "id") -> str:
@@ -65,7 +67,7 @@ def kecamatan_header(data: RegionData, kode_kec: str, *, lang: str = "id") -> st
         f"<h2>{html.escape(t('kecamatan', lang))} {html.escape(kec['kecamatan'])} "
         f"<span class='code'>({html.escape(kode_kec)})</span></h2>",
         f"<p>{html.escape(data.config.region.name)} · {html.escape(t('election', lang))}: "
-        f"{html.escape(src.election)} · {html.escape(t('n_tps', lang))}: <b>{n:,}</b> · "
+        f"{html.escape(src.election)} · {html.escape(t('n_tps', lang))}: <b>{number(n, lang)}</b> · "
         f"{html.escape(t('n_kelurahan', lang))}: {int(kec['n_kelurahan'])}</p>",
     ]
     return "".join(parts)
@@ -266,10 +268,10 @@ def overview_header(data: RegionData, analysis: Analysis, *, lang: str = "id") -
     tps = analysis.tps
     counts = tps["risk_class"].value_counts()
     parts = [f"<h2>{html.escape(t('overview_title', lang))}: {html.escape(cfg.region.name)}</h2>",
-             f"<p>{html.escape(cfg.sources.tps.election)} · {html.escape(t('n_tps', lang))}: <b>{len(tps):,}</b> · "
+             f"<p>{html.escape(cfg.sources.tps.election)} · {html.escape(t('n_tps', lang))}: <b>{number(len(tps), lang)}</b> · "
              f"{len(data.kecamatan)} {html.escape(t('kecamatan', lang).lower())} · {len(data.kelurahan)} "
              f"{html.escape(t('kelurahan', lang).lower())} · "
-             + " · ".join(f"{html.escape(class_label(c, lang))}: {int(counts.get(c, 0)):,}" for c in CLASSES)
+             + " · ".join(f"{html.escape(class_label(c, lang))}: {number(int(counts.get(c, 0)), lang)}" for c in CLASSES)
              + "</p>"]
     return "".join(parts)
 

@@ -22,7 +22,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from pamgeo.analysis.changes import CHANGES, Changes
-from pamgeo.core.i18n import t
+from pamgeo.core.i18n import number, t
 from pamgeo.core.vocabulary import class_label
 
 #: symbol of each change on the map: (shape, fill, outline)
@@ -79,10 +79,11 @@ def _cls(value: object, lang: str) -> str:
     return class_label(value, lang) if isinstance(value, str) and value else "-"
 
 
-def _table(rows: list[list[object]], headers: list[str], *, total: list[object] | None = None) -> str:
-    def cell(v: object) -> str:
+def _table(rows: list[list[object]], headers: list[str], *, total: list[object] | None = None,
+           lang: str = "id") -> str:
+    def cell(v: object) -> str:  # numbers in the language's format
         if isinstance(v, int) and not isinstance(v, bool):
-            return f"<td class='num'>{v:,}</td>"
+            return f"<td class='num'>{number(v, lang)}</td>"
         return f"<td>{v}</td>" if isinstance(v, _Raw) else f"<td>{_esc(v)}</td>"
 
     head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
@@ -96,8 +97,8 @@ class _Raw(str):
     """HTML made here (a symbol), not escaped again."""
 
 
-def _signed(n: int) -> str:
-    return f"+{n:,}" if n > 0 else f"{n:,}"
+def _signed(n: int, lang: str) -> str:
+    return f"+{number(n, lang)}" if n > 0 else f"{number(n, lang)}"
 
 
 def summary_table(changes: Changes, *, lang: str = "id") -> str:
@@ -107,19 +108,19 @@ def summary_table(changes: Changes, *, lang: str = "id") -> str:
             for c in CHANGES if counts[c] or c != "changed"]
     return (f"<h3>{_esc(t('changes_summary', lang))}</h3>"
             + _table(rows, ["", t("change", lang), t("n_tps", lang)],
-                     total=["", t("total", lang), int(sum(counts.values()))]))
+                     total=["", t("total", lang), int(sum(counts.values()))], lang=lang))
 
 
 def by_class_table(changes: Changes, *, lang: str = "id") -> str:
     """TPS per class before and after, with the difference."""
     bc = changes.by_class
-    rows = [[class_label(r.risk_class, lang), int(r.n_old), int(r.n_new), _signed(int(r.delta))]
+    rows = [[class_label(r.risk_class, lang), int(r.n_old), int(r.n_new), _signed(int(r.delta), lang)]
             for r in bc.itertuples(index=False) if r.n_old or r.n_new or r.risk_class != "khusus"]
     headers = [t("risk_class", lang), _side_header(changes, "old", lang), _side_header(changes, "new", lang),
                t("changes_delta", lang)]
     total = [t("total", lang), int(bc["n_old"].sum()), int(bc["n_new"].sum()),
-             _signed(int(bc["n_new"].sum() - bc["n_old"].sum()))]
-    return f"<h3>{_esc(t('changes_by_class', lang))}</h3>" + _table(rows, headers, total=total)
+             _signed(int(bc["n_new"].sum() - bc["n_old"].sum()), lang)]
+    return f"<h3>{_esc(t('changes_by_class', lang))}</h3>" + _table(rows, headers, total=total, lang=lang)
 
 
 def _side_header(changes: Changes, side: str, lang: str) -> str:
@@ -137,18 +138,18 @@ def by_kecamatan_table(changes: Changes, *, lang: str = "id") -> str:
     for r in k.to_dict("records"):
         name = f"{r['kecamatan']} ({r['kode_kec']})" if r["kecamatan"] else r["kode_kec"]
         rows.append([name, *[int(r[c]) for c in shown],
-                     *[f"{int(r['old_' + c]):,} → {int(r['new_' + c]):,}" for c in watch]])
+                     *[f"{number(int(r['old_' + c]), lang)} → {number(int(r['new_' + c]), lang)}" for c in watch]])
     total = [t("total", lang), *[int(k[c].sum()) for c in shown],
-             *[f"{int(k['old_' + c].sum()):,} → {int(k['new_' + c].sum()):,}" for c in watch]]
+             *[f"{number(int(k['old_' + c].sum()), lang)} → {number(int(k['new_' + c].sum()), lang)}" for c in watch]]
     headers = [t("kecamatan", lang), *[change_label(c, lang) for c in shown],
                *[class_label(c, lang) for c in watch]]
-    return f"<h3>{_esc(t('changes_by_kecamatan', lang))}</h3>" + _table(rows, headers, total=total)
+    return f"<h3>{_esc(t('changes_by_kecamatan', lang))}</h3>" + _table(rows, headers, total=total, lang=lang)
 
 
 def changes_table(changes: Changes, *, lang: str = "id", include_unchanged: bool = False) -> str:
     """Every TPS that changed (``include_unchanged``: every TPS) with its classes, dates and authority."""
     tab = changes.table if include_unchanged else changes.table[changes.table["change"] != "unchanged"]
-    title = f"<h3>{_esc(t('changes_list', lang))} ({len(tab):,})</h3>"
+    title = f"<h3>{_esc(t('changes_list', lang))} ({number(len(tab), lang)})</h3>"
     if tab.empty:
         return title + f"<p>{_esc(t('none', lang))}</p>"
     rows = []
@@ -161,7 +162,7 @@ def changes_table(changes: Changes, *, lang: str = "id", include_unchanged: bool
                      f"{r['date_old'] or '-'} → {r['date_new'] or '-'}", auth])
     headers = ["", t("change", lang), t("tps_id", lang), t("kecamatan", lang), t("kelurahan", lang), t("tps_no", lang),
                t("risk_class", lang), t("date", lang), t("class_authority", lang)]
-    return title + _table(rows, headers)
+    return title + _table(rows, headers, lang=lang)
 
 
 def changes_text(changes: Changes, *, lang: str = "id") -> str:
@@ -174,13 +175,13 @@ def changes_text(changes: Changes, *, lang: str = "id") -> str:
     lines.append(f"  {t('risk_class', lang):<16} {t('changes_old', lang):>9} {t('changes_new', lang):>9} "
                  f"{t('changes_delta', lang):>9}")
     for r in changes.by_class.itertuples(index=False):
-        lines.append(f"  {class_label(r.risk_class, lang):<16} {r.n_old:>9,} {r.n_new:>9,} {_signed(int(r.delta)):>9}")
+        lines.append(f"  {class_label(r.risk_class, lang):<16} {number(r.n_old, lang):>9} {number(r.n_new, lang):>9} {_signed(int(r.delta), lang):>9}")
     lines.append("")
     k = changes.by_kecamatan
     lines.append(f"  {t('kecamatan', lang):<28} " + " ".join(f"{t(f'change_{c}_short', lang):>8}" for c in CHANGES))
     for r in k.to_dict("records"):
         name = (r["kecamatan"] or r["kode_kec"])[:28]
-        lines.append(f"  {name:<28} " + " ".join(f"{int(r[c]):>8,}" for c in CHANGES))
+        lines.append(f"  {name:<28} " + " ".join(f"{number(int(r[c]), lang):>8}" for c in CHANGES))
     return "\n".join(lines)
 
 
@@ -230,7 +231,7 @@ def add_changes(m: folium.Map, changes_gdf: gpd.GeoDataFrame, *, lang: str = "id
         features = [{"type": "Feature", "properties": p, "geometry": {"type": "Point",
                                                                          "coordinates": [round(g.x, 6), round(g.y, 6)]}}
                     for p, g in zip(props.to_dict("records"), sel.geometry, strict=True)]
-        name = f"{change_label(change, lang)} ({len(sel):,})"
+        name = f"{change_label(change, lang)} ({number(len(sel), lang)})"
         icon = folium.DivIcon(html=symbol_svg(change), icon_size=(18, 18), icon_anchor=(9, 9))
         layer = folium.GeoJson(
             {"type": "FeatureCollection", "features": features}, name=_esc(name),
@@ -280,7 +281,7 @@ def changes_page(changes: Changes, *, lang: str = "id", title: str | None = None
         n_changed = int((changes.table["change"] != "unchanged").sum())
         if len(changes_gdf) < n_changed:
             parts.append(f"<p class='small'>{_esc(t('changes_no_position', lang))}: "
-                         f"{n_changed - len(changes_gdf):,}</p>")
+                         f"{number(n_changed - len(changes_gdf), lang)}</p>")
     parts.append(changes_table(changes, lang=lang))
     parts.append(f"<p class='small'>{_esc(t('changes_note', lang))}</p></body></html>")
     return "".join(parts)

@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 
 from pamgeo.analysis.pipeline import Analysis
-from pamgeo.core.i18n import percent, t, tf
+from pamgeo.core.i18n import number, percent, t, tf
 from pamgeo.ingest.region import RegionData, TpsAccount
 from pamgeo.render import briefing
 from pamgeo.render.headline import anchor, headline_html
@@ -130,9 +130,9 @@ def index_body(data: RegionData, results: list[dict], lang: str, summary: str = 
             status = (f"<span style='color:#b42318;font-weight:700'>{html.escape(t('failed', lang))}</span>"
                       f"{html.escape(cell)}: {html.escape(r.get('error', '')[:300])}")
         rows.append(f"<tr><td>{html.escape(code)}</td><td>{html.escape(str(name))}</td>"
-                    f"<td class='num'>{n:,}</td><td>{status}</td></tr>")
+                    f"<td class='num'>{number(n, lang)}</td><td>{status}</td></tr>")
     total = int(counts["n_tps"].sum())
-    rows.append(f"<tr class='total'><td>{html.escape(t('total', lang))}</td><td></td><td class='num'>{total:,}</td><td></td></tr>")
+    rows.append(f"<tr class='total'><td>{html.escape(t('total', lang))}</td><td></td><td class='num'>{number(total, lang)}</td><td></td></tr>")
     head = "".join(f"<th>{html.escape(h)}</th>" for h in
                    ("Kode", t("kecamatan", lang), t("n_tps", lang), t("report_status", lang)))
     overview = [r for r in results if r["name"] == "overview"]

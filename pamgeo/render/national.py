@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pamgeo.core.groups import GroupConfig
-from pamgeo.core.i18n import t
+from pamgeo.core.i18n import number, t
 from pamgeo.core.presets import Preset
 from pamgeo.render.maps import base_map, map_iframe
 from pamgeo.render.polda import PALETTE, _colour, esc, fmt, group_page
@@ -43,7 +43,7 @@ def national_map(kab: gpd.GeoDataFrame, per_kab: pd.DataFrame, names: dict[str, 
     g = kab[["kode", "geometry"]].merge(per_kab[["kode_kab", "n_tps"]], left_on="kode", right_on="kode_kab", how="left")
     g["n_tps"] = g["n_tps"].fillna(0).astype(int)
     g["nama"] = g["kode"].map(lambda c: names.get(c, c).title())
-    g["label"] = g["n_tps"].map(lambda v: f"{v:,} TPS")
+    g["label"] = g["n_tps"].map(lambda v: f"{number(v, lang)} TPS")
     g = gpd.GeoDataFrame(g, geometry="geometry", crs=kab.crs)
     g["geometry"] = g.geometry.simplify(0.01)
     g = g.explode(index_parts=False)  # collections (the source's "Unknown" geometries) into their parts
@@ -56,7 +56,7 @@ def national_map(kab: gpd.GeoDataFrame, per_kab: pd.DataFrame, names: dict[str, 
                                       "fillColor": _colour(f["properties"].get("n_tps", 0), bins)},
             style_only=("n_tps",), tooltip=tooltip(["kode", "nama", "label"])).add_to(m)
     legend = " ".join(f"<span style='background:{c};border:1px solid #999;padding:0 8px'></span> "
-                      f"{'≤' if i < len(bins) else '>'} {int(bins[min(i, len(bins) - 1)]):,}"
+                      f"{'≤' if i < len(bins) else '>'} {number(int(bins[min(i, len(bins) - 1)]), lang)}"
                       for i, c in enumerate(PALETTE[: len(bins) + 1]))
     return m, legend
 
@@ -69,10 +69,10 @@ def national_page(group: GroupConfig, tables: dict[str, pd.DataFrame], per_polda
     attributions = [a for a in (nat.tps.attribution, nat.kabkota.attribution) if a]
     prov, kabt, nopoly = tables["provinsi"], tables["kabkota"], tables["no_polygon"]
     total_tps = int(prov["n_tps"].sum())
-    parts = [f"<p><b>{esc(t('national_accounted', lang))}: {total_tps:,} TPS</b> · {int(prov['n_desa'].sum()):,} "
-             f"{esc(t('n_desa', lang).lower())} · {len(kabt):,} {esc(t('kabkota', lang).lower())} "
-             f"({int(kabt['has_polygon'].sum()):,} {esc('dengan poligon' if lang == 'id' else 'with a polygon')}) · "
-             f"{len(tables['kecamatan']):,} {esc(t('kecamatan', lang).lower())} · {len(prov)} "
+    parts = [f"<p><b>{esc(t('national_accounted', lang))}: {number(total_tps, lang)} TPS</b> · {number(int(prov['n_desa'].sum()), lang)} "
+             f"{esc(t('n_desa', lang).lower())} · {number(len(kabt), lang)} {esc(t('kabkota', lang).lower())} "
+             f"({number(int(kabt['has_polygon'].sum()), lang)} {esc(t('with_polygon', lang))}) · "
+             f"{number(len(tables['kecamatan']), lang)} {esc(t('kecamatan', lang).lower())} · {len(prov)} "
              f"{esc(t('provinsi', lang).lower())}</p>"]
     m, legend = national_map(kab, kabt, names, attributions, lang=lang)
     parts.append(map_iframe(m, 560, lang=lang) + f"<p class='small'>{legend}</p>")
@@ -89,7 +89,7 @@ def national_page(group: GroupConfig, tables: dict[str, pd.DataFrame], per_polda
                              "link"],
                         ["Polda", t("provinsi", lang), t("kabkota", lang), t("n_tps", lang), t("n_khusus", lang),
                          t("polri_needed", lang), t("linmas_needed", lang), ""], num, tot))
-    parts.append(f"<h2>{esc(t('national_no_polygon', lang))} ({len(nopoly)}: {int(nopoly['n_tps'].sum()):,} TPS)</h2>"
+    parts.append(f"<h2>{esc(t('national_no_polygon', lang))} ({len(nopoly)}: {number(int(nopoly['n_tps'].sum()), lang)} TPS)</h2>"
                  f"<p class='small'>{esc(t('national_no_polygon_note', lang))}</p>")
     npf = nopoly.assign(nama=nopoly["kode_kec"].map(lambda c: names.get(c, "")),
                         kab=nopoly["kode_kab"].map(lambda c: names.get(c, "")))
@@ -102,14 +102,14 @@ def national_page(group: GroupConfig, tables: dict[str, pd.DataFrame], per_polda
         sub = kabt[kabt["kode_prov"] == r.kode_prov].assign(nama=lambda f: f["kode_kab"].map(
             lambda c: names.get(c, c).title()), poly=lambda f: f["has_polygon"].map({True: "", False: "–"}))
         parts.append(f"<details><summary><b>{esc(r.kode_prov)} {esc(names.get(r.kode_prov, ''))}</b>: "
-                     f"{int(r.n_tps):,} TPS · {int(r.n_kabkota)} {esc(t('kabkota', lang).lower())}</summary>"
+                     f"{number(int(r.n_tps), lang)} TPS · {int(r.n_kabkota)} {esc(t('kabkota', lang).lower())}</summary>"
                      + _table(sub, ["kode_kab", "nama", "n_kecamatan", "n_desa", "n_tps", "n_khusus", "poly"],
                               ["Kode", t("kabkota", lang), t("kecamatan", lang), t("n_desa", lang), t("n_tps", lang),
                                t("n_khusus", lang), t("national_kabkota_no_polygon", lang)], num) + "</details>")
     parts.append("<p>" + " · ".join(f"<a href='{f}'>{f}</a>" for f in (
         "tps_per_kabkota.csv", "tps_per_kecamatan.csv", "personnel_per_polda.csv", "manifest.json")) + "</p>")
     return group_page(group, title=f"{t('national_title', lang)}: {group.group.name}",
-                      subtitle=f"{group.group.election} · {total_tps:,} TPS", body="\n".join(parts), lang=lang,
+                      subtitle=f"{group.group.election} · {number(total_tps, lang)} TPS", body="\n".join(parts), lang=lang,
                       attributions=attributions)
 
 

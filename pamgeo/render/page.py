@@ -12,7 +12,10 @@ from pamgeo.core.config import RegionConfig
 from pamgeo.core.i18n import t, when
 
 
-def _environment() -> Environment:
+def templates() -> Environment:
+    """The Jinja environment of pamgeo's HTML templates (``pamgeo/render/templates``), escaping
+    every value. Pages and tables are Jinja templates; small inline fragments (a heading, a link)
+    are built with :func:`html.escape`."""
     return Environment(loader=PackageLoader("pamgeo.render", "templates"), autoescape=select_autoescape(["html"]))
 
 
@@ -23,7 +26,7 @@ def render_page(cfg: RegionConfig, *, title: str, subtitle: str, body: str, lang
     ``estimated`` is the i18n key of the estimated-positions note, or None; ``notes`` are
     sentences every page of the run carries (the TPS account, missing or partial data).
     """
-    return _environment().get_template("page.html").render(
+    return templates().get_template("page.html").render(
         lang=lang, title=title, subtitle=subtitle, body=body, nav=nav,
         classification=cfg.region.classification,
         estimated_note=t(estimated, lang) if estimated else "", notes=[n for n in notes if n],

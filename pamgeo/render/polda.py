@@ -16,7 +16,7 @@ import pandas as pd
 
 from pamgeo import __version__
 from pamgeo.core.groups import GroupConfig
-from pamgeo.core.i18n import t
+from pamgeo.core.i18n import number, t
 from pamgeo.core.vocabulary import CLASSES, class_label
 from pamgeo.render.maps import base_map, map_iframe
 from pamgeo.render.page import _environment
@@ -30,11 +30,11 @@ def esc(value: object) -> str:
     return html.escape(str(value))
 
 
-def fmt(value: object) -> str:
+def fmt(value: object, lang: str = "id") -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "–"
     if isinstance(value, int | float):
-        return f"{int(value):,}"
+        return f"{number(int(value), lang)}"
     return esc(value)
 
 
@@ -56,24 +56,24 @@ def _table(head: list[str], rows: list[list[str]], total: list[str] | None = Non
     return f"<table class='pamgeo-table'><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _num(v: object) -> str:
-    return f"<td class='num'>{fmt(v)}</td>"
+def _num(v: object, lang: str) -> str:
+    return f"<td class='num'>{fmt(v, lang)}</td>"
 
 
 def headline(total: dict, lang: str) -> str:
     """The Polda's headline numbers, one line each."""
     items = [
-        (t("n_tps", lang), fmt(total["tps"])),
-        (t("polda_by_class", lang), " · ".join(f"{class_label(c, lang)} {fmt(total[c])}" for c in CLASSES)),
-        (t("polda_polri_needed", lang), f"{fmt(total['polri_needed'])} ({t('polda_incl_reserve', lang)} "
-                                        f"{fmt(total['reserve'])})"),
-        (t("polda_available", lang), fmt(total["available"])),
-        (t("polda_shortfall", lang), fmt(total["shortfall"])),
-        (t("polda_flood", lang), f"{t('flood_tinggi', lang)} {fmt(total['flood_tinggi'])} · "
-                                 f"{t('flood_sedang', lang)} {fmt(total['flood_sedang'])} · "
-                                 f"{t('flood_rendah', lang)} {fmt(total['flood_rendah'])}"),
-        (t("polda_pockets", lang), f"{fmt(total['pockets_rawan'])} ({fmt(total['pocket_tps_rawan'])} TPS)"),
-        (t("polda_estimated", lang), f"{fmt(total['estimated'])} · {t('polda_left_out', lang)} {fmt(total['left_out'])}"),
+        (t("n_tps", lang), fmt(total["tps"], lang)),
+        (t("polda_by_class", lang), " · ".join(f"{class_label(c, lang)} {fmt(total[c], lang)}" for c in CLASSES)),
+        (t("polda_polri_needed", lang), f"{fmt(total['polri_needed'], lang)} ({t('polda_incl_reserve', lang)} "
+                                        f"{fmt(total['reserve'], lang)})"),
+        (t("polda_available", lang), fmt(total["available"], lang)),
+        (t("polda_shortfall", lang), fmt(total["shortfall"], lang)),
+        (t("polda_flood", lang), f"{t('flood_tinggi', lang)} {fmt(total['flood_tinggi'], lang)} · "
+                                 f"{t('flood_sedang', lang)} {fmt(total['flood_sedang'], lang)} · "
+                                 f"{t('flood_rendah', lang)} {fmt(total['flood_rendah'], lang)}"),
+        (t("polda_pockets", lang), f"{fmt(total['pockets_rawan'], lang)} ({fmt(total['pocket_tps_rawan'], lang)} TPS)"),
+        (t("polda_estimated", lang), f"{fmt(total['estimated'], lang)} · {t('polda_left_out', lang)} {fmt(total['left_out'], lang)}"),
     ]
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in items)
     return f"<table class='pamgeo-table'>{rows}</table>"
@@ -95,14 +95,14 @@ def polres_table(table: pd.DataFrame, total: dict, runs: list[dict], lang: str) 
                 links.append(f"<span style='color:#b42318'>{esc(run['name'])}: {esc(t('failed', lang))}"
                              f" ({esc(str(run.get('error', ''))[:160])})</span>")
         flood = r["flood_tinggi"] + r["flood_sedang"] + r["flood_rendah"]
-        rows.append([f"<td>{esc(r['polres'])}</td>", _num(r["tps"]), *(_num(r[c]) for c in CLASSES),
-                     _num(r["polri_needed"]), _num(r["reserve"]), _num(r["available"]), _num(r["shortfall"]),
-                     _num(flood), _num(r["pockets_rawan"]), _num(r["estimated"]), _num(r["left_out"]),
+        rows.append([f"<td>{esc(r['polres'])}</td>", _num(r["tps"], lang), *(_num(r[c], lang) for c in CLASSES),
+                     _num(r["polri_needed"], lang), _num(r["reserve"], lang), _num(r["available"], lang), _num(r["shortfall"], lang),
+                     _num(flood, lang), _num(r["pockets_rawan"], lang), _num(r["estimated"], lang), _num(r["left_out"], lang),
                      f"<td>{'<br>'.join(links)}</td>"])
     flood_total = total["flood_tinggi"] + total["flood_sedang"] + total["flood_rendah"]
-    tot = [f"<td>{esc(t('total', lang))}</td>", _num(total["tps"]), *(_num(total[c]) for c in CLASSES),
-           _num(total["polri_needed"]), _num(total["reserve"]), _num(total["available"]), _num(total["shortfall"]),
-           _num(flood_total), _num(total["pockets_rawan"]), _num(total["estimated"]), _num(total["left_out"]),
+    tot = [f"<td>{esc(t('total', lang))}</td>", _num(total["tps"], lang), *(_num(total[c], lang) for c in CLASSES),
+           _num(total["polri_needed"], lang), _num(total["reserve"], lang), _num(total["available"], lang), _num(total["shortfall"], lang),
+           _num(flood_total, lang), _num(total["pockets_rawan"], lang), _num(total["estimated"], lang), _num(total["left_out"], lang),
            "<td></td>"]
     return _table(head, rows, tot)
 
@@ -116,12 +116,12 @@ def reported_table(group: GroupConfig, total: dict, lang: str) -> str:
     rows = []
     for rep in group.reported:
         rows.append([f"<td>{esc(t('polda_reported', lang))}: {esc(rep.label)}</td>", f"<td>{esc(rep.date)}</td>",
-                     f"<td>{esc(rep.source)}</td>", *(_num(getattr(rep, k)) for k in keys)])
+                     f"<td>{esc(rep.source)}</td>", *(_num(getattr(rep, k), lang) for k in keys)])
     mine = {"tps": total["tps"], "kurang_rawan": total["kurang_rawan"], "rawan": total["rawan"],
             "sangat_rawan": total["sangat_rawan"], "personnel": None, "polri": total["polri_needed"]}
     rows.append([f"<td><b>{esc(t('polda_this_run', lang))}</b></td>",
                  f"<td>{esc(datetime.now(UTC).astimezone().strftime('%Y-%m-%d'))}</td>",
-                 f"<td>{esc(t('polda_this_run_source', lang))}</td>", *(_num(mine[k]) for k in keys)])
+                 f"<td>{esc(t('polda_this_run_source', lang))}</td>", *(_num(mine[k], lang) for k in keys)])
     return _table(head, rows)
 
 
@@ -168,7 +168,7 @@ def polda_map(runs: list[dict], table: pd.DataFrame, measure: str, attributions:
     m = base_map(SimpleNamespace(config=SimpleNamespace(attributions=lambda: attributions)),
                  (minx, miny, maxx, maxy), lang=lang)
     bins = _bins(pd.Series(list(values.values())))
-    gdf["label"] = gdf["value"].map(lambda v: f"{int(v):,}")
+    gdf["label"] = gdf["value"].map(lambda v: f"{number(int(v), lang)}")
     GeoJson(layer_data(gdf, ["polres", "area", "label", "value"]), name=f"Polres: {t('measure_' + measure, lang)}",
             style_function=lambda f: {"color": "#333", "weight": 1.2, "fillOpacity": 0.7,
                                       "fillColor": _colour(f["properties"].get("value", 0), bins)},
@@ -185,7 +185,7 @@ def polda_map(runs: list[dict], table: pd.DataFrame, measure: str, attributions:
                 style_function=lambda f: {"color": "#b42318", "weight": 2, "fillColor": "#d62828",
                                           "fillOpacity": 0.3}, tooltip=tooltip(["polres"])).add_to(m)
     legend = " ".join(f"<span style='background:{c};border:1px solid #999;padding:0 8px'></span> "
-                      f"{'≤' if i < len(bins) else '>'} {int(bins[min(i, len(bins) - 1)]):,}"
+                      f"{'≤' if i < len(bins) else '>'} {number(int(bins[min(i, len(bins) - 1)]), lang)}"
                       for i, c in enumerate(PALETTE[: len(bins) + 1]))
     return m, legend
 
