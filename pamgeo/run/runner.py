@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import shutil
+import tempfile
 import time
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ from pamgeo.render.index import (
     validation_body,
 )
 from pamgeo.render.page import render_page
-from pamgeo.run.cache import cached_analysis
+from pamgeo.run.cache import KEEP, analysis_key, cached_analysis
 from pamgeo.run.interrupt import remove_stale_folders, stop_descendants, stopping_on_signals
 from pamgeo.run.jobs import BODY_MARKER, Workers, run_job, start_workers
 from pamgeo.run.kernels import KERNEL_NAME, ensure_kernel, stop_kernels
@@ -246,6 +247,29 @@ def _with_previous(results: list[dict], manifest_path: Path, partial: bool) -> l
     return sorted(previous + results, key=lambda r: (r["name"] != "overview", r["name"]))
 
 
+def _write_exports(run: _Run, data: RegionData, analysis: Analysis, build_dir: Path, folder: Path,
+                   csv_sep: str) -> None:
+    """The run's tables and GeoPackage (:func:`pamgeo.run.tables.write_tables`), written once per
+    analysis and language beside the build and copied into the report: an unchanged region's run
+    does not write its 1-3 s of Excel and GeoPackage again."""
+    kept = region_dir(run.cfg, build_dir) / f"exports-{analysis_key(data, {'lang': run.lang})}-{run.lang}-{ord(csv_sep)}"
+    if not kept.is_dir():
+        staging = Path(tempfile.mkdtemp(dir=kept.parent, prefix=".exports-"))
+        try:
+            write_tables(data, analysis, staging, run.lang, csv_sep=csv_sep)
+            os.replace(staging, kept)
+        except OSError:  # another run put it there meanwhile
+            if not kept.is_dir():
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        old = sorted(kept.parent.glob("exports-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[KEEP:]:
+            shutil.rmtree(stale, ignore_errors=True)
+    for path in kept.iterdir():  # copies, not links: a reader editing the report's tps.xlsx edits only that
+        shutil.copy2(path, folder / path.name)
+
+
 def _write_validation(run: _Run, data: RegionData, build_dir: Path | None, folder: Path, csv_sep: str) -> None:
     """The build's row-level validation table in the report: ``tps_validation.csv`` (every
     finding with its row's outcome) and ``validation.html`` (the same, readable)."""
@@ -386,7 +410,7 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
                           analysis_file=analysis_file, class_note=class_note)
 
         def tables() -> None:
-            write_tables(data, analysis, tmp, lang, csv_sep=csv_sep)
+            _write_exports(run, data, analysis, build_dir, tmp, csv_sep)
             _write_validation(run, data, build_dir, tmp, csv_sep)
             summary.update(html=summary_html(analysis, lang=lang), versions=versions())
 

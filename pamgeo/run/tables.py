@@ -43,19 +43,20 @@ def versions() -> dict[str, str]:
 
 def _excel(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     """An Excel workbook a reader can work with: each sheet with its header row frozen, a filter
-    on every column and widths that fit the values (up to 60 characters)."""
-    from openpyxl.utils import get_column_letter
+    on every column and widths that fit the values (up to 60 characters).
 
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+    Written with XlsxWriter: the 3,824-row TPS sheet takes half the time openpyxl takes
+    (1.5 s against 3.2 s, measured on a busy machine)."""
+    with pd.ExcelWriter(path, engine="xlsxwriter") as xl:
         for name, frame in sheets.items():
             frame.to_excel(xl, sheet_name=name[:31], index=False)
             ws = xl.sheets[name[:31]]
-            ws.freeze_panes = "A2"
+            ws.freeze_panes(1, 0)
             if len(frame.columns):
-                ws.auto_filter.ref = ws.dimensions
-            for i, col in enumerate(frame.columns, start=1):
+                ws.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+            for i, col in enumerate(frame.columns):
                 longest = max([len(str(col)), *(len(str(v)) for v in frame[col].head(2000) if pd.notna(v))])
-                ws.column_dimensions[get_column_letter(i)].width = min(60, longest + 2)
+                ws.set_column(i, i, min(60, longest + 2))
 
 
 def write_tps_tables(analysis: Analysis, folder: Path, lang: str, *, csv_sep: str = ",") -> None:
