@@ -4,11 +4,12 @@ in Indonesian, ``3,824`` and ``3.6 km`` in English; times in WIB)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
 
 #: Babel locale of each report language
 LOCALES = {"id": "id_ID", "en": "en_GB"}
@@ -482,8 +483,17 @@ def number(value: float, lang: str = "id", digits: int = 0) -> str:
     >>> number(3824, "id"), number(3824, "en"), number(3.64, "id", 1)
     ('3.824', '3,824', '3,6')
     """
-    fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=fmt, locale=LOCALES.get(lang, LOCALES["id"]))
+    group, decimal = _separators(lang)
+    text = f"{value:,.{digits}f}"
+    return text.translate({ord(","): group, ord("."): decimal})
+
+
+@functools.cache
+def _separators(lang: str) -> tuple[str, str]:
+    """The language's group and decimal separators (Babel's CLDR data), looked up once: formatting
+    with Babel on every call costs 17 µs, thousands of times in a region's reasons."""
+    locale = LOCALES.get(lang, LOCALES["id"])
+    return get_group_symbol(locale), get_decimal_symbol(locale)
 
 
 def percent(share: float, lang: str = "id") -> str:
