@@ -145,3 +145,96 @@ def test_text_from_data_runs_nothing(browser, tmp_path, toy_cfg):
     assert browser.execute_script("return window.__pwned === undefined")
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+LAYOUT_JS = """
+const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
+  .find(v => v instanceof L.Map);
+const priority = arguments[0];
+const frame = map.getContainer().getBoundingClientRect();
+const controls = Array.from(document.querySelectorAll(".leaflet-control")).map(e => e.getBoundingClientRect())
+  .filter(r => r.width > 0 && r.height > 0)
+  .map(r => [r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]);
+const size = map.getSize(), points = [];
+map.eachLayer(l => {
+  const p = l.feature && l.feature.properties;
+  if (p && p.tps_id && priority.includes(p.kelas) && l instanceof L.CircleMarker) {
+    const q = map.latLngToContainerPoint(l.getLatLng());
+    points.push([q.x, q.y]);
+  }
+});
+const under = points.filter(([x, y]) => x < 0 || y < 0 || x > size.x || y > size.y
+  || controls.some(c => x >= c[0] && x <= c[2] && y >= c[1] && y <= c[3]));
+const rows = Array.from(document.querySelectorAll(".pamgeo-legend .lg-row"));
+const shown = rows.filter(r => r.style.display !== "none").map(r => r.getAttribute("data-layer"));
+const drawn = Object.keys(window).filter(k => k.startsWith("geo_json_"))  // (some window properties throw)
+  .filter(k => window[k] instanceof L.GeoJSON && map.hasLayer(window[k]) && window[k].getLayers().length);
+const offRows = rows.filter(r => r.style.display === "none").map(r => r.getAttribute("data-layer"))
+  .filter(k => map.hasLayer(window[k]));
+const layers = document.querySelector(".leaflet-control-layers");
+return {
+  points: points.length, under: under, size: [size.x, size.y], controls: controls.length,
+  legendShown: Array.from(new Set(shown)).sort(), drawn: drawn.sort(), offRowsOnMap: offRows,
+  legendOpen: !document.querySelector(".pamgeo-legend").classList.contains("collapsed"),
+  layersCollapsed: !layers.classList.contains("leaflet-control-layers-expanded"),
+  scale: Array.from(document.querySelectorAll(".leaflet-control-scale-line")).map(e => e.textContent),
+};
+"""
+
+
+@pytest.mark.parametrize(("width", "height", "legend_open"), [(1280, 720, False), (1400, 900, True)])
+def test_map_controls_legend_and_first_view(tmp_path, toy_cfg, width, height, legend_open):
+    """At a laptop's 1280x720 (legend folded) and at 1400x900 (legend open): the layer control
+    folded, the legend lists exactly the layers drawn, the scale is metric only, and no rawan or
+    sangat rawan TPS lies under a control in the first view."""
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        pytest.skip("Debian chromium / chromium-driver not installed")
+    import shapely
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from pamgeo.analysis.pipeline import analyse
+    from pamgeo.core.vocabulary import class_label
+    from pamgeo.ingest.region import build_region
+    from pamgeo.render import briefing
+
+    data = build_region(toy_cfg)
+    analysis = analyse(data)
+    code = "99.01.01"
+    tps = analysis.tps[analysis.tps["kode_kec"] == code]
+    # rawan TPS where the controls sit when the kecamatan fills the map: under the search box
+    # (top left), the note and layer button (top right), the legend (bottom left), the sources
+    # (bottom right); one of them sangat rawan
+    minx, miny, maxx, maxy = data.kecamatan.loc[data.kecamatan["kode_kec"] == code].total_bounds
+    spots = [(0.08, 0.75), (0.95, 0.97), (0.04, 0.03), (0.7, 0.01)]
+    moved = list(tps.index[:len(spots)])
+    analysis.tps.loc[moved, "geometry"] = [shapely.Point(minx + fx * (maxx - minx), miny + fy * (maxy - miny))
+                                           for fx, fy in spots]
+    analysis.tps.loc[moved, "risk_class"] = "rawan"
+    analysis.tps.loc[moved[0], "risk_class"] = "sangat_rawan"
+    corners = set(moved)
+    page = tmp_path / "map.html"
+    page.write_text("<!doctype html><meta charset='utf-8'><body style='margin:0'>" + briefing.kecamatan_map_html(
+        data, code, analysis, lang="id"), encoding="utf-8")
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+                f"--window-size={width},{height}", f"--screen-info={{0,0 {width}x{height}}}"):
+        opts.add_argument(arg)
+    opts.binary_location = CHROMIUM
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        _open_map(driver, page)
+        info = driver.execute_script(LAYOUT_JS, [class_label("rawan", "id"), class_label("sangat_rawan", "id")])
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    finally:
+        driver.quit()
+    assert info["points"] == len(corners) and info["controls"] >= 8, info
+    assert info["under"] == [], info  # every rawan / sangat rawan TPS clear of the controls
+    assert info["layersCollapsed"] and info["legendOpen"] is legend_open, info
+    assert info["legendShown"] == info["drawn"] and info["offRowsOnMap"] == [], info  # legend = layers drawn
+    assert len(info["scale"]) == 1 and info["scale"][0].endswith((" m", " km")), info  # metric only
+    assert errors == []

@@ -10,6 +10,7 @@ import pytest
 from pamgeo.analysis.pipeline import analyse
 from pamgeo.ingest.region import build_region
 from pamgeo.render.maps import embedded_documents, kecamatan_map, map_html, map_iframe
+from pamgeo.render.palette import CLASS_COLOURS
 from pamgeo.render.webmap_encoding import pack_geojson, to_geojson, unpack_geojson
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -235,3 +236,129 @@ def test_leaflet_css_is_embedded_without_its_images(toy_data, toy_analysis):
     page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
     assert f"<style>{css}</style>" in page
     assert page.count(".leaflet-pane,") == 1  # once: not also from folium's own asset list
+
+
+# --- legend made from the layers drawn, palette, controls (issue 14) ---------------------------
+
+_LEGEND_ROW = re.compile(r'\[(\w+), "(\w+)", "((?:[^"\\]|\\.)*)"\]')
+
+
+def _legend(page: str) -> dict[str, list[str]]:
+    """The legend's rows by the name of the layer they belong to (from the Legend call)."""
+    start = page.index("new Legend().addTo(map);")
+    call = page[page.index("(map_", start):page.index("\n", page.index("[[", start))]
+    rows: dict[str, list[str]] = {}
+    for var, name, row in _LEGEND_ROW.findall(call):
+        assert var == name
+        rows.setdefault(name, []).append(json.loads(f'"{row}"'))
+    return rows
+
+
+def _layer_styles(page: str) -> dict[str, list[dict]]:
+    """Each compact layer's distinct styles, by the layer's name."""
+    decoder, out = json.JSONDecoder(), {}
+    for m in re.finditer(r"var (\w+) = pamgeo\.layer\(", page):
+        _, end = decoder.raw_decode(page, m.end())
+        opts, _ = decoder.raw_decode(page, end + 2)  # after ", "
+        out[m.group(1)] = opts["styles"]
+    return out
+
+
+def test_legend_lists_every_layer_drawn_and_nothing_else(toy_data, toy_analysis):
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
+    legend, layers = _legend(page), _layer_styles(page)
+    assert set(legend) == set(layers)  # a row for every layer, no row without a layer
+    for name, styles in layers.items():
+        svg = " ".join(legend[name]).lower()
+        for style in styles:  # every symbol drawn: its colours are in its layer's rows
+            assert style.get("color", "").lower() in svg, (name, style)
+            if style.get("fill", True) and "fillColor" in style:
+                assert style["fillColor"].lower() in svg, (name, style)
+    # the classes present only, in the palette's colours
+    drawn = set(toy_analysis.tps.loc[toy_analysis.tps["kode_kec"] == "99.01.01", "risk_class"])
+    rows = " ".join(r for rs in legend.values() for r in rs)
+    for cls, colour in CLASS_COLOURS.items():
+        assert (colour in rows) == (cls in drawn), cls
+
+
+def test_legend_entries_come_from_the_add_functions(toy_data, toy_analysis):
+    import offlinefolium as folium
+
+    from pamgeo.render.webmap_layers import add_police, add_routes, legend_rows, legend_symbol
+
+    posts = toy_data.police_posts.copy()
+    posts.loc[posts.index[1], "status"] = "planned 2021; current status unverified"
+    m, legend = folium.Map(), []
+    add_police(m, posts, lang="en", legend=legend)
+    assert [(e.label, e.kind) for e in legend] == [
+        ("Police units (Polres/Polsek)", "point"), ("Police units (planned, not yet built)", "point"),
+        ("Police unit locations are approximate (inside their kelurahan).", "note")]  # Polsek Satu: kode_kel only
+    assert legend[0].style["fillColor"] != legend[1].style["fillColor"]  # planned units drawn apart
+    assert legend[1].style.get("dashArray") and not legend[0].style.get("dashArray")
+    assert {id(e.layer) for e in legend} == {id(legend[0].layer)}  # one layer, two symbols
+    add_routes(m, None, set(), lang="en", legend=legend)  # nothing drawn, nothing listed
+    assert len(legend) == 3
+    rows = legend_rows(legend)
+    assert [layer is legend[0].layer for layer, _ in rows] == [True, True, True]
+    assert "<svg" not in rows[2][1]
+    assert "stroke-dasharray=\"3 2\"" in rows[1][1] and "<svg" in rows[0][1]
+    line = legend_symbol("line", {"color": "#123456", "weight": 4, "dashArray": "4 3"})
+    assert "<line" in line and 'stroke="#123456"' in line and 'stroke-dasharray="4 3"' in line
+    assert 'fill="none"' in legend_symbol("area", {"color": "#111", "fill": False})
+    # labels from data are escaped in the rows
+    from pamgeo.render.webmap_layers import LegendEntry
+
+    [(_, row)] = legend_rows([LegendEntry(None, "<b>{{ x }}</b>", "note")])
+    assert "<b>" not in row and "{{" not in row
+
+
+def test_one_palette_for_web_print_and_qgis():
+    from pamgeo.render import exports, palette
+    from pamgeo.render.webmap_layers import CLASS_STYLE, ROUTE_STYLE, band_colours, rayon_colours
+
+    assert exports.CLASS_COLOURS is palette.CLASS_COLOURS and exports.FLOOD_COLOURS is palette.FLOOD_COLOURS
+    assert exports.RAYON_COLOURS is palette.RAYON_COLOURS and exports.BAND_COLOURS is palette.BAND_COLOURS
+    assert {c: s["fillColor"] for c, s in CLASS_STYLE.items()} == palette.CLASS_COLOURS
+    assert rayon_colours(2) == list(palette.RAYON_COLOURS[:2]) and band_colours(7)[-1] == palette.BAND_COLOURS[-1]
+    # routes, roads, TPS classes, rayon fills and travel-time bands: no colour shared
+    groups = [{ROUTE_STYLE["color"]}, {palette.ROAD_MAJOR, palette.ROAD_MINOR}, set(palette.CLASS_COLOURS.values()),
+              set(palette.RAYON_COLOURS), set(palette.BAND_COLOURS)]
+    everything = [c.lower() for g in groups for c in g]
+    assert len(everything) == len(set(everything))
+
+
+def test_map_controls_metric_scale_collapsed_layers_first_view(toy_data, toy_analysis):
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="en"))
+    assert '"imperial": false' in page and "L.control.scale()" not in page
+    assert '"collapsed": true' in page
+    assert "The online base map cannot be loaded (no internet)" in page  # shown on tileerror
+    # the first view keeps the rawan and sangat rawan TPS clear of the controls
+    from pamgeo.render.webmap_layers import must_see
+
+    tps = toy_analysis.tps[toy_analysis.tps["kode_kec"] == "99.01.01"]
+    points = must_see(tps)
+    assert len(points) == int(tps["risk_class"].isin(["rawan", "sangat_rawan"]).sum())
+    assert all(-6.31 < lat < -6.28 and 106.69 < lon < 106.73 for lat, lon in points)
+    assert page.index("new Legend().addTo(map);") < page.rindex(json.dumps(points))  # fitted after the controls
+
+
+def test_street_names_for_street_level(toy_data, toy_analysis):
+    import polyline
+
+    from pamgeo.render import maps
+    from pamgeo.render.webmap_layers import LABEL_MIN_ZOOM
+
+    def decode_polyline(text):
+        return polyline.decode(text, 5, geojson=True)
+
+    base = maps.base_layers(toy_data, "99.01.01")
+    labels = base["labels"]
+    assert labels["n"] == ["Jalan Raya Uji"]  # the toy's one named road
+    points = decode_polyline(labels["p"][0])  # [lng, lat], one every LABEL_SPACING_M along the road
+    assert len(points) == len(labels["a"][0]) >= 2
+    assert all(abs(lat - (-6.29)) < 1e-4 for _, lat in points) and set(labels["a"][0]) == {0}  # east-west
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
+    assert '"Jalan Raya Uji"' in page and f"}}, {LABEL_MIN_ZOOM});" in page
+    toy_data.roads["name"] = "Jalan {{ 7*7 }} <i>"
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
+    assert "Jalan &#123;&#123; 7*7 &#125;&#125; &lt;i&gt;" in page.replace("\\u0026", "&")

@@ -21,6 +21,8 @@ from pamgeo.core.i18n import t
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_label
 from pamgeo.ingest.io import WGS84
 from pamgeo.ingest.region import RegionData
+from pamgeo.render import palette as _palette
+from pamgeo.render.palette import BAND_COLOURS, CLASS_COLOURS, FLOOD_COLOURS, RAYON_COLOURS
 
 
 @dataclass(frozen=True)
@@ -156,11 +158,8 @@ def column_sheet(lang: str) -> pd.DataFrame:
 
 # --- GeoPackage layers and their QGIS styles -------------------------------------------------
 
-#: colours of the briefing's maps, for the QGIS styles
-CLASS_COLOURS = {"kurang_rawan": "#2e9d4f", "rawan": "#f08c00", "sangat_rawan": "#d62828", "khusus": "#7b3fa0"}
-FLOOD_COLOURS = {"rendah": "#9ecae1", "sedang": "#4292c6", "tinggi": "#08306b"}
-RAYON_COLOURS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b15928")
-BAND_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
+# the colours of the QGIS styles are the briefing maps' own: CLASS_COLOURS, FLOOD_COLOURS,
+# RAYON_COLOURS and BAND_COLOURS are pamgeo.render.palette's (imported above)
 
 
 @dataclass(frozen=True)
@@ -188,10 +187,10 @@ def gpkg_layers(data: RegionData, analysis: Analysis, lang: str) -> dict[str, tu
     add("kecamatan", data.kecamatan[["kode_kec", "kecamatan", "geometry"]], Style("fill", "#111111", size=0.8, opacity=0.0))
     if data.roads is not None:
         add("roads", data.roads[[c for c in ("road_class", "name", "geometry") if c in data.roads]],
-            Style("line", "#9a9a9a", size=0.3))
+            Style("line", _palette.ROAD_MAJOR, size=0.3))
     if data.waterways is not None:
         add("waterways", data.waterways[[c for c in ("name", "geometry") if c in data.waterways]],
-            Style("line", "#3b82c4", size=0.5))
+            Style("line", _palette.WATER_COLOUR, size=0.5))
     add("flood_hazard", analysis.flood_hazard, _categories("fill", "flood_class", FLOOD_COLOURS, lang, flood=True))
     add("flood_corridors", analysis.flood_corridors,
         _categories("fill", "flood_class", FLOOD_COLOURS, lang, flood=True)
@@ -207,14 +206,14 @@ def gpkg_layers(data: RegionData, analysis: Analysis, lang: str) -> dict[str, tu
             add(f"isochrones_{method}", cat.isochrones, Style("fill", categories=tuple(
                 (b, f"{b} {t('minutes', lang)}", BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)])
                 for i, b in enumerate(bands)), attribute="band_min", opacity=0.35))
-    add("reserve_routes", analysis.routes, Style("line", "#6a3d9a", size=0.6))
+    add("reserve_routes", analysis.routes, Style("line", _palette.ROUTE_COLOUR, size=0.6))
     pockets = analysis.pockets.polygons
-    add("pockets", pockets, Style("fill", "#d62828", size=0.6, opacity=0.2))
+    add("pockets", pockets, Style("fill", _palette.POCKET_COLOUR, size=0.6, opacity=0.2))
     add("tps", gpd.GeoDataFrame(tps_export(analysis.tps), geometry=analysis.tps.geometry.to_numpy(),
                                 crs=analysis.tps.crs),
         _categories("marker", "risk_class", CLASS_COLOURS, lang))
-    add("police_units", data.police_posts, Style("marker", "#1f3b73", size=3.0))
-    add("staging_points", analysis.staging, Style("marker", "#000000", size=3.6))
+    add("police_units", data.police_posts, Style("marker", _palette.POLICE_FILL, size=3.0))
+    add("staging_points", analysis.staging, Style("marker", _palette.STAGING_COLOUR, size=3.6))
     return layers
 
 

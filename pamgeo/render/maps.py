@@ -37,12 +37,22 @@ from pamgeo.core.i18n import t
 from pamgeo.ingest.io import WGS84
 from pamgeo.ingest.region import RegionData
 from pamgeo.render.webmap_assets import LEAFLET_CSS, LEAFLET_JS, asset_text, leaflet_css
-from pamgeo.render.webmap_elements import Attribution, Box, Fullscreen, Runtime, stylesheet
+from pamgeo.render.webmap_elements import (
+    Attribution,
+    FitView,
+    Fullscreen,
+    Legend,
+    Runtime,
+    Scale,
+    TileNote,
+    stylesheet,
+)
 from pamgeo.render.webmap_encoding import escape_text, simplify
 from pamgeo.render.webmap_layers import (
     BASE_MARGIN_M,
     CLASS_STYLE,
     MAJOR_ROADS,
+    LegendEntry,
     add_base,
     add_catchments,
     add_cut_tps,
@@ -54,18 +64,26 @@ from pamgeo.render.webmap_layers import (
     add_tools,
     add_tps,
     base_layers,
-    legend_html,
+    legend_rows,
+    must_see,
 )
 
 _B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+#: the legend opens by itself on screens at least this tall, on maps at least SMALL_MAP tall
+SMALL_SCREEN_PX = 900
+SMALL_MAP_PX = 500
 # attributes in any order: notebook converters rewrite the tags
 _PAYLOAD = re.compile(r'<script\b([^>]*\btype="application/gzip"[^>]*)>(.*?)</script>', re.S)
 _SRCDOC = re.compile(r'<iframe\b[^>]*\bsrcdoc="([^"]*)"')
 
 
 def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lang: str = "id") -> folium.Map:
-    """An empty map fitted to ``bounds`` (EPSG:4326 minx, miny, maxx, maxy), offline-ready."""
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    """An empty map fitted to ``bounds`` (EPSG:4326 minx, miny, maxx, maxy), offline-ready.
+
+    A metric scale; the online tiles an optional layer, off by default, with a note on the map
+    when they cannot load.
+    """
+    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25)
     m.default_js = list(LEAFLET_JS)
     css = leaflet_css()
     if css is None:
@@ -75,8 +93,10 @@ def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lan
         m.get_root().header.add_child(stylesheet(css), name="leaflet_css")
     m.get_root().header.add_child(stylesheet(asset_text("map.css")), name="pamgeo_css")
     Runtime().add_to(m)  # before any layer: the layers are built by it
-    folium.TileLayer("OpenStreetMap", name=t("online_tiles", lang), overlay=True, show=False,
-                     control=True).add_to(m)
+    tiles = folium.TileLayer("OpenStreetMap", name=t("online_tiles", lang), overlay=True, show=False,
+                             control=True).add_to(m)
+    TileNote(tiles, t("tiles_offline", lang)).add_to(m)
+    Scale().add_to(m)
     minx, miny, maxx, maxy = bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     attribution = " | ".join(escape_text(a) for a in data.config.attributions())
@@ -107,29 +127,40 @@ def kota_map(data: RegionData, analysis: Analysis, *, lang: str = "id", base_mem
 
 def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | None, lang: str = "id",
                  minor_roads: bool = True, base_memo: dict | None = None) -> folium.Map:
-    """The layers every briefing map shares, for one kecamatan (``kode_kec``) or the whole region."""
+    """The layers every briefing map shares, for one kecamatan (``kode_kec``) or the whole region.
+
+    The legend is made of what the layers draw: a list made here, for this map, that every
+    ``add_*`` function appends its symbols to. The first view keeps the rawan and sangat rawan
+    TPS clear of the controls (:class:`~pamgeo.render.webmap_elements.FitView`).
+    """
     # every layer is cut to the area and a margin of BASE_MARGIN_M around it: context at
     # the edge of the map, not whole neighbouring kelurahan, roads and rivers in every page
     view = area.buffer(BASE_MARGIN_M)
     bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
     m = base_map(data, bounds, lang=lang)
+    legend: list[LegendEntry] = []
     base = base_layers(data, kode_kec, area, minor_roads=minor_roads, memo=base_memo)
-    kel_layer = add_base(m, base, lang=lang)
-    add_flood(m, analysis, view, lang=lang)
-    add_catchments(m, analysis, view, lang=lang)
+    kel_layer = add_base(m, base, lang=lang, legend=legend)
+    add_flood(m, analysis, view, lang=lang, legend=legend)
+    add_catchments(m, analysis, view, lang=lang, legend=legend)
     in_area = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
-    add_routes(m, analysis.routes, set(in_area["tps_id"]), lang=lang)
+    add_routes(m, analysis.routes, set(in_area["tps_id"]), lang=lang, legend=legend)
     # the pockets the page's table lists (those holding TPS of this area): map and table agree
     pockets = analysis.pockets.polygons
     shown = set(analysis.pocket_table(kode_kec)["pocket_id"]) if not pockets.empty else set()
-    add_pockets(m, pockets[pockets["pocket_id"].isin(shown)] if not pockets.empty else pockets, lang=lang)
-    tps_layer = add_tps(m, in_area, lang=lang, compact=kode_kec is None)
-    add_cut_tps(m, in_area, lang=lang, detour_report_min=analysis.detour_report_min)
-    add_staging(m, analysis.staging, lang=lang)
-    add_police(m, data.police_posts, lang=lang)
+    add_pockets(m, pockets[pockets["pocket_id"].isin(shown)] if not pockets.empty else pockets, lang=lang,
+                legend=legend)
+    tps_layer = add_tps(m, in_area, lang=lang, compact=kode_kec is None, legend=legend)
+    add_cut_tps(m, in_area, lang=lang, detour_report_min=analysis.detour_report_min, legend=legend)
+    add_staging(m, analysis.staging, lang=lang, legend=legend)
+    add_police(m, data.police_posts, lang=lang, legend=legend)
     add_tools(m, tps_layer, kel_layer, lang=lang)
-    Box(legend_html(data, lang=lang), "bottomleft").add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    if legend:
+        Legend(legend_rows(legend), {"title": t("legend", lang), "small_screen": SMALL_SCREEN_PX,
+                                     "small_map": SMALL_MAP_PX}).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    minx, miny, maxx, maxy = bounds
+    FitView([[miny, minx], [maxy, maxx]], must_see(in_area)).add_to(m)  # last: after every control
     return m
 
 

@@ -219,6 +219,105 @@ class Box(MacroElement):
         self.html, self.position, self.css_class = html_text, position, css_class
 
 
+class Legend(MacroElement):
+    """The map's legend (``assets/legend.js``), made from what the map draws.
+
+    ``rows`` are ``(layer, html)`` pairs (:func:`pamgeo.render.webmap_layers.legend_rows`): the
+    legend shows the rows of the layers on the map, following the layer control. It folds to
+    its title on screens less than ``small_screen`` pixels tall and on small maps; a click on
+    the title opens and folds it.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }},
+           [{% for layer, row in this.rows %}[{{ layer.get_name() }}, {{ layer.get_name()|tojson }}, {{ row|tojson }}]{{ "," if not loop.last }}{% endfor %}],
+           {{ this.labels|tojson }}, {{ this.position|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[tuple[Any, str]], labels: dict[str, Any], position: str = "bottomleft") -> None:
+        super().__init__()
+        self.code = asset_text("legend.js")
+        self.rows, self.labels, self.position = rows, labels, position
+
+
+class FitView(MacroElement):
+    """The map's first view (``assets/fit.js``): ``bounds`` as large as they fit, with none of
+    the ``points`` (the rawan and sangat rawan TPS) under a control.
+
+    Computed in the browser once the controls are in place, from their real sizes (the
+    legend open or folded, the languages' widths): the largest zoom, then the smallest shift
+    of the centre, at which every point is clear of every control by ``margin`` pixels and the
+    whole of ``bounds`` still shows; failing that, the points alone; failing that, Leaflet's
+    ``fitBounds``. Added to a map after every control.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.points|tojson }}, {{ this.margin|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds: list[list[float]], points: list[list[float]], margin: int = 10) -> None:
+        super().__init__()
+        self.code = asset_text("fit.js")
+        self.bounds, self.points, self.margin = bounds, points, margin
+
+
+class Scale(MacroElement):
+    """Leaflet's scale bar, metric only."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, position: str = "bottomleft", max_width: int = 120) -> None:
+        super().__init__()
+        self.options = {"position": position, "metric": True, "imperial": False, "maxWidth": max_width}
+
+
+class TileNote(MacroElement):
+    """A note on the map when the optional online base map cannot load (no internet), removed
+    with the layer (``assets/tilenote.js``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.text|tojson }}, {{ this.position|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer: Any, text: str, position: str = "topright") -> None:
+        super().__init__()
+        self.code = asset_text("tilenote.js")
+        self.layer, self.text, self.position = layer, text, position
+
+
+class RoadLabels(MacroElement):
+    """Street names at street level (zoom ``min_zoom`` and closer), drawn by ``assets/labels.js``
+    for the roads in view only, those that do not overlap (main roads first).
+
+    ``data`` is :func:`pamgeo.render.webmap_layers._road_labels`'s: like a layer's data it is
+    written into the page verbatim (names escaped there), not compiled as a template again.
+    """
+
+    _template = Template("""
+        {% macro labels(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }}, {{ this.data|tojson }}, {{ this.min_zoom|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: dict, min_zoom: int = 16) -> None:
+        super().__init__()
+        self.code = asset_text("labels.js")
+        self.data, self.min_zoom = data, min_zoom
+
+    def render(self, **kwargs):
+        self.get_root().script.add_child(Verbatim(self._template.module.labels(self, kwargs)), name=self.get_name())
+
+
 class Measure(MacroElement):
     """Distance measuring (``assets/measure.js``): a button, clicks on the map add points, the
     running total shows. A few lines on Leaflet's own ``map.distance`` (great-circle metres).
@@ -273,11 +372,16 @@ __all__ = [
     "Attribution",
     "Box",
     "Details",
+    "FitView",
     "Fullscreen",
     "GeoJson",
+    "Legend",
     "Measure",
+    "RoadLabels",
     "Runtime",
+    "Scale",
     "Search",
+    "TileNote",
     "Verbatim",
     "popup",
     "stylesheet",
