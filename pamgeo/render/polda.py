@@ -19,7 +19,7 @@ from pamgeo.core.groups import GroupConfig
 from pamgeo.core.i18n import number, t
 from pamgeo.core.vocabulary import CLASSES, class_label
 from pamgeo.render.maps import base_map, map_iframe
-from pamgeo.render.page import _environment
+from pamgeo.render.page import templates
 from pamgeo.render.webmap_elements import GeoJson, tooltip
 from pamgeo.render.webmap_encoding import layer_data
 
@@ -41,7 +41,7 @@ def fmt(value: object, lang: str = "id") -> str:
 def group_page(group: GroupConfig, *, title: str, subtitle: str, body: str, lang: str, attributions: list[str],
                nav: str = "") -> str:
     """A complete page (the briefing page template) for a group: banner, title, body, attribution."""
-    return _environment().get_template("page.html").render(
+    return templates().get_template("page.html").render(
         lang=lang, title=title, subtitle=subtitle, body=body, nav=nav, classification=group.group.classification,
         estimated_note="", attribution_label=t("attribution", lang), attributions=attributions,
         generated_label=t("generated", lang),
