@@ -111,7 +111,7 @@ def _run_two_members(bundle: Path, tmp_path: Path, address: str) -> None:
     assert (out / "kabtng" / "index.html").exists()
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "seribu/index.html" in page and "kabtng/index.html" in page
-    assert "Dilaporkan" in page and "2024-01-30" in page and "65,495" in page
+    assert "Dilaporkan" in page and "2024-01-30" in page and "65.495" in page  # Indonesian number format
     from pamgeo.render.maps import embedded_documents
 
     docs = embedded_documents(page)

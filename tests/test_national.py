@@ -73,4 +73,4 @@ def test_national_run(bundle, tmp_path):
     assert m["totals"]["tps"] == 823_332 and m["totals"]["kabkota_with_polygon"] == 514
     assert m["totals"]["kecamatan_no_polygon"] == 152
     page = r.index.read_text(encoding="utf-8")
-    assert "823,332" in page and "(152:" in page
+    assert "823.332" in page and "(152:" in page

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pamgeo import __version__
 from pamgeo.core.groups import GroupConfig
-from pamgeo.core.i18n import number, t
+from pamgeo.core.i18n import number, t, when
 from pamgeo.core.vocabulary import CLASSES, class_label
 from pamgeo.render.maps import base_map, map_iframe
 from pamgeo.render.page import templates
@@ -45,7 +45,7 @@ def group_page(group: GroupConfig, *, title: str, subtitle: str, body: str, lang
         lang=lang, title=title, subtitle=subtitle, body=body, nav=nav, classification=group.group.classification,
         estimated_note="", attribution_label=t("attribution", lang), attributions=attributions,
         generated_label=t("generated", lang),
-        generated=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"), version=__version__)
+        generated=when(datetime.now(UTC), lang), version=__version__, notes=[])
 
 
 def _table(head: list[str], rows: list[list[str]], total: list[str] | None = None) -> str:
