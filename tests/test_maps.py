@@ -151,14 +151,14 @@ def test_clip_keeps_the_features_own_dimension():
     import geopandas as gpd
     import shapely
 
-    from pamgeo.render.webmap_layers import _clip
+    from pamgeo.render.webmap_layers import clip
 
     area = shapely.box(0, 0, 10, 10)
     # touches the area along x = 10 and overlaps it in a 1 x 1 square: the raw intersection is a
     # GeometryCollection (the square and the shared edge), which GeoJSON layers cannot pack
     poly = shapely.union(shapely.box(10, 0, 20, 10), shapely.box(9, 2, 10.0001, 3))
     assert shapely.intersection(poly, area).geom_type == "GeometryCollection"
-    out = _clip(gpd.GeoDataFrame({"n": [1, 2, 3]}, geometry=[poly, shapely.box(5, 5, 15, 15), shapely.box(1, 1, 2, 2)],
+    out = clip(gpd.GeoDataFrame({"n": [1, 2, 3]}, geometry=[poly, shapely.box(5, 5, 15, 15), shapely.box(1, 1, 2, 2)],
                                  crs=3857), area)
     assert out.geometry.geom_type.tolist() == ["Polygon", "Polygon", "Polygon"]
     assert out.geometry.area.round(3).tolist() == [1.0, 25.0, 1.0]
@@ -284,7 +284,8 @@ def test_legend_lists_every_layer_drawn_and_nothing_else(toy_data, toy_analysis)
 def test_legend_entries_come_from_the_add_functions(toy_data, toy_analysis):
     import offlinefolium as folium
 
-    from pamgeo.render.webmap_layers import add_police, add_routes, legend_rows, legend_symbol
+    from pamgeo.render.webmap_layers import add_police, add_routes
+    from pamgeo.render.webmap_legend import legend_rows, legend_symbol
 
     posts = toy_data.police_posts.copy()
     posts.loc[posts.index[1], "status"] = "planned 2021; current status unverified"
@@ -306,7 +307,7 @@ def test_legend_entries_come_from_the_add_functions(toy_data, toy_analysis):
     assert "<line" in line and 'stroke="#123456"' in line and 'stroke-dasharray="4 3"' in line
     assert 'fill="none"' in legend_symbol("area", {"color": "#111", "fill": False})
     # labels from data are escaped in the rows
-    from pamgeo.render.webmap_layers import LegendEntry
+    from pamgeo.render.webmap_legend import LegendEntry
 
     [(_, row)] = legend_rows([LegendEntry(None, "<b>{{ x }}</b>", "note")])
     assert "<b>" not in row and "{{" not in row
@@ -346,7 +347,7 @@ def test_street_names_for_street_level(toy_data, toy_analysis):
     import polyline
 
     from pamgeo.render import maps
-    from pamgeo.render.webmap_layers import LABEL_MIN_ZOOM
+    from pamgeo.render.webmap_base import LABEL_MIN_ZOOM
 
     def decode_polyline(text):
         return polyline.decode(text, 5, geojson=True)

@@ -37,6 +37,7 @@ from pamgeo.core.i18n import t
 from pamgeo.ingest.io import WGS84
 from pamgeo.ingest.region import RegionData
 from pamgeo.render.webmap_assets import LEAFLET_CSS, LEAFLET_JS, asset_text, leaflet_css
+from pamgeo.render.webmap_base import BASE_MARGIN_M, MAJOR_ROADS, add_base, base_layers
 from pamgeo.render.webmap_elements import (
     Attribution,
     FitView,
@@ -49,11 +50,7 @@ from pamgeo.render.webmap_elements import (
 )
 from pamgeo.render.webmap_encoding import escape_text, simplify
 from pamgeo.render.webmap_layers import (
-    BASE_MARGIN_M,
     CLASS_STYLE,
-    MAJOR_ROADS,
-    LegendEntry,
-    add_base,
     add_catchments,
     add_cut_tps,
     add_flood,
@@ -63,10 +60,9 @@ from pamgeo.render.webmap_layers import (
     add_staging,
     add_tools,
     add_tps,
-    base_layers,
-    legend_rows,
     must_see,
 )
+from pamgeo.render.webmap_legend import LegendEntry, legend_rows
 
 _B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
 #: the legend opens by itself on screens at least this tall, on maps at least SMALL_MAP tall

@@ -40,8 +40,9 @@ from matplotlib.text import Annotation
 from pamgeo.core.i18n import distance, t, when
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_label
 from pamgeo.render import palette as P
+from pamgeo.render.webmap_base import MAJOR_ROADS
 from pamgeo.render.webmap_encoding import simplify
-from pamgeo.render.webmap_layers import MAJOR_ROADS, planned_units
+from pamgeo.render.webmap_layers import planned_units
 
 PRINT_SIMPLIFY_M = 2.0  # an A4 map of a kecamatan has about 3-5 m per pixel at 200 dpi
 PRINT_DPI = 200

@@ -222,7 +222,7 @@ class Box(MacroElement):
 class Legend(MacroElement):
     """The map's legend (``assets/legend.js``), made from what the map draws.
 
-    ``rows`` are ``(layer, html)`` pairs (:func:`pamgeo.render.webmap_layers.legend_rows`): the
+    ``rows`` are ``(layer, html)`` pairs (:func:`pamgeo.render.webmap_legend.legend_rows`): the
     legend shows the rows of the layers on the map, following the layer control. It folds to
     its title on screens less than ``small_screen`` pixels tall and on small maps; a click on
     the title opens and folds it.
@@ -299,7 +299,7 @@ class RoadLabels(MacroElement):
     """Street names at street level (zoom ``min_zoom`` and closer), drawn by ``assets/labels.js``
     for the roads in view only, those that do not overlap (main roads first).
 
-    ``data`` is :func:`pamgeo.render.webmap_layers._road_labels`'s: like a layer's data it is
+    ``data`` is :func:`pamgeo.render.webmap_base._road_labels`'s: like a layer's data it is
     written into the page verbatim (names escaped there), not compiled as a template again.
     """
 
