@@ -134,20 +134,22 @@ def run(
 
     A group (a Polda file such as polda_metro_jaya, or indonesia) runs every member on a Dask cluster.
     """
-    from pamgeo.core.groups import find_group
-
-    if find_group(region, regions_dir) is not None:
-        _run_group(region, workers=max(workers, 1), scheduler=scheduler, build_dir=build_dir,
-                   reports_dir=reports_dir, regions_dir=regions_dir, language=language, members=kecamatan,
-                   force=force)
     if csv_sep not in (",", ";", "\t"):
         _fail(ValueError(f"--csv-sep must be ',' or ';' (or a tab), not {csv_sep!r}"))
     pools = None
     if workers > 1:
-        # first, before the geospatial imports: the kernels boot while this process imports
+        # first, before any other import: the kernels boot while this process imports the rest
         from pamgeo.run.jobs import start_workers
 
         pools = start_workers(workers, reuse_kernels=not fresh_kernels)
+    from pamgeo.core.groups import find_group
+
+    if find_group(region, regions_dir) is not None:  # a group: its members run on a Dask cluster
+        if pools is not None:
+            pools.shutdown()
+        _run_group(region, workers=max(workers, 1), scheduler=scheduler, build_dir=build_dir,
+                   reports_dir=reports_dir, regions_dir=regions_dir, language=language, members=kecamatan,
+                   force=force)
     try:
         from pamgeo.run.runner import run_region
 

@@ -39,15 +39,7 @@ from pamgeo.ingest.region import (
     region_dir,
     write_region,
 )
-from pamgeo.render.index import (
-    account_note,
-    classes_note,
-    coverage_notes,
-    index_body,
-    report_rows,
-    summary_html,
-    validation_body,
-)
+from pamgeo.render.notes import account_note, classes_note, coverage_notes
 from pamgeo.render.page import render_page
 from pamgeo.run.cache import KEEP, analysis_key, cached_analysis
 from pamgeo.run.interrupt import remove_stale_folders, stop_descendants, stopping_on_signals
@@ -276,6 +268,8 @@ def _write_validation(run: _Run, data: RegionData, build_dir: Path | None, folde
     source = region_dir(run.cfg, build_dir) / "tps_validation.csv"
     findings = pd.read_csv(source, dtype=str, keep_default_na=False) if source.exists() else pd.DataFrame(
         columns=["file", "rule", "severity", "row", "column", "value", "message", "fix", "new_value"])
+    from pamgeo.render.index import report_rows, validation_body
+
     rows = report_rows(findings, data.tps)
     rows.to_csv(folder / "tps_validation.csv", index=False, sep=csv_sep, encoding="utf-8-sig")
     title = f"{t('validation_title', run.lang)}: {run.cfg.region.name}"
@@ -410,6 +404,10 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
                           analysis_file=analysis_file, class_note=class_note)
 
         def tables() -> None:
+            # imported here, once the notebooks run: the map code behind the index page's tables
+            # (folium and friends, 0.3 s) need not hold up the start of the run
+            from pamgeo.render.index import summary_html
+
             _write_exports(run, data, analysis, build_dir, tmp, csv_sep)
             _write_validation(run, data, build_dir, tmp, csv_sep)
             summary.update(html=summary_html(analysis, lang=lang), versions=versions())
@@ -428,6 +426,8 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
     manifest_path = tmp / "manifest.json"
     all_results = _with_previous(results, manifest_path, partial=bool(kecamatan))
     analysis_file.unlink()
+    from pamgeo.render.index import index_body
+
     index_html = render_page(
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
         subtitle=f"{cfg.sources.tps.election} · {number(len(data.tps), lang)} TPS · {len(data.kecamatan)} "
