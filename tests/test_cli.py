@@ -73,18 +73,20 @@ def test_data_build(tmp_path, toy_config_path):
 
 @pytest.mark.bundle
 def test_validate_on_real_boundaries(tmp_path, bundle):
-    """A KPU-style list for Tangsel, names in KPU spelling, with a swapped row."""
+    """A KPU-style list for Tangsel, names in KPU spelling, with a swapped row (repaired) and a
+    row without a TPS number (an error)."""
     bad = tmp_path / "kpu.csv"
     bad.write_text(
         "KECAMATAN,KELURAHAN,NO TPS,LATITUDE,LONGITUDE\n"
         "PONDOK AREN,JURANG MANGU BARAT,001,-6.2745,106.7253\n"
         "PONDOK AREN,PONDOK KACANG TIMUR,002,106.7015,-6.2690\n"
-        "SERPONG UTARA,PAKU JAYA,003,-6.2431,106.6677\n"
+        "SERPONG UTARA,PAKU JAYA,,-6.2431,106.6677\n"
     )
     res = pamgeo("validate", str(bad), "--region", "tangsel")
     assert res.returncode == 1
-    assert "row 3, column 'LATITUDE': [swapped_latlon]" in res.stdout
-    assert "3 rows, 1 errors" in res.stdout
+    assert "row 3, column 'LATITUDE': [swapped_latlon] latitude and longitude were swapped" in res.stdout
+    assert "row 4, column 'NO TPS': [bad_tps_number]" in res.stdout
+    assert "3 rows, 1 errors," in res.stdout
 
 
 def _list_region(tmp_path: Path) -> Path:
@@ -96,7 +98,7 @@ def _list_region(tmp_path: Path) -> Path:
     (folder / "tps.csv").write_text(
         "kelurahan,no_tps,lat,lon\n"
         f"9901011001,1,{lat},{lon}\n"
-        f"9901011001,2,{lon},{lat}\n"           # row 3: swapped
+        f"9901011001,2,,{lon}\n"                # row 3: no latitude
         f"9901011001,3,{lat + 0.002},{lon}\n"
     )
     return make_toy_region(folder, extra={"sources.tps": {"format": "list", "path": "tps.csv"}})
@@ -112,7 +114,7 @@ def test_build_policies_estimate_stop_and_drop(tmp_path):
 
     tps = gpd.read_file(tmp_path / "b0" / "toy" / "region.gpkg", layer="tps").set_index("tps_id")
     assert tps.loc["9901011001002", "position_source"] == "estimated"
-    assert tps.loc["9901011001002", "position_note"].startswith("swapped_latlon")
+    assert tps.loc["9901011001002", "position_note"].startswith("bad_coordinate")
     stop = pamgeo("data", "build", str(cfg), "--build-dir", str(tmp_path / "b1"), "--on-invalid", "stop")
     assert stop.returncode == 2 and "row 3" in stop.stderr and "on_invalid" in stop.stderr
     assert not (tmp_path / "b1" / "toy" / "region.gpkg").exists()   # nothing half-written
@@ -120,7 +122,7 @@ def test_build_policies_estimate_stop_and_drop(tmp_path):
     assert drop.returncode == 0, drop.stderr
     assert "3 TPS in the list: 2 at their own position, 0 repaired, 0 estimated, 1 left out" in drop.stdout
     report = (tmp_path / "b2" / "toy" / "tps_validation.csv").read_text()
-    assert "swapped_latlon" in report and ",3," in report
+    assert "bad_coordinate" in report and ",3," in report
 
 
 def test_parallel_run_from_the_command_line(tmp_path, toy_config_path):

@@ -42,8 +42,9 @@ def _kpud_export(bundle: Path, folder: Path) -> tuple[Path, dict]:
         expected["own"] -= 1
         expected["estimated"] += 1
 
-    r[1]["LINTANG"], r[1]["BUJUR"] = r[1]["BUJUR"], r[1]["LINTANG"]         # swapped: not repaired
-    estimated(1)
+    r[1]["LINTANG"], r[1]["BUJUR"] = r[1]["BUJUR"], r[1]["LINTANG"]         # swapped: repaired
+    expected["own"] -= 1
+    expected["repaired"] += 1
     r[2]["BUJUR"] = round(r[2]["BUJUR"] / 100, 7)                            # lost decimal point: repaired
     expected["own"] -= 1
     expected["repaired"] += 1
@@ -91,7 +92,7 @@ def test_every_tps_of_a_dirty_list_is_accounted_for(bundle, tmp_path):
     tps = pd.read_csv(out / "tps.csv", dtype=tps_dtypes(), encoding="utf-8-sig").set_index("tps_id")
     assert len(tps) == 60 - expected["left_out"] == account["own"] + account["repaired"] + account["estimated"]
     counts = tps["position_source"].value_counts().to_dict()
-    assert counts == {"file": expected["own"], "file_repaired": 1, "estimated": expected["estimated"]}
+    assert counts == {"file": expected["own"], "file_repaired": 2, "estimated": expected["estimated"]}
     khusus = tps[tps["tps_no"] == 901]
     assert len(khusus) == 1 and khusus["position_source"].iloc[0] == "estimated"
     assert khusus["position_note"].iloc[0].startswith("bad_coordinate")
@@ -113,4 +114,5 @@ def test_every_tps_of_a_dirty_list_is_accounted_for(bundle, tmp_path):
     outcomes = validation.drop_duplicates("row").set_index("row")["outcome"]
     assert (outcomes == "left_out").sum() == expected["left_out"]
     assert (outcomes == "estimated").sum() == expected["estimated"]
-    assert "lost_decimal" in set(validation["rule"])
+    assert {"lost_decimal", "swapped_latlon"} <= set(validation["rule"])
+    assert (outcomes == "repaired").sum() == expected["repaired"]

@@ -92,7 +92,18 @@ def test_swapped_latlon(tmp_path, toy_kelurahan):
     path = _csv(tmp_path, [_row(A, 1), f"Kec Satu,Rawa Beta,1,x,{lon},{lat}"])
     tps, rep = _validate(path, toy_kelurahan)
     f = _only(rep, "swapped_latlon")
-    assert (f[0].row, f[0].column) == (3, "latitude")
+    assert (f[0].row, f[0].column, f[0].severity) == (3, "latitude", "warning")  # certain: repaired
+    assert f[0].new_value == f"{lat}, {lon}"
+    assert rep.ok and list(tps["tps_id"]) == ["9901011001001", "9901011002001"]
+    assert tps["position_source"].tolist() == ["file", "file_repaired"]
+    assert tps.to_crs(4326).geometry.iloc[1].y == pytest.approx(lat)
+
+
+def test_swapped_latlon_outside_the_region_is_not_repaired(tmp_path, toy_kelurahan):
+    path = _csv(tmp_path, [_row(A, 1), "Kec Satu,Rawa Beta,1,x,106.95,-6.29"])  # swapped, and 25 km away
+    tps, rep = _validate(path, toy_kelurahan)
+    f = _only(rep, "swapped_latlon")
+    assert f[0].severity == "error" and "outside the region" in f[0].message
     assert list(tps["tps_id"]) == ["9901011001001"]
 
 
@@ -281,7 +292,7 @@ def test_xlsx_with_title_rows(tmp_path, toy_kelurahan):
             ["Kec Satu", "Alpha Jaya", "002", lon, lat]]
     pd.DataFrame(rows).to_excel(path, header=False, index=False)
     tps, rep = validate_tps(read_tps_table(path), toy_kelurahan)
-    assert len(tps) == 1
+    assert len(tps) == 2  # the swapped row repaired
     f = _only(rep, "swapped_latlon")
     assert (f[0].row, f[0].column) == (5, "Lintang")  # the spreadsheet row a user sees
 

@@ -258,6 +258,8 @@ LABELS: dict[str, dict[str, str]] = {
                               "en": "NO kelurahan polygons: every desa/kelurahan is drawn as its whole kecamatan, "
                                     "TPS positions are estimates inside the kecamatan"},
     "with_polygon": {"id": "dengan poligon", "en": "with a polygon"},
+    "reserve_peleton_n": {"id": "Cadangan: {n} peleton × {size} personel (1 per rayon)",
+                          "en": "Reserve: {n} peleton × {size} personnel (1 per rayon)"},
     "minutes": {"id": "menit", "en": "min"},
     "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
     "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},

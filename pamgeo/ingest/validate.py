@@ -501,9 +501,7 @@ def _explain_far_points(chk: _Rows, xy: _Coords, region: _Region, kel_code: pd.S
     ok = ~xy.bad
     out_box = ok & ~region.near_box(lat, lon)
     swapped = out_box & region.near_box(lon, lat)
-    chk.flag(swapped, "swapped_latlon", xy.lat_col, xy.lat_raw,
-             lambda i: f"latitude and longitude are swapped: ({lat[i]}, {lon[i]}) fits the region as ({lon[i]}, {lat[i]})",
-             "swap the latitude and longitude columns for this row")
+    _repair_swaps(chk, xy, region, swapped, tolerance_m)
     minx, miny, maxx, maxy = region.bounds
     for i in np.flatnonzero(out_box & ~swapped):
         stated = kel_code.iloc[i] if isinstance(kel_code.iloc[i], str) else None
@@ -525,6 +523,29 @@ def _explain_far_points(chk: _Rows, xy: _Coords, region: _Region, kel_code: pd.S
                     "check the coordinates of this TPS")
         chk.bad[i] = True
     xy.bad |= out_box & ~xy.repaired
+
+
+def _repair_swaps(chk: _Rows, xy: _Coords, region: _Region, swapped: np.ndarray, tolerance_m: float) -> None:
+    """Swapped latitude and longitude: repaired (a warning, ``file_repaired``) when the swapped
+    reading lies in the region, where the error is certain; an error otherwise."""
+    idx = np.flatnonzero(swapped)
+    if not len(idx):
+        return
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy.lat[idx], xy.lon[idx]), crs=WGS84).to_crs(region.kelurahan.crs)
+    inside = shapely.distance(region.outline, pts.to_numpy()) <= tolerance_m
+    for i, ok in zip(idx, inside, strict=True):
+        la, lo = xy.lat[i], xy.lon[i]
+        if not ok:
+            chk.add(i, "swapped_latlon", xy.lat_col, xy.lat_raw.iloc[i],
+                    f"latitude and longitude look swapped: ({la}, {lo}), but ({lo}, {la}) lies outside the region too",
+                    "check the coordinates of this TPS")
+            continue
+        chk.add(i, "swapped_latlon", xy.lat_col, xy.pair(i),
+                f"latitude and longitude were swapped: read as ({lo}, {la}), which lies in the region",
+                "check the position; swap the columns in the file to silence this", severity="warning",
+                new_value=f"{lo}, {la}")
+        xy.lat[i], xy.lon[i] = lo, la
+        xy.repaired[i] = True
 
 
 @dataclass

@@ -186,8 +186,15 @@ def strength_html(analysis: Analysis, *, lang: str = "id") -> str:
     s = analysis.strength
     if s is None:
         return ""
+    size = max(1, analysis.peleton_size)
+
+    def label(item: str, needed: object) -> str:
+        if item == "reserve_peleton" and pd.notna(needed):  # as peleton and personnel, not a bare number
+            return tf("reserve_peleton_n", lang, n=int(needed) // size, size=size)
+        return t(item, lang)
+
     frame = pd.DataFrame({
-        "item": [t(i, lang) for i in s["item"]],
+        "item": [label(i, n) for i, n in zip(s["item"], s["needed"], strict=True)],
         "needed": ["" if pd.isna(v) else int(v) for v in s["needed"]],
         "available": ["" if pd.isna(v) else int(v) for v in s["available"]],
         "shortfall": ["" if pd.isna(v) else int(v) for v in s["shortfall"]],
