@@ -227,3 +227,23 @@ def test_classifications_survive_the_build_and_unknown_ids_are_reported(tmp_path
     a = analyse(loaded)
     assert int((a.tps["risk_class_source"] == "official").sum()) == 7
     assert a.tps.set_index("tps_id").loc[A, "risk_class_date"] == "2024-02-13"
+
+
+@pytest.mark.slow
+def test_the_briefing_shows_what_changed_between_the_two_latest_lists(tmp_path):
+    from pamgeo.render.maps import embedded_documents
+    from pamgeo.run.runner import run_region
+
+    res = run_region(toy_with_lists(tmp_path), build_dir=tmp_path / "b", reports_dir=tmp_path / "r", progress=False)
+    assert res.ok, res.failed
+    overview = (res.report_dir / "overview.html").read_text(encoding="utf-8")
+    assert "Perubahan kelas TPS resmi: 2024-01-30 → 2024-02-13" in overview
+    # the same counts as `pamgeo compare` of the two lists (tests/test_compare.py): 1 up, 2 down,
+    # 1 added, 2 removed (E, F: on the 30 Jan list only)
+    analysis = analyse(build_region(load_config(toy_with_lists(tmp_path / "again"))))
+    counts = analysis.class_changes.counts
+    assert (counts["up"], counts["down"], counts["added"], counts["removed"]) == (1, 2, 1, 2)
+    # on the kecamatan map: a layer per kind of change, in the map's legend
+    page = (res.report_dir / "kecamatan" / "990101.html").read_text(encoding="utf-8")
+    [doc] = embedded_documents(page)
+    assert "naik kelas (1)" in doc and "turun kelas (1)" in doc  # C up, D down in Kec Satu

@@ -201,3 +201,21 @@ def changes_points(changes: Changes | pd.DataFrame, tps: gpd.GeoDataFrame | None
 def changes_csv(changes: Changes) -> pd.DataFrame:
     """The per-TPS table as ``changes.csv`` holds it (stable codes, ISO dates)."""
     return changes.table.copy()
+
+
+def latest_changes(lists: pd.DataFrame | None, tps: pd.DataFrame) -> Changes | None:
+    """What changed between the two latest dates of a region's official lists (the rows of the
+    region's TPS, ``in_region``), or None with fewer than two dates. Every TPS on either list is
+    compared; places come from the region's TPS."""
+    if lists is None or lists.empty or "class_date" not in lists:
+        return None
+    rows = lists[lists["in_region"].astype(bool)] if "in_region" in lists else lists
+    dates = sorted({d for d in rows["class_date"].astype(str) if d})
+    if len(dates) < 2:
+        return None
+    old_date, new_date = dates[-2], dates[-1]
+    places = pd.DataFrame(tps.drop(columns=tps.geometry.name) if hasattr(tps, "geometry") else tps)
+    places = places[[c for c in ("tps_id", "kode_kel", "kelurahan", "kode_kec", "kecamatan", "tps_no")
+                     if c in places]]
+    return compare_classes(rows[rows["class_date"] == old_date], rows[rows["class_date"] == new_date],
+                           old_label=old_date, new_label=new_date, places=places)

@@ -16,6 +16,7 @@ import pandas as pd
 from pamgeo.analysis import catchment as C
 from pamgeo.analysis import flood as F
 from pamgeo.analysis import personnel as P
+from pamgeo.analysis.changes import Changes, latest_changes
 from pamgeo.analysis.network import RoadGraph, build_road_graph
 from pamgeo.analysis.pockets import Pockets, find_pockets
 from pamgeo.analysis.risk import apply_official, score_tps
@@ -49,6 +50,7 @@ class Analysis:
     response_min: float | None = None     # the reserve's response time limit (police.response_min)
     peleton_size: int = 30                # personnel per reserve peleton (police.peleton_size)
     detour_report_min: float = 5.0        # detours around floods above this are reported (flood.detour_report_min)
+    class_changes: Changes | None = None  # the two latest dated official lists compared (sources.classifications)
 
     def pocket_table(self, kode_kec: str | None = None) -> pd.DataFrame:
         t = self.pockets.table
@@ -112,6 +114,7 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
     official = getattr(data, "classifications", None)
     tps_in = apply_official(data.tps, None if official is None else official.frame,
                             list_date=getattr(src, "class_date", None))
+    class_changes = latest_changes(None if official is None else official.frame, data.tps)
     scored = score_tps(
         tps_in, cfg.risk, waterways=data.waterways, police_posts=data.police_posts,
         flood_prone=data.flood_prone, flood=fl, lang=lang,
@@ -166,6 +169,7 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
         for col in cut.columns:
             scored[col] = cut[col]
 
+    result.class_changes = class_changes
     result.response_min = police.response_min if police else None
     result.peleton_size = police.peleton_size if police else 30
     result.detour_report_min = cfg.flood.detour_report_min

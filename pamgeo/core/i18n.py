@@ -260,6 +260,7 @@ LABELS: dict[str, dict[str, str]] = {
     "with_polygon": {"id": "dengan poligon", "en": "with a polygon"},
     "reserve_peleton_n": {"id": "Cadangan: {n} peleton × {size} personel (1 per rayon)",
                           "en": "Reserve: {n} peleton × {size} personnel (1 per rayon)"},
+    "changes_between": {"id": "Perubahan kelas TPS resmi: {old} → {new}", "en": "Changes in official TPS classes: {old} → {new}"},
     "minutes": {"id": "menit", "en": "min"},
     "routes": {"id": "Rute cadangan ke TPS rawan", "en": "Reserve routes to vulnerable TPS"},
     "staging": {"id": "Titik siaga peleton cadangan", "en": "Reserve peleton staging point"},

@@ -22,8 +22,9 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from pamgeo.analysis.changes import CHANGES, Changes
-from pamgeo.core.i18n import number, t
+from pamgeo.core.i18n import number, t, tf
 from pamgeo.core.vocabulary import class_label
+from pamgeo.render.webmap_legend import add_entry
 
 #: symbol of each change on the map: (shape, fill, outline)
 SYMBOLS: dict[str, tuple[str, str, str]] = {
@@ -206,18 +207,21 @@ class _Legend(MacroElement):
         self.content = json.dumps(content).replace("</", "<\\/")
 
 
-def add_changes(m: folium.Map, changes_gdf: gpd.GeoDataFrame, *, lang: str = "id") -> list[folium.GeoJson]:
+def add_changes(m: folium.Map, changes_gdf: gpd.GeoDataFrame, *, lang: str = "id",
+                legend: list | None = None) -> list[folium.GeoJson]:
     """Draw TPS up a class, down a class, added, removed (and to/from khusus) on ``m``.
 
     ``changes_gdf``: :func:`pamgeo.analysis.changes.changes_points` (points, any CRS, with
     ``tps_id, kelurahan, class_old, class_new, date_old, date_new, change``). One layer per change
     (named with its count, for the layer control) and one legend entry per change drawn; each
-    symbol differs in shape as well as colour. Returns the layers.
+    symbol differs in shape as well as colour. With the map's ``legend`` list (a briefing map) the
+    entries join the map's own legend; without it (the compare page) they get a legend box of
+    their own. Returns the layers.
     """
     if changes_gdf is None or changes_gdf.empty:
         return []
     gdf = changes_gdf.to_crs("EPSG:4326") if changes_gdf.crs is not None else changes_gdf.set_crs("EPSG:4326")
-    layers, legend = [], [f"<b>{_esc(t('change', lang))}</b>"]
+    layers, box = [], [f"<b>{_esc(t('change', lang))}</b>"]
     for change in SYMBOLS:
         sel = gdf[gdf["change"] == change]
         if sel.empty:
@@ -242,8 +246,10 @@ def add_changes(m: folium.Map, changes_gdf: gpd.GeoDataFrame, *, lang: str = "id
         )
         layer.add_to(m)
         layers.append(layer)
-        legend.append(f"<div>{symbol_svg(change, 14)} {_esc(name)}</div>")
-    _Legend("".join(legend)).add_to(m)
+        box.append(f"<div>{symbol_svg(change, 14)} {_esc(name)}</div>")
+        add_entry(legend, layer, name, "svg", {"svg": symbol_svg(change, 14)})
+    if legend is None:
+        _Legend("".join(box)).add_to(m)
     return layers
 
 
@@ -286,3 +292,13 @@ def changes_page(changes: Changes, *, lang: str = "id", title: str | None = None
     parts.append(f"<p class='small'>{_esc(t('changes_note', lang))}</p></body></html>")
     return "".join(parts)
 
+
+
+def changes_section(changes: Changes | None, *, lang: str = "id") -> str:
+    """The briefing's section on what changed between the two latest official lists (the
+    summary, classes before and after, per kecamatan); empty without two dated lists."""
+    if changes is None:
+        return ""
+    title = f"<h3>{_esc(tf('changes_between', lang, old=changes.old_label, new=changes.new_label))}</h3>"
+    return (title + summary_table(changes, lang=lang) + by_class_table(changes, lang=lang)
+            + by_kecamatan_table(changes, lang=lang))

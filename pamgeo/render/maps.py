@@ -32,10 +32,12 @@ import re
 import geopandas as gpd
 import offlinefolium as folium
 
+from pamgeo.analysis.changes import changes_points
 from pamgeo.analysis.pipeline import Analysis
 from pamgeo.core.i18n import t
 from pamgeo.ingest.io import WGS84
 from pamgeo.ingest.region import RegionData
+from pamgeo.render.changes import add_changes
 from pamgeo.render.webmap_assets import LEAFLET_CSS, LEAFLET_JS, asset_text, leaflet_css
 from pamgeo.render.webmap_base import BASE_MARGIN_M, MAJOR_ROADS, add_base, base_layers
 from pamgeo.render.webmap_elements import (
@@ -148,6 +150,9 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
                 legend=legend)
     tps_layer = add_tps(m, in_area, lang=lang, compact=kode_kec is None, legend=legend)
     add_cut_tps(m, in_area, lang=lang, detour_report_min=analysis.detour_report_min, legend=legend)
+    if analysis.class_changes is not None:  # what changed between the two latest official lists
+        moved = changes_points(analysis.class_changes, in_area)
+        add_changes(m, moved, lang=lang, legend=legend)
     add_staging(m, analysis.staging, lang=lang, legend=legend)
     add_police(m, data.police_posts, lang=lang, legend=legend)
     add_tools(m, tps_layer, kel_layer, lang=lang)

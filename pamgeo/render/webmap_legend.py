@@ -34,7 +34,10 @@ def add_entry(legend: list | None, layer: Any, label: str, kind: str, style: dic
 
 
 def legend_symbol(kind: str, style: dict) -> str:
-    """A small SVG of a Leaflet style, as the map draws it (``kind``: point, line, area)."""
+    """A small SVG of a Leaflet style, as the map draws it (``kind``: point, line, area; ``svg``:
+    a marker's own symbol, given as ``style["svg"]``)."""
+    if kind == "svg":
+        return style["svg"]
     color = style.get("color", "#3388ff")
     stroke = (f'stroke="{color}" stroke-width="{min(float(style.get("weight", 3)), 6):g}" '
               f'stroke-opacity="{style.get("opacity", 1)}"')
