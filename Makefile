@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/ruff check pamgeo tests bench
 
 wheel-check:  # the wheel in a fresh venv, outside the checkout, renders the Tangsel briefing
-	.ci/wheel-check build/wheel-check
+	.ci/wheel-check   # in a new folder under /tmp: outside the checkout
 
 bench: install
 	$(BIN)/python bench/bench.py
