@@ -37,7 +37,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon, Rectangle
 from matplotlib.text import Annotation
 
-from pamgeo.core.i18n import distance, t, when
+from pamgeo.core.i18n import distance, number, t, when
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_label
 from pamgeo.render import palette as P
 from pamgeo.render.webmap_base import MAJOR_ROADS
@@ -150,7 +150,7 @@ def base_sheet(data, kode_kec: str, *, lang: str = "id", size=A4_LANDSCAPE) -> S
     fig.text(0.5, y_head, cfg.region.classification, ha="center", va="top", color="#8b0000", weight="bold",
              fontsize=11)
     fig.text(x0, _mm(0, h_mm - MARGIN_MM - 6.5, size)[1], f"{t('briefing_title', lang)}: {t('kecamatan', lang)} "
-             f"{name} ({kode_kec}) · {n_tps:,} TPS", fontsize=12, ha="left", va="top")
+             f"{name} ({kode_kec}) · {number(n_tps, lang)} TPS", fontsize=12, ha="left", va="top")
     if data.estimated_note_key:
         sheet.notes.append(t(data.estimated_note_key, lang))
     if data.police_posts is not None and (data.police_posts["position_source"] == "approximate").any():

@@ -324,7 +324,7 @@ def _remove_stale_member_folders(reports: Path, order: list[str]) -> None:
 
 def _write_polda_page(group, runs: list[dict], reports: Path, lang: str) -> Path:
     from pamgeo.analysis.national import polda_table, polda_total
-    from pamgeo.core.i18n import t
+    from pamgeo.core.i18n import number, t
     from pamgeo.render.polda import group_page, polda_body
 
     table = polda_table(runs)
@@ -333,7 +333,7 @@ def _write_polda_page(group, runs: list[dict], reports: Path, lang: str) -> Path
     body = polda_body(group, table, total, runs, lang=lang, measure=group.group.measure, attributions=attributions)
     n_ok = sum(r.get("status") == "ok" for r in runs)
     page = group_page(group, title=f"{t('polda_title', lang)}: {group.group.name}",
-                      subtitle=f"{group.group.election} · {total['tps']:,} TPS · {len(table)} Polres · "
+                      subtitle=f"{group.group.election} · {number(total['tps'], lang)} TPS · {len(table)} Polres · "
                                f"{n_ok}/{len(runs)} briefing", body=body, lang=lang, attributions=attributions)
     index = reports / "index.html"
     _write_text(index, page)
