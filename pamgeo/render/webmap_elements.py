@@ -167,7 +167,24 @@ class Runtime(MacroElement):
         self.depth, self.scale = GEOJSON_DEPTH, 10 ** POLYLINE_PRECISION
 
 
-class Fullscreen(MacroElement):
+class _Control(MacroElement):
+    """A map control whose code is an asset file (``asset``): a function called with the map,
+    the control's words and its position."""
+
+    asset = ""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.code }}({{ this._parent.get_name() }}, {{ this.labels|tojson }}, {{ this.position|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, labels: dict[str, str], position: str = "topleft") -> None:
+        super().__init__()
+        self.code = asset_text(self.asset)
+        self.labels, self.position = labels, position
+
+
+class Fullscreen(_Control):
     """A full-screen button on the standard Fullscreen API (the page's iframe allows it), from
     ``assets/fullscreen.js``. Browsers without the API do not show the button.
 
@@ -178,16 +195,7 @@ class Fullscreen(MacroElement):
     JavaScript and 2.3 KB of CSS (2.7 KB gzipped) to every map, against 1.4 KB here.
     """
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        {{ this.code }}({{ this._parent.get_name() }}, {{ this.labels|tojson }}, {{ this.position|tojson }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, labels: dict[str, str], position: str = "topleft") -> None:
-        super().__init__()
-        self.code = asset_text("fullscreen.js")
-        self.labels, self.position = labels, position
+    asset = "fullscreen.js"
 
 
 class Attribution(MacroElement):
@@ -318,7 +326,7 @@ class RoadLabels(MacroElement):
         self.get_root().script.add_child(Verbatim(self._template.module.labels(self, kwargs)), name=self.get_name())
 
 
-class Measure(MacroElement):
+class Measure(_Control):
     """Distance measuring (``assets/measure.js``): a button, clicks on the map add points, the
     running total shows. A few lines on Leaflet's own ``map.distance`` (great-circle metres).
 
@@ -328,16 +336,7 @@ class Measure(MacroElement):
     (0.9 KB) here, and leaflet-measure has no Indonesian among its 19 languages.
     """
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        {{ this.code }}({{ this._parent.get_name() }}, {{ this.labels|tojson }}, {{ this.position|tojson }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, labels: dict[str, str], position: str = "topleft") -> None:
-        super().__init__()
-        self.code = asset_text("measure.js")
-        self.labels, self.position = labels, position
+    asset = "measure.js"
 
 
 class Search(MacroElement):
