@@ -82,9 +82,11 @@ def test_buffer_maximum(tmp_path):
 def test_partial_coverage_warns(tmp_path):
     r = _raster(np.full((2, 2), 0.5), tmp_path=tmp_path)
     pts = gpd.GeoSeries([Point(X0 + 50, Y0 + 950), Point(X0 + 9000, Y0)], crs=UTM)
-    with pytest.warns(UserWarning, match="covers 50% of the TPS"):
+    with pytest.warns(UserWarning, match="memodelkan 50% TPS"):
         msg = coverage_warning(pts, (r,))
-    assert "not modelled" in msg
+    assert "tidak dimodelkan" in msg
+    with pytest.warns(UserWarning, match="covers 50% of the TPS"):
+        assert "not modelled" in coverage_warning(pts, (r,), "en")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert coverage_warning(pts.iloc[:1], (r,)) is None

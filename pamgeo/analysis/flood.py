@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 
 from pamgeo.core.config import Flood
-from pamgeo.core.i18n import distance, t, tf
+from pamgeo.core.i18n import distance, percent, t, tf
 from pamgeo.core.vocabulary import FLOOD_LABELS, FLOOD_LEVELS, FLOOD_RANK
 from pamgeo.ingest.io import Raster
 
@@ -289,14 +289,14 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
     return out
 
 
-def coverage_warning(points: gpd.GeoSeries, rasters: tuple[Raster, ...]) -> str | None:
+def coverage_warning(points: gpd.GeoSeries, rasters: tuple[Raster, ...], lang: str = "id") -> str | None:
     """A warning text when a raster covers only part of the points (None when all or none)."""
     msgs = []
     for r in rasters:
         _, _, modelled = sample_raster(r, points, 0.0)
         share = modelled.mean() if len(modelled) else 1.0
         if 0 < share < 1 or share == 0:
-            msgs.append(f"{r.label}: covers {share:.0%} of the TPS; the rest are 'not modelled'")
+            msgs.append(tf("raster_covers_tps", lang, label=r.label, share=percent(share, lang)))
     if msgs:
         text = "; ".join(msgs)
         warnings.warn(text, stacklevel=2)

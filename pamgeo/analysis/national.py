@@ -87,8 +87,9 @@ def polda_table(runs: list[dict]) -> pd.DataFrame:
     """Per Polres: the sums of its runs' summaries (runs that failed count as missing).
 
     ``runs``: ``{"member", "polres", "run_id", "status", "summary"}`` each. Columns: ``polres``,
-    ``member``, ``runs`` (ok/all), every :data:`NUMERIC` figure (available and shortfall stay
-    empty when no run of the member knows its strength).
+    ``member``, ``runs`` (ok/all), every :data:`NUMERIC` figure summed over the member's areas;
+    ``available`` is the Polres's strength as one of its areas gives it (empty when none does) and
+    ``shortfall`` the need of all its areas against it.
     """
     rows = []
     for member in dict.fromkeys(r["member"] for r in runs):
@@ -96,8 +97,14 @@ def polda_table(runs: list[dict]) -> pd.DataFrame:
         ok = [r["summary"] for r in mine if r.get("status") == "ok" and r.get("summary")]
         row = {"member": member, "polres": mine[0]["polres"], "runs_ok": len(ok), "runs": len(mine)}
         for k in NUMERIC:
-            vals = [s.get(k) for s in ok if s.get(k) is not None]
-            row[k] = sum(vals) if vals else (None if k in ("available", "shortfall") else 0)
+            if k in ("available", "shortfall"):
+                continue
+            row[k] = sum(s.get(k) for s in ok if s.get(k) is not None)
+        # a Polres's strength is one figure for all its areas (the area whose config gives it):
+        # set against the need of every area, never summed per area
+        strengths = [s["available"] for s in ok if s.get("available") is not None]
+        row["available"] = max(strengths) if strengths else None
+        row["shortfall"] = max(0, row["polri_needed"] - row["available"]) if strengths else None
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -109,7 +109,7 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            flood_warning = F.coverage_warning(data.tps.geometry, layers.rasters)
+            flood_warning = F.coverage_warning(data.tps.geometry, layers.rasters, lang)
     # official classification lists (sources.classifications): the latest dated class per TPS
     official = getattr(data, "classifications", None)
     tps_in = apply_official(data.tps, None if official is None else official.frame,

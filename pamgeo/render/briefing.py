@@ -17,6 +17,7 @@ from pamgeo.analysis.risk import class_counts
 from pamgeo.core.i18n import number, t, tf
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_label
 from pamgeo.ingest.region import RegionData
+from pamgeo.render.headline import pockets_with_rawan
 from pamgeo.render.maps import kecamatan_map, kota_map, map_iframe
 
 
@@ -112,7 +113,7 @@ def rawan_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = 
         "sumber": [t(src, lang) + (f" {d}" if d else "") + (f" ({a})" if a and src == "official" else "")
                    for src, d, a in zip(sel["risk_class_source"], sel["risk_class_date"].fillna(""),
                                         sel["risk_class_authority"].fillna(""), strict=True)],
-        "skor": sel["risk_score"].map(lambda v: f"{v:.2f}"),
+        "skor": sel["risk_score"].map(lambda v: number(v, lang, 2)),
         "kantong": sel["pocket_id"].fillna("-"), "alasan": sel["risk_reasons"],
     })
     headers = [t("tps_id", lang), t("kelurahan", lang), t("tps_no", lang), t("risk_class", lang),
@@ -127,7 +128,7 @@ def pockets_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str 
     params = f"DBSCAN eps {number(analysis.eps_m, lang)} m, min_samples {analysis.min_samples}"
     if table.empty:
         return f"<h3>{html.escape(t('pockets', lang))} (0) · {params}</h3><p>{html.escape(t('none', lang))}</p>"
-    risky = (table["n_rawan"] + table["n_sangat_rawan"]) > 0
+    risky = table["pocket_id"].astype(str).isin(pockets_with_rawan(analysis, kode_kec))
     headers = [t("pocket", lang), t("n_tps", lang), *[class_label(c, lang) for c in CLASSES],
                t("dominant_reasons", lang), t("kelurahan", lang), "km²"]
     out = []
@@ -177,7 +178,7 @@ def personnel_table(analysis: Analysis, kode_kec: str | None = None, *, lang: st
         for c in CLASSES for p in [preset.pattern(c)]
     ]
     note = (f"<p class='small'>{html.escape('; '.join(pattern_rows))}. {html.escape(t('rounding_note', lang))}"
-            f" ({html.escape(preset.source)}{'; ' + html.escape(preset.note) if preset.note else ''})</p>")
+            f" ({html.escape(preset.source)}{'; ' + html.escape(preset.note) if preset.note and lang == 'en' else ''})</p>")
     return title + body + note
 
 
@@ -215,8 +216,8 @@ def beyond_response_table(analysis: Analysis, kode_kec: str | None = None, *, la
     frame = pd.DataFrame({
         "tps_id": sel["tps_id"], "kelurahan": sel["kelurahan"], "kelas": [class_label(c, lang) for c in sel["risk_class"]],
         "rayon": sel["rayon"].fillna("-"),
-        "menit": [t("unreachable", lang) if pd.isna(v) else f"{v:.0f}" for v in sel["response_min"]],
-        "km": ["" if pd.isna(v) else f"{v:.1f}" for v in sel["route_km"]],
+        "menit": [t("unreachable", lang) if pd.isna(v) else number(v, lang, 1) for v in sel["response_min"]],
+        "km": ["" if pd.isna(v) else number(v, lang, 1) for v in sel["route_km"]],
     })
     headers = [t("tps_id", lang), t("kelurahan", lang), t("risk_class", lang), "Rayon",
                f"{t('response_min', lang)} ({t('minutes', lang)})", "km"]

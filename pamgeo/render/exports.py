@@ -91,7 +91,8 @@ TPS_COLUMNS: tuple[Column, ...] = (
     Column("route_km", "float64",
            "length of that route"),
     Column("beyond_response", "boolean",
-           "response_min above police.response_min (or unreachable)"),
+           "a rawan or sangat rawan TPS whose response_min is above police.response_min (or that the reserve "
+           "cannot reach); False for every other TPS, whatever its response time"),
     Column("flood_class", "string",
            "none, rendah, sedang or tinggi at the TPS"),
     Column("flood_reasons", "string",

@@ -15,6 +15,7 @@ from pamgeo.core.i18n import number, t, tf
 from pamgeo.core.vocabulary import CLASSES, class_label
 
 #: anchors of the tables the headline links to (the notebooks put them before each table)
+PRIORITY = ("rawan", "sangat_rawan")
 ANCHORS = {"classes": "kelas", "strength": "kekuatan", "response": "respons", "flood": "akses-banjir",
            "pockets": "kantong"}
 
@@ -91,9 +92,18 @@ def _flood(analysis: Analysis, tps: pd.DataFrame, lang: str) -> Headline:
                     tf("hl_flood_detail", lang, detour=detour, threshold=threshold), alert=unreachable > 0)
 
 
+def pockets_with_rawan(analysis: Analysis, kode_kec: str | None = None) -> set[str]:
+    """Pockets holding rawan or sangat rawan TPS of the kecamatan ``kode_kec`` (or of the region):
+    the kantong kerawanan of a page. A pocket whose rawan TPS lie in another kecamatan is, on this
+    kecamatan's page, a dense cluster."""
+    tps = _tps(analysis, kode_kec)
+    high = tps[tps["risk_class"].isin(PRIORITY) & tps["pocket_id"].notna()]
+    return set(high["pocket_id"].astype(str))
+
+
 def _pockets(analysis: Analysis, kode_kec: str | None, lang: str) -> Headline:
     table = analysis.pocket_table(kode_kec)
-    with_rawan = int(((table["n_rawan"] + table["n_sangat_rawan"]) > 0).sum()) if not table.empty else 0
+    with_rawan = len(pockets_with_rawan(analysis, kode_kec) & set(table["pocket_id"].astype(str))) if not table.empty else 0
     dense = len(table) - with_rawan
     return Headline("pockets", t("hl_pockets", lang), tf("hl_pockets_value", lang, n=with_rawan),
                     tf("hl_pockets_detail", lang, dense=dense), alert=with_rawan > 0)

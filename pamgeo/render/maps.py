@@ -38,6 +38,7 @@ from pamgeo.core.i18n import t
 from pamgeo.ingest.io import WGS84
 from pamgeo.ingest.region import RegionData
 from pamgeo.render.changes import add_changes
+from pamgeo.render.headline import pockets_with_rawan
 from pamgeo.render.webmap_assets import LEAFLET_CSS, LEAFLET_JS, asset_text, leaflet_css
 from pamgeo.render.webmap_base import BASE_MARGIN_M, MAJOR_ROADS, add_base, base_layers
 from pamgeo.render.webmap_elements import (
@@ -147,7 +148,7 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
     pockets = analysis.pockets.polygons
     shown = set(analysis.pocket_table(kode_kec)["pocket_id"]) if not pockets.empty else set()
     add_pockets(m, pockets[pockets["pocket_id"].isin(shown)] if not pockets.empty else pockets, lang=lang,
-                legend=legend)
+                legend=legend, with_rawan=pockets_with_rawan(analysis, kode_kec))
     tps_layer = add_tps(m, in_area, lang=lang, compact=kode_kec is None, legend=legend)
     add_cut_tps(m, in_area, lang=lang, detour_report_min=analysis.detour_report_min, legend=legend)
     if analysis.class_changes is not None:  # what changed between the two latest official lists

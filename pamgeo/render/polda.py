@@ -16,7 +16,7 @@ import pandas as pd
 
 from pamgeo import __version__
 from pamgeo.core.groups import GroupConfig
-from pamgeo.core.i18n import number, t, when
+from pamgeo.core.i18n import number, t, tf, when
 from pamgeo.core.vocabulary import CLASSES, class_label
 from pamgeo.render.maps import base_map, map_iframe
 from pamgeo.render.page import templates
@@ -72,7 +72,8 @@ def headline(total: dict, lang: str) -> str:
         (t("polda_flood", lang), f"{t('flood_tinggi', lang)} {fmt(total['flood_tinggi'], lang)} · "
                                  f"{t('flood_sedang', lang)} {fmt(total['flood_sedang'], lang)} · "
                                  f"{t('flood_rendah', lang)} {fmt(total['flood_rendah'], lang)}"),
-        (t("polda_pockets", lang), f"{fmt(total['pockets_rawan'], lang)} ({fmt(total['pocket_tps_rawan'], lang)} TPS)"),
+        (t("polda_pockets", lang), f"{fmt(total['pockets_rawan'], lang)} "
+                                   f"({tf('polda_pocket_tps', lang, n=total['pocket_tps_rawan'])})"),
         (t("polda_estimated", lang), f"{fmt(total['estimated'], lang)} · {t('polda_left_out', lang)} {fmt(total['left_out'], lang)}"),
     ]
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in items)

@@ -172,15 +172,17 @@ def tps_style(risk_class: str, estimated: bool) -> dict:
     return s
 
 
-def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str, legend: list | None = None) -> None:
-    """Pockets as hulls, in two layers: kantong kerawanan (holding rawan or sangat rawan TPS)
-    and dense clusters of kurang rawan TPS (grey), each with its count."""
+def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str, legend: list | None = None,
+                with_rawan: set[str] | None = None) -> None:
+    """Pockets as hulls, in two layers: kantong kerawanan (holding rawan or sangat rawan TPS; of
+    the page's area when ``with_rawan`` names them) and dense clusters (grey), each with its count."""
     if polygons is None or polygons.empty:
         return
     fields = ["pocket_id", "n_tps", "n_rawan", "n_sangat_rawan", "dominant_reasons", "kelurahan"]
     aliases = [t("pocket", lang), t("n_tps", lang), class_label("rawan", lang), class_label("sangat_rawan", lang),
                t("dominant_reasons", lang), t("kelurahan", lang)]
-    risky = (polygons["n_rawan"] + polygons["n_sangat_rawan"]) > 0
+    risky = (polygons["pocket_id"].astype(str).isin(with_rawan) if with_rawan is not None
+             else (polygons["n_rawan"] + polygons["n_sangat_rawan"]) > 0)
     for sel, name, colour in ((polygons[risky], "pockets", P.POCKET_COLOUR),
                               (polygons[~risky], "dense_clusters", P.CLUSTER_COLOUR)):
         if sel.empty:
