@@ -79,3 +79,16 @@ def test_province_group_uses_kecamatan_polygons_where_no_kelurahan_file(bundle, 
     built = build_region(cfg)
     assert len(built.tps) + sum(int(counts.select("32.72", [k])["n_tps"].sum()) for k in run.left_out_kecamatan) \
         == int(counts.select("32.72")["n_tps"].sum())
+
+
+def test_polda_map_legend_names_its_classes():
+    from pamgeo.render.polda import _bin_labels, _colour
+
+    assert _bin_labels([0], "id") == ["0", "> 0"]
+    assert _bin_labels([0, 12, 40], "id") == ["0", "1–12", "13–40", "> 40"]
+    assert _bin_labels([1000, 2000], "id") == ["≤ 1.000", "1.001–2.000", "> 2.000"]
+    # a value gets the colour of the class its label names
+    bins = [0, 12, 40]
+    assert [_colour(v, bins) for v in (0, 5, 12, 13, 41)] == [
+        _colour(0, bins), _colour(1, bins), _colour(12, bins), _colour(40, bins), _colour(99, bins)]
+    assert len({_colour(v, bins) for v in (0, 5, 13, 41)}) == 4

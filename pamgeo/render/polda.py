@@ -185,10 +185,24 @@ def polda_map(runs: list[dict], table: pd.DataFrame, measure: str, attributions:
         GeoJson(layer_data(pg, ["polres"]), name=f"{t('pockets', lang)} ({len(pg)})",
                 style_function=lambda f: {"color": "#b42318", "weight": 2, "fillColor": "#d62828",
                                           "fillOpacity": 0.3}, tooltip=tooltip(["polres"])).add_to(m)
-    legend = " ".join(f"<span style='background:{c};border:1px solid #999;padding:0 8px'></span> "
-                      f"{'≤' if i < len(bins) else '>'} {number(int(bins[min(i, len(bins) - 1)]), lang)}"
-                      for i, c in enumerate(PALETTE[: len(bins) + 1]))
+    legend = f"<b>{esc(t('measure_' + measure, lang))}:</b> " + " ".join(
+        f"<span style='background:{c};border:1px solid #999;padding:0 8px'></span> {esc(label)}"
+        for c, label in zip(PALETTE, _bin_labels(bins, lang), strict=False))
     return m, legend
+
+
+def _bin_labels(bins: list[float], lang: str) -> list[str]:
+    """Readable classes of the shading: ``0``, ``1–12``, ``13–40``, ``> 40`` (not ``≤ 0``)."""
+    labels, low = [], None
+    for b in bins:
+        hi = int(b)
+        if low is None:
+            labels.append(number(hi, lang) if hi <= 0 else f"≤ {number(hi, lang)}")
+        elif hi > low:
+            labels.append(f"{number(low + 1, lang)}–{number(hi, lang)}" if hi > low + 1 else number(hi, lang))
+        low = hi
+    labels.append(f"> {number(int(bins[-1]), lang)}")
+    return labels
 
 
 def polda_body(group: GroupConfig, table: pd.DataFrame, total: dict, runs: list[dict], *, lang: str,
