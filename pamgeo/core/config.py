@@ -24,7 +24,7 @@ from pyproj.exceptions import CRSError
 from pamgeo.core.codes import normalise_code
 from pamgeo.core.errors import ConfigError
 from pamgeo.core.presets import presets
-from pamgeo.core.resources import project_dir, raw_dir, regions_dirs
+from pamgeo.core.resources import raw_dir, regions_dirs, resolve_path
 
 
 class _Model(BaseModel):
@@ -375,15 +375,8 @@ class RegionConfig(_Model):
     config_path: str = ""
 
     def resolve(self, path: str) -> Path:
-        """Absolute path of a path written in this config."""
-        if path.startswith("{raw}"):
-            return raw_dir() / path[len("{raw}") :].lstrip("/\\")
-        if path.startswith("{project}"):
-            return project_dir() / path[len("{project}") :].lstrip("/\\")
-        p = Path(path).expanduser()
-        if not p.is_absolute():
-            p = Path(self.config_path).parent / p
-        return p.resolve()
+        """Absolute path of a path written in this config (:func:`pamgeo.core.resources.resolve_path`)."""
+        return resolve_path(path, self.config_path)
 
     def source_files(self) -> dict[str, Path]:
         """Every input file this region reads, by config key."""

@@ -36,7 +36,7 @@ from pamgeo.core.config import (
 )
 from pamgeo.core.errors import ConfigError, PamgeoError
 from pamgeo.core.presets import presets
-from pamgeo.core.resources import project_dir, raw_dir
+from pamgeo.core.resources import raw_dir, resolve_path
 
 
 class _Model(BaseModel):
@@ -154,12 +154,8 @@ class GroupConfig(_Model):
     config_path: str = ""
 
     def resolve(self, path: str) -> Path:
-        if path.startswith("{raw}"):
-            return raw_dir() / path[len("{raw}"):].lstrip("/\\")
-        if path.startswith("{project}"):
-            return project_dir() / path[len("{project}"):].lstrip("/\\")
-        p = Path(path).expanduser()
-        return (p if p.is_absolute() else Path(self.config_path).parent / p).resolve()
+        """Absolute path of a path written in this group file."""
+        return resolve_path(path, self.config_path)
 
     def runs(self) -> list[tuple[Member, Area, str]]:
         """``(member, area, run id)`` of every region run, in file order."""

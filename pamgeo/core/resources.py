@@ -87,6 +87,17 @@ def project_dir() -> Path:
     return _checkout_root() or Path.cwd()
 
 
+def resolve_path(path: str, config_path: str | os.PathLike[str]) -> Path:
+    """Absolute path of a path written in a region or group file: ``{raw}/...`` (the bundle),
+    ``{project}/...`` (:func:`project_dir`), else relative to the file itself."""
+    if path.startswith("{raw}"):
+        return raw_dir() / path[len("{raw}"):].lstrip("/\\")
+    if path.startswith("{project}"):
+        return project_dir() / path[len("{project}"):].lstrip("/\\")
+    p = Path(path).expanduser()
+    return (p if p.is_absolute() else Path(config_path).parent / p).resolve()
+
+
 def default_build_dir() -> Path:
     """``build/`` under the current directory."""
     return Path.cwd() / "build"

@@ -135,9 +135,10 @@ def tps_dtypes() -> dict[str, str]:
     return {c.name: c.dtype for c in TPS_COLUMNS}
 
 
-def tps_for_readers(tps: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
-    """The TPS table as an Excel reader sees it: headers and class names in ``lang``."""
-    out = tps_export(tps)
+def tps_for_readers(export: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The TPS table (:func:`tps_export`'s) as an Excel reader sees it: headers and class names
+    in ``lang``."""
+    out = export.copy()
     out["risk_class"] = out["risk_class"].map(lambda c: class_label(c, lang) if isinstance(c, str) else c)
     out["risk_class_computed"] = out["risk_class_computed"].map(
         lambda c: class_label(c, lang) if isinstance(c, str) else c)

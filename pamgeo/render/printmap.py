@@ -324,9 +324,10 @@ def _draw_routes(sheet: Sheet, analysis, tps, frame) -> None:
     rayons: set = set()
     if routes is not None and not routes.empty:
         r = routes[routes["tps_id"].isin(set(tps["tps_id"]))]
-        if not r.empty:
+        drawn = _in_view(r, frame, simplify_m=3) if not r.empty else r
+        if not drawn.empty:  # only what is on the sheet, and in the legend only then
             rayons = set(r["rayon"].dropna())
-            _in_view(r, frame, simplify_m=3).plot(ax=ax, color=P.ROUTE_COLOUR, linewidth=1.6, alpha=0.9, zorder=3)
+            drawn.plot(ax=ax, color=P.ROUTE_COLOUR, linewidth=1.6, alpha=0.9, zorder=3)
             sheet.legend.append((30, Line2D([], [], color=P.ROUTE_COLOUR, lw=2, label=t("routes", lang))))
     staging = analysis.staging
     if staging is None or staging.empty:

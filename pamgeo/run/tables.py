@@ -63,8 +63,9 @@ def write_tps_tables(analysis: Analysis, folder: Path, lang: str, *, csv_sep: st
     """``tps.csv`` (documented columns, stable values, UTF-8 with BOM so that Excel reads it
     right, ``csv_sep`` between fields) and ``tps.xlsx`` (the same in the report's language, with
     a sheet explaining the columns)."""
-    tps_export(analysis.tps).to_csv(folder / "tps.csv", index=False, sep=csv_sep, encoding="utf-8-sig")
-    _excel(folder / "tps.xlsx", {t("sheet_tps", lang): tps_for_readers(analysis.tps, lang),
+    export = tps_export(analysis.tps)
+    export.to_csv(folder / "tps.csv", index=False, sep=csv_sep, encoding="utf-8-sig")
+    _excel(folder / "tps.xlsx", {t("sheet_tps", lang): tps_for_readers(export, lang),
                                  t("sheet_columns", lang): column_sheet(lang)})
 
 
