@@ -44,6 +44,7 @@ def data_build(
     """Read, validate and store a region's layers as one GeoPackage."""
     from pamgeo.core.config import load_config
     from pamgeo.ingest.region import build_region, write_region
+    from pamgeo.run.cache import prepare_build
 
     if on_invalid not in (None, "estimate", "stop", "drop"):
         _fail(ValueError(f"--on-invalid must be estimate, stop or drop, not {on_invalid!r}"))
@@ -51,6 +52,7 @@ def data_build(
         cfg = load_config(region, regions_dir=regions_dir)
         data = build_region(cfg, progress=True, on_invalid=on_invalid)
         path = write_region(data, build_dir)
+        prepared = prepare_build(cfg, build_dir)  # the region-level analysis, stored with the build
     except PamgeoError as exc:
         _fail(exc)
     out.print(f"{cfg.region.name}: {len(data.kelurahan)} kelurahan, {len(data.kecamatan)} kecamatan, "
@@ -58,6 +60,7 @@ def data_build(
     if data.validation is not None and data.validation.findings:
         out.print(data.validation.format_text(20), highlight=False, markup=False)
     out.print(f"written: {path}")
+    out.print(f"region-level analysis (river corridors, road graph, flooded roads, catchments): {prepared}")
     if data.classifications is not None:  # official classification lists (sources.classifications)
         for rep in data.classifications.reports:
             out.print(rep.format_text(20), highlight=False, markup=False, soft_wrap=True)

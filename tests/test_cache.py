@@ -74,3 +74,42 @@ def test_briefing_inputs_kept_within_a_run_only(built, tmp_path):
     c = briefing_inputs(cfg.config_path, build_dir=build, analysis_file=str(run_file))
     assert briefing_inputs(cfg.config_path, build_dir=build, analysis_file=str(run_file)) is c
     assert briefing_inputs(cfg.config_path, build_dir=build, analysis_file=str(run_file), language="en") is not c
+
+
+def test_region_level_half_stored_once_per_build_and_reused(built, monkeypatch):
+    """`prepare_build` stores the region-level half beside the build; analyses read it, any
+    parameter set; a rebuild makes a new one (and the old ones are cleaned up)."""
+    from pamgeo.analysis import pipeline
+
+    cfg, build = built
+    path = cache.prepare_build(cfg, build)
+    assert path.exists() and path.parent == region_dir(cfg, build)
+    calls = []
+    real = cache.prepare_region
+    monkeypatch.setattr(cache, "prepare_region", lambda data: calls.append(1) or real(data))
+    monkeypatch.setattr(pipeline, "prepare_region", lambda data: calls.append(1) or real(data))
+    data = load_region(cfg, build)
+    for params in ({"lang": "id"}, {"lang": "en"}, {"lang": "id", "eps_m": 90}, {"lang": "id", "preset": None}):
+        cache.cached_analysis(data, build, **params)
+    assert calls == []  # read from the build, never recomputed
+    path.write_bytes(b"damaged")
+    cache.cached_analysis(data, build, lang="id", eps_m=91)
+    assert calls == [1] and pickle.loads(path.read_bytes()) is not None  # recomputed and replaced
+    for _ in range(3):  # rebuilds: one file per build, the newest KEEP_PREPARED kept
+        write_region(build_region(cfg), build)
+        cache.prepare_build(cfg, build)
+    assert len(list(region_dir(cfg, build).glob("prepared-*.pickle"))) == cache.KEEP_PREPARED
+
+
+def test_analysis_with_stored_half_equals_analysis_from_scratch(built):
+    from pamgeo.analysis.pipeline import analyse
+
+    cfg, build = built
+    cache.prepare_build(cfg, build)
+    data = load_region(cfg, build)
+    stored, _ = cache.cached_analysis(data, build, lang="id")
+    fresh = analyse(load_region(cfg, build), lang="id")
+    assert stored.tps.drop(columns="geometry").equals(fresh.tps.drop(columns="geometry"))
+    assert stored.routes.geometry.geom_equals(fresh.routes.geometry).all()
+    for m, cat in fresh.catchments.items():
+        assert cat.rayon.geometry.geom_equals(stored.catchments[m].rayon.geometry).all()

@@ -154,3 +154,66 @@ def test_travel_time_polygons_agree_with_the_assignment(toy_two_rayons):
     joined = gpd.sjoin(tps[["tps_id", "geometry"]], cat.isochrones, predicate="within")
     joined = joined[~joined.index.duplicated()]
     assert len(joined) >= len(tps) - 1
+
+
+def _random_graph(seed: int):
+    """A grid of streets with random speeds, some parallel duplicate lines and a cut-off piece."""
+    rng = np.random.default_rng(seed)
+    lines, classes = [], []
+    for i in range(8):
+        for j in range(8):
+            x, y = i * 100.0, j * 100.0
+            if i < 7:
+                lines.append(LineString([(x, y), (x + 50, y + rng.uniform(-5, 5)), (x + 100, y)]))
+                classes.append(rng.choice(["primary", "residential", "service"]))
+            if j < 7:
+                lines.append(LineString([(x, y), (x, y + 100)]))
+                classes.append(rng.choice(["primary", "residential", "service"]))
+    lines.append(LineString([(0, 0), (0, 50), (0, 100)]))  # a parallel, slower or faster, edge
+    classes.append("track")
+    lines.append(LineString([(5000, 0), (5100, 0)]))  # cut off
+    classes.append("primary")
+    roads = gpd.GeoDataFrame({"road_class": classes}, geometry=lines, crs=CRS)
+    return build_road_graph(roads)
+
+
+def _walk_sum(g, minutes, pred, values):
+    """The reference: each node's route walked hop by hop (the definition of tree_sum)."""
+    out = np.full(g.n_nodes, np.inf)
+    for n in np.argsort(minutes):
+        if not np.isfinite(minutes[n]):
+            continue
+        p = pred[n]
+        out[n] = 0.0 if p < 0 else out[p] + values[g.edge_between([n], [p])[0]]
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vectorised_tree_sums_and_routes_match_walking_each_route(seed):
+    from pamgeo.analysis.network import route, route_lines, tree_sum
+
+    g = _random_graph(seed)
+    minutes, pred = travel_minutes(g, np.array([0, 17]))
+    for k in range(2):
+        for values in (g.edge_length_m, (np.arange(g.n_edges) % 3 == 0).astype(float)):
+            np.testing.assert_array_equal(tree_sum(g, minutes[k], pred[k], values),
+                                          _walk_sum(g, minutes[k], pred[k], values))
+        targets = np.arange(g.n_nodes)
+        lines = route_lines(g, pred[k], targets)
+        for t in targets:
+            one = C.route_line(g, route(g, pred[k], t))
+            assert (lines[t] is None) == (one is None), t
+            if one is not None:
+                assert lines[t].equals_exact(one, 0.0), t
+                assert lines[t].length == pytest.approx(tree_sum(g, minutes[k], pred[k], g.edge_length_m)[t])
+
+
+def test_edge_between_takes_the_fastest_parallel_edge():
+    g = _random_graph(0)
+    u, v = g.edge_u, g.edge_v
+    e = g.edge_between(u, v)
+    np.testing.assert_array_equal(e, g.edge_between(v, u))  # either order
+    # the edge found is never slower than any edge between the same two nodes
+    assert (g.edge_minutes[e] <= g.edge_minutes + 1e-12).all()
+    with pytest.raises(KeyError):
+        g.edge_between([0], [g.n_nodes - 1])

@@ -50,13 +50,28 @@ class RoadGraph:
     component: np.ndarray        # connected component id of each node
 
     @cached_property
-    def pair_edge(self) -> dict[tuple[int, int], int]:
-        """The fastest edge between each pair of adjacent nodes, keyed ``(min, max)``."""
-        best: dict[tuple[int, int], int] = {}
-        for e in np.argsort(self.edge_minutes)[::-1]:  # faster edges overwrite slower ones
-            u, v = int(self.edge_u[e]), int(self.edge_v[e])
-            best[(min(u, v), max(u, v))] = int(e)
-        return best
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted keys ``min(u, v) * n + max(u, v)`` of adjacent node pairs and the fastest edge of each."""
+        n = np.int64(self.n_nodes)
+        a = np.minimum(self.edge_u, self.edge_v).astype(np.int64)
+        b = np.maximum(self.edge_u, self.edge_v).astype(np.int64)
+        faster = np.argsort(self.edge_minutes)  # among parallel edges the first here (the fastest) wins
+        keys, first = np.unique((a * n + b)[faster], return_index=True)
+        return keys, faster[first]
+
+    def edge_between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The fastest edge between adjacent nodes ``a[i]`` and ``b[i]`` (either order), vectorised.
+
+        Raises ``KeyError`` when a pair is not adjacent.
+        """
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        keys, edges = self._pairs
+        want = np.minimum(a, b) * np.int64(self.n_nodes) + np.maximum(a, b)
+        pos = np.searchsorted(keys, want)
+        pos = np.minimum(pos, len(keys) - 1)
+        if len(want) and not (keys[pos] == want).all():
+            raise KeyError("node pairs without an edge between them")
+        return edges[pos]
 
     @property
     def n_nodes(self) -> int:
@@ -186,17 +201,82 @@ def route(graph: RoadGraph, predecessors: np.ndarray, target: int) -> list[int]:
     return path[::-1] if len(path) > 1 or predecessors[target] != -9999 else []
 
 
+def tree_depth(predecessors: np.ndarray) -> np.ndarray:
+    """Hops from the source of a shortest-path tree (one row of predecessors) to every node.
+
+    Pointer jumping: ``log2`` of the deepest path in vectorised steps. The source and
+    unreachable nodes (no predecessor) have depth 0.
+    """
+    anc = np.where(predecessors >= 0, predecessors, -1).astype(np.int64)
+    depth = (anc >= 0).astype(np.int64)
+    live = np.flatnonzero(anc >= 0)
+    while len(live):
+        up = anc[live]
+        # depth[i] counts the hops from i up to anc[i]; jump: add the hops above anc[i]
+        depth[live], anc[live] = depth[live] + np.where(up >= 0, depth[up], 0), anc[up]
+        live = live[anc[live] >= 0]
+    return depth
+
+
 def tree_sum(graph: RoadGraph, minutes: np.ndarray, predecessors: np.ndarray, edge_values: np.ndarray) -> np.ndarray:
     """Sum of ``edge_values`` along the shortest-time tree of one source, for every node.
 
     ``minutes`` and ``predecessors`` are one row of :func:`travel_minutes`; unreachable nodes
     get ``inf``. With edge lengths this is the route length; with 0/1 flags, how many flagged
-    edges the route crosses.
+    edges the route crosses. Vectorised level by level from the source (each node adds its
+    edge to its parent's sum, so the sums are the same as walking each route).
     """
     out = np.full(graph.n_nodes, np.inf)
-    pair = graph.pair_edge
-    order = np.argsort(minutes)
-    for n in order[np.isfinite(minutes[order])]:
-        p = predecessors[n]
-        out[n] = 0.0 if p < 0 else out[p] + edge_values[pair[(min(n, p), max(n, p))]]
+    reached = np.isfinite(minutes)
+    out[reached & (predecessors < 0)] = 0.0  # the source
+    child = np.flatnonzero(reached & (predecessors >= 0))
+    if not len(child):
+        return out
+    parent = predecessors[child].astype(np.int64)
+    value = np.asarray(edge_values, dtype=float)[graph.edge_between(child, parent)]
+    depth = tree_depth(predecessors)[child]
+    order = np.argsort(depth, kind="stable")
+    child, parent, value, depth = child[order], parent[order], value[order], depth[order]
+    bounds = np.flatnonzero(np.diff(depth)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(child)], strict=True):
+        out[child[lo:hi]] = out[parent[lo:hi]] + value[lo:hi]
+    return out
+
+
+def route_lines(graph: RoadGraph, predecessors: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Road geometry from the source of ``predecessors`` (one row) to each target node, vectorised.
+
+    Each hop follows its fastest edge (:meth:`RoadGraph.edge_between`), oriented from the source
+    side. Returns one LineString per target, or None where there is no route (the source itself,
+    or unreachable). All routes are walked together, one hop per step up their trees.
+    """
+    targets = np.asarray(targets, dtype=np.int64)
+    out = np.full(len(targets), None, dtype=object)
+    owner, child = np.flatnonzero(predecessors[targets] >= 0), targets[predecessors[targets] >= 0]
+    hops_owner, hops_child, hops_step = [], [], []
+    step = 0
+    while len(owner):
+        hops_owner.append(owner)
+        hops_child.append(child)
+        hops_step.append(np.full(len(owner), step))
+        child = predecessors[child].astype(np.int64)
+        more = predecessors[child] >= 0
+        owner, child, step = owner[more], child[more], step + 1
+    if not hops_owner:
+        return out
+    owner, child, step = np.concatenate(hops_owner), np.concatenate(hops_child), np.concatenate(hops_step)
+    order = np.lexsort((-step, owner))  # per route, from the source to the target
+    owner, child = owner[order], child[order]
+    parent = predecessors[child].astype(np.int64)
+    e = graph.edge_between(child, parent)
+    lo, hi = graph.edge_span[e, 0], graph.edge_span[e, 1]
+    forward = graph.edge_u[e] == parent
+    first = np.r_[True, owner[1:] != owner[:-1]]
+    skip = np.where(first, 0, 1)  # a later hop starts at the vertex the one before it ended on
+    count = hi - lo + 1 - skip
+    hop = np.repeat(np.arange(len(e)), count)
+    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + skip[hop]
+    vertex = np.where(forward[hop], lo[hop] + k, hi[hop] - k)
+    routed, line_of = np.unique(owner[hop], return_inverse=True)
+    out[routed] = shapely.linestrings(graph.vertex_xy[vertex], indices=line_of)
     return out

@@ -17,8 +17,9 @@ from pamgeo.analysis import catchment as C
 from pamgeo.analysis import flood as F
 from pamgeo.analysis import personnel as P
 from pamgeo.analysis.changes import Changes, latest_changes
-from pamgeo.analysis.network import RoadGraph, build_road_graph
+from pamgeo.analysis.network import RoadGraph
 from pamgeo.analysis.pockets import Pockets, find_pockets
+from pamgeo.analysis.prepared import PreparedRegion, prepare_region
 from pamgeo.analysis.risk import apply_official, score_tps
 from pamgeo.core.presets import get_preset
 from pamgeo.ingest.region import RegionData
@@ -62,7 +63,7 @@ class Analysis:
 
 def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = None,
             min_samples: int | None = None, catchment_method: str | None = None,
-            preset: str | None = None) -> Analysis:
+            preset: str | None = None, prepared: PreparedRegion | None = None) -> Analysis:
     """Score every TPS, find pockets, assign rayons and reserve times, plot personnel.
 
     Parameters
@@ -78,30 +79,15 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
         (default ``police.catchment_method``); all three catchments are computed either way.
     preset
         Deployment preset name (default ``deployment.preset``).
+    prepared
+        The region-level half of the analysis (:func:`~pamgeo.analysis.prepared.prepare_region`
+        of this ``data``), e.g. stored with the region build; computed here when not given.
     """
     cfg = data.config
     lang = lang or cfg.region.language
     src = cfg.sources.tps
-    # flood exposure of TPS and of the roads that reach them
-    layers = F.FloodLayers(
-        waterways=F.merge_waterways(data.waterways), lakes=data.flood_lakes, events=data.flood_events,
-        polygons=data.flood_polygons, rasters=tuple(data.flood_rasters),
-        flood_kelurahan=(data.flood_prone.groupby("kode_kel")["lokasi"].agg(list).to_dict()
-                         if data.flood_prone is not None and not data.flood_prone.empty else None),
-    )
-    area = data.kota.geometry.iloc[0].buffer(2000)
-    flood_corridors = F.corridor_polygons(layers.waterways, cfg.flood.corridor_bands_m, area)
-    hazard, flood_hazard = [], None
-    if layers.polygons is not None and not layers.polygons.empty:
-        hz = layers.polygons[layers.polygons.intersects(area)]
-        hazard.append(hz[["flood_class", "label", "geometry"]])
-    for r in layers.rasters:
-        rp = F.raster_polygons(r, data.kota.crs, area)
-        if rp is not None:
-            hazard.append(rp[["flood_class", "label", "geometry"]])
-    hazard = [h for h in hazard if not h.empty]
-    if hazard:
-        flood_hazard = gpd.GeoDataFrame(pd.concat(hazard, ignore_index=True), crs=data.kota.crs)
+    prep = prepared if prepared is not None else prepare_region(data)
+    layers = prep.layers
     fl = F.classify_points(data.tps.geometry, layers, cfg.flood, kode_kel=data.tps["kode_kel"], lang=lang)
     flood_warning = None
     if layers.rasters:
@@ -127,48 +113,10 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
     result = Analysis(scored, pockets, float(eps_m or cfg.cluster.eps_m),
                       int(min_samples or cfg.cluster.min_samples))
     result.flood_layers, result.flood_params, result.flood_warning = layers, cfg.flood, flood_warning
-    result.flood_corridors, result.flood_hazard = flood_corridors, flood_hazard
-
+    result.flood_corridors, result.flood_hazard = prep.flood_corridors, prep.flood_hazard
+    if prep.police is not None:
+        _rayons(result, scored, prep, cfg, catchment_method)
     police = cfg.police
-    if police is not None and police.coverage and data.police_posts is not None:
-        method = catchment_method or police.catchment_method
-        allkec, area = C.police_area(data.kecamatan, data.outside_kecamatan)
-        polsek_pts, staging = C.unit_points(police, data.police_posts)
-        cats = {"administrative": C.administrative(scored, allkec, police),
-                "voronoi": C.voronoi(scored, polsek_pts, staging, area)}
-        net = None
-        if data.roads is not None and not data.roads.empty:
-            roads_cfg = cfg.sources.roads
-            graph = build_road_graph(data.roads, roads_cfg.speeds_kmh, precision_m=roads_cfg.node_precision_m)
-            net = C.Network(graph)
-            result.graph = graph
-            cats["travel_time"] = C.travel_time(scored, polsek_pts, staging, area, net, bands=police.isochrone_min)
-        if method not in cats:
-            raise ValueError(f"catchment method {method!r} needs roads (sources.roads); use administrative or voronoi")
-        scored["rayon"] = cats[method].assignment["rayon"]
-        scored["polsek"] = cats[method].assignment["polsek"]
-        if net is not None and not staging.empty:
-            table, routes = C.reserve_response(scored, scored["rayon"], staging, net,
-                                               access_kmh=cfg.sources.roads.access_kmh,
-                                               response_min=police.response_min)
-            for col in table.columns:
-                scored[col] = table[col]
-            result.routes = routes
-        result.catchment_method, result.catchments = method, cats
-        result.staging, result.polsek_points = staging, polsek_pts
-    if result.graph is not None and result.staging is not None and not result.staging.empty:
-        mids = result.graph.edge_midpoints()
-        kel_of = gpd.sjoin(gpd.GeoDataFrame(geometry=mids), data.kelurahan[["kode_kel", "geometry"]],
-                           how="left", predicate="within").groupby(level=0)["kode_kel"].first()
-        ec = F.classify_points(mids, layers, cfg.flood, kode_kel=kel_of.reindex(mids.index),
-                               corridor_exempt=result.graph.edge_bridge, corridor_max=cfg.flood.road_corridor_max,
-                               lang=lang, distances=False)
-        result.edge_flood_class = ec["flood_class"].to_numpy()
-        cut = F.access_cut(scored, scored["rayon"], result.staging, C.Network(result.graph), result.edge_flood_class,
-                           access_kmh=cfg.sources.roads.access_kmh)
-        for col in cut.columns:
-            scored[col] = cut[col]
-
     result.class_changes = class_changes
     result.response_min = police.response_min if police else None
     result.peleton_size = police.peleton_size if police else 30
@@ -182,3 +130,29 @@ def analyse(data: RegionData, *, lang: str | None = None, eps_m: float | None = 
                                        available=police.available if police else {})
     result.tps = scored
     return result
+
+
+def _rayons(result: Analysis, scored: gpd.GeoDataFrame, prep: PreparedRegion, cfg, catchment_method: str | None
+            ) -> None:
+    """Rayon and Polsek of every TPS, the reserve's response time and flooded access (into ``scored``)."""
+    police, pp, net = cfg.police, prep.police, prep.network
+    method = catchment_method or police.catchment_method
+    cats = {name: C.assign(scored, areas, net) for name, areas in pp.areas.items()}
+    if method not in cats:
+        raise ValueError(f"catchment method {method!r} needs roads (sources.roads); use administrative or voronoi")
+    scored["rayon"] = cats[method].assignment["rayon"]
+    scored["polsek"] = cats[method].assignment["polsek"]
+    result.graph = prep.graph
+    if pp.reach is not None:
+        roads = cfg.sources.roads
+        table, routes = C.response(scored, scored["rayon"], pp.reach, net, access_kmh=roads.access_kmh,
+                                   response_min=police.response_min)
+        for col in table.columns:
+            scored[col] = table[col]
+        result.routes = routes
+        result.edge_flood_class = prep.edge_flood_class
+        cut = C.closed_access(scored, scored["rayon"], pp.reach, net, access_kmh=roads.access_kmh)
+        for col in cut.columns:
+            scored[col] = cut[col]
+    result.catchment_method, result.catchments = method, cats
+    result.staging, result.polsek_points = pp.staging, pp.polsek_points

@@ -5,6 +5,11 @@ region config, its parameters and pamgeo's own code. Its result is stored in the
 under a key made of all of them: the build's input checksums and time, the parameters, the
 deployment presets file and a hash of every pamgeo source file. Change any of them and the key
 changes, so a stale result is never read; the latest few results are kept.
+
+The region-level half of the analysis (:func:`pamgeo.analysis.prepared.prepare_region`: river
+corridors, road graph, road-edge flood classes, catchment areas, the reserve's reach) is stored
+the same way, once per region build (``prepared-<key>.pickle``): ``pamgeo data build`` writes it
+right after the region (:func:`prepare_build`), and an analysis reads it instead of recomputing it.
 """
 
 from __future__ import annotations
@@ -19,10 +24,13 @@ from pathlib import Path
 
 from pamgeo import __version__
 from pamgeo.analysis.pipeline import analyse
+from pamgeo.analysis.prepared import PreparedRegion, prepare_region
+from pamgeo.core.config import RegionConfig
 from pamgeo.core.resources import presets_file
-from pamgeo.ingest.region import RegionData, region_dir
+from pamgeo.ingest.region import RegionData, load_region, region_dir
 
 KEEP = 4  # results kept per region (one per recent parameter set)
+KEEP_PREPARED = 2  # region-level halves kept per region (the current build's and one before)
 
 # Why not joblib.Memory (or diskcache): they key a call by hashing its arguments, here the whole
 # region (GeoDataFrames of TPS, roads, boundaries). Measured on a 3,824-TPS kota: joblib.hash takes
@@ -50,6 +58,69 @@ def analysis_key(data: RegionData, params: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+def prepared_key(data: RegionData) -> str:
+    """Cache key of the region-level half of ``data``'s analysis: its build and pamgeo's code."""
+    blob = json.dumps({"inputs": data.meta.get("inputs"), "built_at": data.meta.get("built_at"),
+                       "code": _code_hash()}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _read(path: Path):
+    """The object pickled at ``path``, or None when it is missing or unreadable (then removed)."""
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # a truncated or foreign file: recompute and replace it
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _write(obj, path: Path, keep: int) -> None:
+    """Pickle ``obj`` to ``path`` atomically; keep the newest ``keep`` files of its kind."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    kind = path.name.split("-")[0]
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: readers see the old file set or the complete new one
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    old = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in old[keep:]:
+        stale.unlink(missing_ok=True)
+
+
+def prepared_region(data: RegionData, build_dir: Path | None = None) -> PreparedRegion:
+    """The region-level half of ``data``'s analysis: stored beside the build, else computed and stored.
+
+    A region that was not loaded from a build (no ``meta``) gets it computed, not stored.
+    """
+    if not data.meta.get("inputs"):
+        return prepare_region(data)
+    path = region_dir(data.config, build_dir) / f"prepared-{prepared_key(data)}.pickle"
+    prepared = _read(path)
+    if prepared is None:
+        prepared = prepare_region(data)
+        _write(prepared, path, KEEP_PREPARED)
+    return prepared
+
+
+def prepare_build(cfg: RegionConfig, build_dir: Path | None = None) -> Path:
+    """Compute and store the region-level half of the analysis of the region just built.
+
+    Computed from the stored build (as every analysis reads it), so the two always agree.
+    Returns the file written.
+    """
+    data = load_region(cfg, build_dir)
+    prepared_region(data, build_dir)
+    return region_dir(cfg, build_dir) / f"prepared-{prepared_key(data)}.pickle"
+
+
 def cached_analysis(data: RegionData, build_dir: Path | None = None, **params):
     """:func:`~pamgeo.analysis.pipeline.analyse` of ``data`` with ``params``, from the cache when it is there.
 
@@ -60,23 +131,9 @@ def cached_analysis(data: RegionData, build_dir: Path | None = None, **params):
         return analyse(data, **params), False
     folder = region_dir(data.config, build_dir)
     path = folder / f"analysis-{analysis_key(data, params)}.pickle"
-    if path.exists():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh), True
-        except Exception:  # a truncated or foreign file: recompute and replace it
-            path.unlink(missing_ok=True)
-    result = analyse(data, **params)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".analysis-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: readers see the old file set or the complete new one
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    old = sorted(folder.glob("analysis-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in old[KEEP:]:
-        stale.unlink(missing_ok=True)
+    result = _read(path)
+    if result is not None:
+        return result, True
+    result = analyse(data, prepared=prepared_region(data, build_dir), **params)
+    _write(result, path, KEEP)
     return result, False

@@ -41,7 +41,7 @@ from pamgeo.ingest.region import (
 )
 from pamgeo.render.notes import account_note, classes_note, coverage_notes
 from pamgeo.render.page import render_page
-from pamgeo.run.cache import KEEP, analysis_key, cached_analysis
+from pamgeo.run.cache import KEEP, analysis_key, cached_analysis, prepare_build
 from pamgeo.run.interrupt import remove_stale_folders, stop_descendants, stopping_on_signals
 from pamgeo.run.jobs import BODY_MARKER, Workers, run_job, start_workers
 from pamgeo.run.kernels import KERNEL_NAME, ensure_kernel, stop_kernels
@@ -88,6 +88,7 @@ def _region(cfg: RegionConfig, build_dir: Path | None, progress: bool, run: _Run
     """The region, built first when its build is missing or out of date."""
     if not is_current(cfg, build_dir):
         write_region(build_region(cfg, progress=progress), build_dir)
+        prepare_build(cfg, build_dir)
     run.lap("build_check")
     data = load_region(cfg, build_dir)
     run.lap("load_region")
