@@ -187,68 +187,86 @@ def bench_clustering(repeat: int) -> None:
               f"{go / gp:.2f}x memory growth in the call  ({same})")
 
 
-def bench_run(repeat: int) -> None:
-    """`pamgeo run tangsel` against the papermill floor; page sizes; Leaflet-ready time."""
-    import json
-    import shutil
-    import tempfile
-
+def _floor_script(n_nb: int, folder: Path) -> Path:
+    """A script that runs ``n_nb`` notebooks that do nothing through papermill, 2 workers, a fresh
+    kernel each: the least any run of that many notebooks can take (the floor)."""
     import nbformat
 
-    out = WORK / "reports"
-    cmd = [sys.executable, "-m", "pamgeo.cli", "run", "tangsel", "--workers", "2", "--build-dir", str(WORK),
-           "--reports-dir", str(out)]
-
-    def timed_runs(extra: list[str], cold: bool) -> list[float]:
-        times = []
-        for _ in range(repeat):
-            if cold:  # no cached analysis: as after a change of data, config or code
-                for f in (WORK / "tangsel").glob("analysis-*.pickle"):
-                    f.unlink()
-            t = time.perf_counter()
-            subprocess.run(cmd + extra, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times.append(time.perf_counter() - t)
-        return times
-
-    cold_times = timed_runs([], cold=True)
-    fresh_times = timed_runs(["--fresh-kernels"], cold=True)
-    run_times = timed_runs([], cold=False)  # the analysis cached by the runs before
-    manifest = json.loads((out / "tangsel" / "manifest.json").read_text())
-    n_nb = sum(1 for n in manifest["notebooks"] if n.get("kind") != "print")
-    # the floor: the same number of notebooks that do nothing, same kernel and workers
-    floor_dir = Path(tempfile.mkdtemp())
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "pamgeo", "display_name": "pamgeo", "language": "python"}
     cell = nbformat.v4.new_code_cell("x = 1")
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [cell]
-    nbformat.write(nb, floor_dir / "empty.ipynb")
-    floor_code = (
+    nbformat.write(nb, folder / "empty.ipynb")
+    (folder / "floor.py").write_text(
         "import papermill as pm\n"
         "from concurrent.futures import ProcessPoolExecutor\n"
-        f"paths = [({str(floor_dir / 'empty.ipynb')!r}, {str(floor_dir)!r} + f'/out{{i}}.ipynb') for i in range({n_nb})]\n"
+        f"paths = [({str(folder / 'empty.ipynb')!r}, {str(folder)!r} + f'/out{{i}}.ipynb') for i in range({n_nb})]\n"
         "def run(p):\n"
         "    pm.execute_notebook(p[0], p[1], kernel_name='pamgeo', progress_bar=False)\n"
         "if __name__ == '__main__':\n"
         "    with ProcessPoolExecutor(2) as ex:\n"
         "        list(ex.map(run, paths))\n"
     )
-    (floor_dir / "floor.py").write_text(floor_code)
-    floor_times = []
-    for _ in range(repeat):
+    return folder / "floor.py"
+
+
+def bench_run(repeat: int, fresh_kernels: bool = True) -> None:
+    """`pamgeo run tangsel` against the papermill floor, interleaved; page sizes; Leaflet-ready time.
+
+    Each round runs the floor, a cold run (no cached analysis: as after a change of the TPS list,
+    parameters or code; the region build and its prepared half stay) and a warm run (analysis
+    cached), in an order that rotates from round to round, so the machine's noise falls on all
+    three alike. Ratios are of medians.
+    """
+    import json
+    import shutil
+    import tempfile
+
+    out = WORK / "reports"
+    cmd = [sys.executable, "-m", "pamgeo.cli", "run", "tangsel", "--workers", "2", "--build-dir", str(WORK),
+           "--reports-dir", str(out)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # builds, warms the OS cache
+    manifest = json.loads((out / "tangsel" / "manifest.json").read_text())
+    n_nb = sum(1 for n in manifest["notebooks"] if n.get("kind") != "print")
+    floor_dir = Path(tempfile.mkdtemp())
+    floor = _floor_script(n_nb, floor_dir)
+
+    def timed(kind: str) -> float:
+        if kind == "cold":
+            for f in (WORK / "tangsel").glob("analysis-*.pickle"):
+                f.unlink()
+        argv = [sys.executable, str(floor)] if kind == "floor" else cmd + (
+            ["--fresh-kernels"] if kind == "fresh" else [])
         t = time.perf_counter()
-        subprocess.run([sys.executable, str(floor_dir / "floor.py")], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        floor_times.append(time.perf_counter() - t)
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t
+
+    kinds = ["floor", "cold", "warm"]
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    for i in range(repeat):
+        for k in kinds[i % 3:] + kinds[: i % 3]:
+            times[k].append(timed(k))
+    if fresh_kernels:
+        times["fresh"] = [timed("fresh") for _ in range(max(1, repeat // 2))]
     shutil.rmtree(floor_dir)
-    med_floor = statistics.median(floor_times)
-    print(f"papermill floor, {n_nb} empty notebooks, 2 workers, a fresh kernel each   median {med_floor:6.1f} s "
-          f"(n={len(floor_times)})")
-    for label, times in ((f"pamgeo run tangsel --workers 2 ({n_nb} notebooks + print maps), cold", cold_times),
-                         ("  same, cold, --fresh-kernels (a kernel per notebook)", fresh_times),
-                         ("  same, analysis cached (nothing changed since the last run)", run_times)):
-        med = statistics.median(times)
-        print(f"{label:<75} median {med:6.1f} s (n={len(times)})  -> {med / med_floor:.2f}x the floor")
+    med_floor = statistics.median(times["floor"])
+    print(f"papermill floor, {n_nb} empty notebooks, 2 workers, a fresh kernel each   median {med_floor:6.2f} s "
+          f"(range {min(times['floor']):.2f}-{max(times['floor']):.2f}, n={len(times['floor'])})")
+    labels = {"cold": f"pamgeo run tangsel --workers 2 ({n_nb} notebooks + print maps), cold",
+              "warm": "  same, analysis cached (nothing changed since the last run)",
+              "fresh": "  same, cold, --fresh-kernels (a kernel per notebook)"}
+    for k, label in labels.items():
+        if k in times:
+            med = statistics.median(times[k])
+            print(f"{label:<75} median {med:6.2f} s (range {min(times[k]):.2f}-{max(times[k]):.2f}, "
+                  f"n={len(times[k])})  -> {med / med_floor:.2f}x the floor")
+    timings = json.loads((out / "tangsel" / "manifest.json").read_text())
+    stages = ", ".join(f"{k} {v:.2f} s" for k, v in timings.get("timings_s", {}).items())
+    notebooks = ", ".join(f"{n['name'].replace('kecamatan ', '')} {n.get('seconds', 0):.2f}"
+                          for n in timings["notebooks"])
+    print(f"  the last run's stages: {stages}")
+    print(f"  the last run's notebooks (s, from its start to its page written): {notebooks}")
     # page sizes against a naive folium page: one CircleMarker (with popup) per TPS, CDN assets
     naive_code = (
         "import folium, sys\n"
