@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from make_reference import REFERENCE, reference_frame
 
 
