@@ -107,86 +107,6 @@ def make_dense_points(n: int, path: Path) -> None:
     np.savez(path, X=np.radians(np.column_stack([lat, lon])), risk=risk, w=w)
 
 
-def measure_clustering(code: str, repeat: int) -> tuple[list[float], list[int], list[int]]:
-    """Run ``code`` in ``repeat`` fresh interpreters; it prints ``seconds base_bytes`` of the call.
-
-    Returns the in-process times (s), each process's peak RSS and its growth over the RSS just
-    before the call (bytes): data and imports are counted in the peak, not in the growth.
-    """
-    times, peaks, growths = [], [], []
-    for _ in range(repeat):
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"benchmark task failed:\n{code}")
-        seconds, base = out.split()[-2:]
-        times.append(float(seconds))
-        peaks.append(usage.ru_maxrss * 1024)
-        growths.append(usage.ru_maxrss * 1024 - int(base))
-    return times, peaks, growths
-
-
-def bench_clustering(repeat: int) -> None:
-    """Pockets (pamgeo's risk_dbscan) against plain scikit-learn DBSCAN on 820,000 synthetic TPS.
-
-    Per case: median in-process time of the call, median peak RSS of the process and median RSS
-    growth during the call, each over ``repeat`` fresh processes; then the ratios, and whether
-    the labels are identical where the two compute the same thing.
-    """
-    import numpy as np
-
-    synth = WORK / "dense_820k.npz"
-    if not synth.exists():
-        make_dense_points(820_000, synth)
-    labels = WORK / "labels"
-    labels.mkdir(exist_ok=True)
-    common = (
-        "import numpy as np, time\n"
-        f"z = np.load({str(synth)!r}); X = z['X']; risk = z['risk']; w = z['w']; del z\n"
-        "def rss():\n"
-        "    return int(open('/proc/self/statm').read().split()[1]) * __import__('os').sysconf('SC_PAGE_SIZE')\n"
-    )
-    call = {
-        "pamgeo": ("from pamgeo.analysis.pockets import risk_dbscan\n"
-                   "import sklearn.cluster  # imported before timing, as in a warm kernel\n",
-                   "risk_dbscan(X, eps_m=300, min_samples=6, metric='haversine'{kw})"),
-        "sklearn": ("from sklearn.cluster import DBSCAN\n"
-                    "from pamgeo.analysis.pockets import EARTH_RADIUS_M\n",
-                    "DBSCAN(eps=300 / EARTH_RADIUS_M, min_samples=6, metric='haversine', algorithm='ball_tree')"
-                    ".fit_predict(X{kw})"),
-    }
-    cases = [("pamgeo", "plain", ""), ("sklearn", "plain", ""),
-             ("pamgeo", "weights", ", sample_weight=w"), ("sklearn", "weights", ", sample_weight=w"),
-             ("pamgeo", "risk+weights", ", risk=risk, risk_tolerance=0.25, sample_weight=w")]
-    codes = {}
-    for who, variant, kw in cases:
-        imports, expr = call[who]
-        codes[who, variant] = common + imports + (
-            f"base = rss(); t = time.perf_counter(); lab = {expr.format(kw=kw)}; dt = time.perf_counter() - t\n"
-            f"np.save({str(labels)!r} + '/{who}-{variant}.npy', lab)\n"
-            "print(dt, base)\n"
-        )
-    runs = {case: ([], [], []) for case in codes}
-    for _ in range(repeat):  # round robin, so that the machine's noise falls on every case alike
-        for case, code in codes.items():
-            for acc, val in zip(runs[case], measure_clustering(code, 1), strict=True):
-                acc += val
-    results = {}
-    for (who, variant), (t, peak, growth) in runs.items():
-        results[who, variant] = statistics.median(t), statistics.median(peak), statistics.median(growth)
-        n_pockets = int(np.load(labels / f"{who}-{variant}.npy").max()) + 1
-        print(f"820,000 TPS at 4x Tangsel density, eps 300 m, {who:<7} {variant:<12}  median {results[who, variant][0]:6.2f} s "
-              f"(range {min(t):.2f}-{max(t):.2f}, n={len(t)})  peak RSS {results[who, variant][1] / 2**20:6.0f} MiB, "
-              f"growth in the call {results[who, variant][2] / 2**20:6.0f} MiB  {n_pockets} clusters", flush=True)
-    for variant, ref in (("plain", "plain"), ("weights", "weights"), ("risk+weights", "weights")):
-        (to, po, go), (tp, pp, gp) = results["pamgeo", variant], results["sklearn", ref]
-        same = ("identical labels" if (np.load(labels / f"pamgeo-{variant}.npy") == np.load(labels / f"sklearn-{ref}.npy")).all()
-                else "different labels" if variant == ref else "no sklearn equivalent of the risk term")
-        print(f"  ratio pamgeo {variant} / plain sklearn {ref}: {to / tp:.2f}x time, {po / pp:.2f}x peak RSS, "
-              f"{go / gp:.2f}x memory growth in the call  ({same})")
-
-
 def _floor_script(n_nb: int, folder: Path) -> Path:
     """A script that runs ``n_nb`` notebooks that do nothing through papermill, 2 workers, a fresh
     kernel each: the least any run of that many notebooks can take (the floor)."""
@@ -405,6 +325,8 @@ def main() -> None:
     )
     times, peak = measure(roads, args.repeat)
     report("tangsel road graph + travel-time catchments, process", times, peak)
+
+    from bench_cluster import bench_clustering  # pamgeo's DBSCAN against scikit-learn's
 
     bench_clustering(args.repeat)
 

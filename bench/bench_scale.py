@@ -46,7 +46,6 @@ from pamgeo.core.config import load_config
 from pamgeo.ingest.region import load_region
 from pamgeo.run.cache import prepared_region
 from pamgeo.analysis.pipeline import analyse
-import sklearn.cluster  # imported before timing, as in a warm kernel
 
 n, repeat, build, steps = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), json.loads(sys.argv[4])
 data = load_region(load_config("tangsel"), build)

@@ -26,7 +26,7 @@ from pamgeo.render.exports import (
     tps_for_readers,
 )
 
-PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "scikit-learn", "folium-offline", "papermill", "nbconvert",
+PACKAGES = ("geopandas", "shapely", "pyproj", "pandas", "folium-offline", "papermill", "nbconvert",
             "scipy")
 
 
