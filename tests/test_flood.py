@@ -172,3 +172,92 @@ def test_access_status_splits_unreachable_long_and_short_detours():
                         "detour_min": [float("nan"), 16.0, 14.5, float("nan"), 15.0]})
     assert access_status(tps, 5.0).tolist() == ["unreachable", "detour", "minor_detour", "", "minor_detour"]
     assert access_status(tps.drop(columns="access_cut"), 5.0).tolist() == [""] * 5
+
+
+def _window_max_one_by_one(values, rows, cols, k):
+    """The buffer maximum cell by cell (as sample_raster once did): whether the window holds a finite
+    value, and its maximum ignoring NaN."""
+    ny, nx = values.shape
+    found, top = np.zeros(len(rows), dtype=bool), np.full(len(rows), np.nan)
+    for i, (r, c) in enumerate(zip(rows, cols, strict=True)):
+        win = values[max(r - k, 0):min(r + k + 1, ny), max(c - k, 0):min(c + k + 1, nx)]
+        if win.size and np.isfinite(win).any():
+            found[i], top[i] = True, np.nanmax(win)
+    return found, top
+
+
+@pytest.mark.parametrize("many", [True, False])
+def test_window_maximum_at_edges_and_nodata(many):
+    from pamgeo.analysis.flood import _window_max
+
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        ny, nx = rng.integers(1, 25, 2)
+        vals = rng.normal(size=(ny, nx))
+        vals[rng.random(vals.shape) < rng.random()] = np.nan
+        vals[rng.random(vals.shape) < 0.05] = np.inf
+        k = int(rng.integers(1, 5))
+        n = 400 if many else 2  # many points: the array is filtered once; few: each window gathered
+        rows, cols = rng.integers(-k, ny + k, n), rng.integers(-k, nx + k, n)
+        found, top = _window_max(vals, rows, cols, k)
+        want_found, want_top = _window_max_one_by_one(vals, rows, cols, k)
+        assert (found == want_found).all()
+        assert np.array_equal(top[found], want_top[want_found])
+
+
+def test_buffer_maximum_reaches_from_outside_the_raster(tmp_path):
+    vals = np.full((10, 10), -9999.0)  # NoData except the corner cells
+    vals[0, 0], vals[9, 9] = 0.4, 0.9
+    r = _raster(vals, tmp_path=tmp_path)
+    pts = gpd.GeoSeries([Point(X0 - 150, Y0 + 1050), Point(X0 + 1050, Y0 - 50), Point(X0 + 1350, Y0 - 350),
+                         Point(X0 + 550, Y0 + 550)], crs=UTM)
+    at, mx, modelled = sample_raster(r, pts, buffer_m=200)
+    assert np.isnan(at).all()  # outside, or on NoData
+    assert mx[0] == pytest.approx(0.4) and mx[1] == pytest.approx(0.9)  # 2 and 1 cells beyond the edge
+    assert np.isnan(mx[2]) and np.isnan(mx[3])  # 4 cells beyond; only NoData around
+    assert list(modelled) == [True, True, False, False]
+
+
+def test_nearest_pairs_match_the_spatial_index_also_on_ties():
+    from shapely import MultiLineString, distance
+
+    from pamgeo.analysis.risk import nearest_pairs
+
+    # rivers meeting at shared vertices (equal distances to two rivers), one drawn twice, a multi-line,
+    # an empty and a missing geometry
+    arms = [LineString([(X0, Y0), (X0 + dx, Y0 + dy), (X0 + 2 * dx, Y0 + 2 * dy + 5)])
+            for dx, dy in [(300, 0), (0, 300), (-200, -200), (150, -300)]]
+    geoms = [*arms, arms[0], MultiLineString([arms[1], LineString([(X0 + 900, Y0), (X0 + 900, Y0 + 900)])]),
+             LineString(), None]
+    ww = gpd.GeoDataFrame({"name": list("abcdefgh")}, geometry=geoms, crs=UTM)
+    rng = np.random.default_rng(3)
+    xy = np.r_[rng.uniform(-800, 1200, (400, 2)), [[0, 0], [-10, -3], [600, 0], [5, 5]]] + [X0, Y0]
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM).to_numpy()
+    for max_distance in (None, 100.0):
+        want_p, want_t = ww.sindex.nearest(pts, return_all=False, max_distance=max_distance)
+        got_p, got_t, got_d = nearest_pairs(pts, ww, max_distance=max_distance)
+        assert np.array_equal(got_p, want_p) and np.array_equal(got_t, want_t)
+        assert np.array_equal(got_d, distance(ww.geometry.to_numpy()[want_t], pts[want_p]))
+
+
+def test_reasons_name_every_piece_of_evidence_in_order():
+    river = gpd.GeoDataFrame({"name": ["Kali Uji", ""], "source": [0, 0]},
+                             geometry=[LineString([(X0, Y0 - 5000), (X0, Y0 + 5000)]),
+                                       LineString([(X0 + 2000, Y0 - 5000), (X0 + 2000, Y0 + 5000)])], crs=UTM)
+    poly = gpd.GeoDataFrame({"flood_class": ["sedang", "tinggi"], "label": ["RW uji", "RW dua"]},
+                            geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 100, Y0, X0 + 300, Y0 + 200)], crs=UTM)
+    ev = gpd.GeoDataFrame({"depth_cm": [30.0, np.nan], "date": ["2017-02-21", "2017-02-22"]},
+                          geometry=[Point(X0 + 150, Y0 + 150), Point(X0 + 160, Y0 + 100)], crs=UTM)
+    pts = gpd.GeoSeries([Point(X0 + 150, Y0 + 100), Point(X0 + 1900, Y0), Point(X0 + 1000, Y0)], crs=UTM)
+    kel = pd.Series(["99.01.01.1001", "99.01.01.1002", "99.01.01.1001"])
+    layers = FloodLayers(waterways=river, polygons=poly, events=ev,
+                         flood_kelurahan={"99.01.01.1001": ["Perumahan Uji", "Blok B", "Blok C", "Blok D"]})
+    out = classify_points(pts, layers, Flood(), kode_kel=kel, lang="en")
+    parts = out["flood_reasons"].iloc[0].split("; ")
+    # kelurahan, river, reports, polygons (several of a kind in the spatial index's order)
+    assert parts[:2] == ["flood-prone kelurahan per BPBD (Perumahan Uji, Blok B (+2))", "± 150 m from Kali Uji"]
+    assert sorted(parts[2:4]) == ["flood report 2017-02-21, 30 cm at ± 50 m", "flood report 2017-02-22 at ± 10 m"]
+    assert sorted(parts[4:]) == ["RW dua (high)", "RW uji (medium)"]
+    assert out["flood_reasons"].iloc[1] == "± 100 m from a river/canal"
+    assert out["flood_reasons"].iloc[2] == "flood-prone kelurahan per BPBD (Perumahan Uji, Blok B (+2))"
+    assert list(out["flood_class"]) == ["tinggi", "sedang", "rendah"]

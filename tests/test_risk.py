@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import kel_center
+from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point
 
-from pamgeo.analysis.risk import class_counts, score_tps
+from pamgeo.analysis.risk import class_counts, crowding, score_tps
 from pamgeo.core.config import RiskParams
+from pamgeo.core.i18n import distance, distance_many, join_parts, number, number_many, tf, tf_many
 from pamgeo.core.vocabulary import normalise_class
 from pamgeo.ingest.io import read_tps_table
 from pamgeo.ingest.validate import validate_tps
@@ -129,3 +132,51 @@ def test_flood_exposure_replaces_river_and_kelurahan_indicators():
     # flood weight 0.5 (0.3 + 0.2): tinggi 1 -> 0.5; rendah 1/3 -> 0.167; none + police 1 -> 0.5
     assert list(out["risk_score"]) == pytest.approx([0.5, 0.167, 0.5], abs=1e-3)
     assert out["risk_reasons"].iloc[0] == "banjir tinggi: ± 50 m dari Kali Uji"
+
+
+def test_reasons_strongest_first_equal_weights_in_indicator_order():
+    river, police, flood = _layers()
+    tps = _tps(official=("", "rawan", ""))
+    tps["dpt"] = pd.array([300, 1250, pd.NA], dtype="Int64")
+    tps.loc[0, "is_khusus"] = True
+    params = RiskParams(weights={"waterway": 0.2, "flood_kelurahan": 0.2, "police_distance": 0.2, "crowding": 0,
+                                 "khusus": 0.2, "voters": 0.2}, police_km=(1.0, 2.0), voters=(250, 300))
+    out = score_tps(tps, params, waterways=river, police_posts=police, flood_prone=flood, class_authority="")
+    # TPS 1: waterway, kelurahan, khusus and voters all weigh 0.2 x 1: in that order
+    assert out["risk_reasons"].iloc[0] == ("± 50 m dari Kali Uji; kelurahan rawan banjir (BPBD): Perumahan Banjir; "
+                                           "TPS lokasi khusus; 300 pemilih (DPT)")
+    # TPS 2: the official class first; voters (0.2) before the river (0.2 x 1/6)
+    assert out["risk_reasons"].iloc[1] == ("kelas resmi 'rawan' (daftar); "
+                                           "kelurahan rawan banjir (BPBD): Perumahan Banjir; "
+                                           "1.250 pemilih (DPT); ± 350 m dari Kali Uji")
+    assert out["risk_reasons"].iloc[2] == ("kelurahan rawan banjir (BPBD): Perumahan Banjir; "
+                                           "3,0 km dari satuan Polri terdekat (Polsek Uji)")
+
+
+def test_crowding_counts_the_others_within_the_radius():
+    rng = np.random.default_rng(2)
+    xy = np.r_[rng.uniform(0, 2000, (500, 2)), [[0, 0], [0, 0], [200, 0], [0, 200.0]]] + [700_000, 9_300_000]
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+    want = cKDTree(xy).query_ball_point(xy, 200.0, return_length=True) - 1
+    assert np.array_equal(crowding(pts, 200.0), want)
+    assert crowding(pts, 200.0)[-4] >= 3  # the same place twice, and two exactly 200 m away
+    assert len(crowding(pts.iloc[:0], 200.0)) == 0
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_many_texts_at_once_equal_one_by_one(lang):
+    rng = np.random.default_rng(5)
+    metres = np.r_[rng.uniform(0, 30_000, 2000), np.arange(990, 1010, 0.5), [0, 4.999, 5, 15, 25, 995, 1049.99, 1050,
+                                                                            1250, 1350, 2250, 12_345.6, np.inf, np.nan]]
+    assert list(distance_many(metres, lang)) == [distance(m, lang) for m in metres]
+    counts = rng.integers(0, 5000, 300)
+    assert list(number_many(counts, lang)) == [number(int(c), lang) for c in counts]
+    names = np.array(["Kali Uji", "", "Sungai {x}"] * 100, dtype=object)
+    dist = distance_many(metres[:300], lang)
+    assert list(tf_many("r_from", lang, dist=dist, what=names)) == [
+        tf("r_from", lang, dist=d, what=w) for d, w in zip(dist, names, strict=True)]
+    dates = np.array(["2017-02-21", 20170222, 3.5, None], dtype=object)
+    assert list(tf_many("r_flood_report", lang, date=dates, depth="", dist="± 10 m")) == [
+        tf("r_flood_report", lang, date=d, depth="", dist="± 10 m") for d in dates]
+    assert list(join_parts(4, np.array([3, 1, 3, 3]), np.array(["a", "b", "c", "d"], dtype=object))) == [
+        "", "b", "", "a; c; d"]

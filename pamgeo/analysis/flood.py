@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pamgeo.analysis.risk import nearest_pairs
 from pamgeo.core.config import Flood
-from pamgeo.core.i18n import distance, percent, t, tf
+from pamgeo.core.i18n import distance_many, format_each, join_parts, percent, t, tf, tf_many
 from pamgeo.core.vocabulary import FLOOD_LABELS, FLOOD_LEVELS, FLOOD_RANK
 from pamgeo.ingest.io import Raster
 
@@ -69,20 +70,21 @@ def sample_raster(raster: Raster, points: gpd.GeoSeries, buffer_m: float) -> tup
     """Value at each point, maximum within ``buffer_m``, and whether the point is modelled.
 
     Points and raster may be in any CRS. Cells outside the raster or NoData count as not
-    modelled; the buffer maximum ignores them.
+    modelled; the buffer maximum ignores them. The buffer is the square of cells within
+    ``ceil(buffer_m / cell)`` cells of the point's cell, cut at the raster's edge.
     """
     from rasterio.transform import rowcol  # imported here: only raster layers need rasterio
 
-    pts = points.to_crs(raster.crs) if points.crs is not None else points
+    x, y = _xy_in(points, raster.crs)
     ny, nx = raster.values.shape
-    rows, cols = rowcol(raster.transform, pts.x.to_numpy(), pts.y.to_numpy())
+    rows, cols = rowcol(raster.transform, x, y)
     rows, cols = np.asarray(rows), np.asarray(cols)
     inside = (rows >= 0) & (rows < ny) & (cols >= 0) & (cols < nx)
-    at = np.full(len(pts), np.nan)
+    at = np.full(len(points), np.nan)
     at[inside] = raster.values[rows[inside], cols[inside]]
     # the buffer in cells: metres -> raster units
     if raster.crs is not None and raster.crs.is_geographic:
-        lat = np.radians(np.nanmean(pts.y.to_numpy())) if len(pts) else 0.0
+        lat = np.radians(np.nanmean(y)) if len(points) else 0.0
         unit_m = 111_320.0 * np.cos(lat)
     else:
         unit_m = 1.0
@@ -90,16 +92,67 @@ def sample_raster(raster: Raster, points: gpd.GeoSeries, buffer_m: float) -> tup
     k = int(np.ceil(buffer_m / cell)) if buffer_m > 0 else 0
     mx = at.copy()
     if k > 0:
-        for i in np.flatnonzero(np.isfinite(rows)):
-            r0, r1 = max(rows[i] - k, 0), min(rows[i] + k + 1, ny)
-            c0, c1 = max(cols[i] - k, 0), min(cols[i] + k + 1, nx)
-            if r0 >= r1 or c0 >= c1:
-                continue
-            win = raster.values[r0:r1, c0:c1]
-            if np.isfinite(win).any():
-                mx[i] = np.nanmax(win) if not np.isfinite(mx[i]) else max(mx[i], np.nanmax(win))
+        # points whose window reaches the raster; the maximum of the finite cells where there are any
+        near = np.flatnonzero((rows >= -k) & (rows < ny + k) & (cols >= -k) & (cols < nx + k))
+        any_finite, top = _window_max(raster.values, rows[near], cols[near], k)
+        mx[near[any_finite]] = top[any_finite]
     modelled = np.isfinite(at) | np.isfinite(mx)
     return at, mx, modelled
+
+
+def _xy_in(points: gpd.GeoSeries, crs) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of points in ``crs``: those of ``points.to_crs(crs)``, without making the points."""
+    from pyproj import CRS, Transformer
+
+    if points.crs is None or crs is None or shapely.has_z(points.to_numpy()).any():
+        pts = points.to_crs(crs) if points.crs is not None else points
+        return pts.x.to_numpy(), pts.y.to_numpy()
+    x, y = points.x.to_numpy(), points.y.to_numpy()
+    target = CRS.from_user_input(crs)
+    if points.crs.is_exact_same(target):
+        return x, y
+    ok = ~np.isnan(x)  # empty points stay NaN
+    x, y = x.copy(), y.copy()
+    x[ok], y[ok] = Transformer.from_crs(points.crs, target, always_xy=True).transform(x[ok], y[ok])
+    return x, y
+
+
+def _window_max(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whether the cells within ``k`` cells of each (row, col) hold a finite value, and their maximum
+    ignoring NaN (the window cut at the array's edge; rows and cols within ``k`` of the array).
+
+    Filters the part of the array the points span once (:func:`scipy.ndimage.maximum_filter`), or,
+    when there are few points for that part, gathers each point's window.
+    """
+    w = 2 * k + 1
+    if len(rows) == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0)
+    ny, nx = values.shape
+    r0, r1 = max(int(rows.min()) - k, 0), min(int(rows.max()) + k + 1, ny)
+    c0, c1 = max(int(cols.min()) - k, 0), min(int(cols.max()) + k + 1, nx)
+    if (r1 - r0) * (c1 - c0) <= len(rows) * w * w:
+        from scipy.ndimage import maximum_filter
+
+        crop = values[r0:r1, c0:c1]
+        # padded by k cells so that the points just outside the array have their window too
+        top = np.pad(np.where(np.isnan(crop), -np.inf, crop), k, constant_values=-np.inf)
+        fin = np.pad(np.isfinite(crop), k, constant_values=False)
+        top = maximum_filter(top, size=w, mode="constant", cval=-np.inf)
+        fin = maximum_filter(fin, size=w, mode="constant", cval=False)
+        r, c = rows - r0 + k, cols - c0 + k
+        return fin[r, c], top[r, c]
+    any_finite, top = np.zeros(len(rows), dtype=bool), np.full(len(rows), -np.inf)
+    step = max(1, 2_000_000 // (w * w))
+    offsets = np.arange(-k, k + 1)
+    for s in range(0, len(rows), step):
+        rr = rows[s:s + step, None] + offsets
+        cc = cols[s:s + step, None] + offsets
+        ok = ((rr >= 0) & (rr < ny))[:, :, None] & ((cc >= 0) & (cc < nx))[:, None, :]
+        win = values[np.clip(rr, 0, ny - 1)[:, :, None], np.clip(cc, 0, nx - 1)[:, None, :]]
+        win = np.where(ok & ~np.isnan(win), win, -np.inf)
+        any_finite[s:s + step] = (ok & np.isfinite(win)).any(axis=(1, 2))
+        top[s:s + step] = win.max(axis=(1, 2))
+    return any_finite, top
 
 
 def raster_class(values: np.ndarray, breaks: tuple[float, float, float]) -> np.ndarray:
@@ -112,9 +165,23 @@ def raster_class(values: np.ndarray, breaks: tuple[float, float, float]) -> np.n
     return out
 
 
+def _rank(classes: np.ndarray) -> np.ndarray:
+    """Rank of each class (``none`` 0 .. ``tinggi`` 3); an unknown class is an error."""
+    codes = pd.Categorical(np.asarray(classes, dtype=object).ravel(), categories=FLOOD_LEVELS).codes
+    bad = codes < 0
+    if bad.any():
+        raise KeyError(np.asarray(classes, dtype=object).ravel()[bad][0])
+    return codes.reshape(np.shape(classes))
+
+
+def _labels(rank: np.ndarray) -> np.ndarray:
+    """Class names of ranks."""
+    return np.array(FLOOD_LEVELS, dtype=object)[rank]
+
+
 def _up(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Element-wise higher class."""
-    return np.where(np.vectorize(FLOOD_RANK.get)(b) > np.vectorize(FLOOD_RANK.get)(a), b, a)
+    return np.where(_rank(b) > _rank(a), b, a)
 
 
 @dataclass
@@ -129,106 +196,116 @@ class FloodLayers:
     flood_kelurahan: dict[str, list[str]] | None = None  # kode_kel -> listed locations
 
 
+#: reasons of some points: their positions and texts (several per point in the order given)
+Reasons = tuple[np.ndarray, np.ndarray]
+
+
 def _kelurahan_evidence(n: int, kode_kel: pd.Series | None, flood_kelurahan: dict[str, list[str]] | None,
-                        reasons: list[list[str]], lang: str) -> np.ndarray:
+                        lang: str) -> tuple[np.ndarray, Reasons]:
     """Points in a BPBD-listed kelurahan (rendah on its own; the reason names the listed sites)."""
     listed = np.zeros(n, dtype=bool)
     if kode_kel is None or not flood_kelurahan:
-        return listed
+        return listed, _no_reasons()
     listed = kode_kel.isin(flood_kelurahan.keys()).to_numpy()
-    codes = kode_kel.to_numpy()
-    text = {}
-    for code, sites in flood_kelurahan.items():
-        names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
-        text[code] = tf("r_flood_kelurahan_short", lang, names=names)
-    for i in np.flatnonzero(listed):
-        reasons[i].append(text[codes[i]])
-    return listed
+    text = {code: tf("r_flood_kelurahan_short", lang,
+                     names=", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else ""))
+            for code, sites in flood_kelurahan.items()}
+    at = np.flatnonzero(listed)
+    return listed, (at, pd.Series(kode_kel.to_numpy()[at]).map(text).to_numpy(dtype=object))
+
+
+def _no_reasons() -> Reasons:
+    """No reasons for any point."""
+    return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
 
 
 def _corridor_evidence(points: gpd.GeoSeries, ww: gpd.GeoDataFrame, params: Flood, listed: np.ndarray,
                        corridor_exempt: np.ndarray | None, corridor_max: str, distances: bool,
-                       reasons: list[list[str]], lang: str) -> tuple[np.ndarray, np.ndarray]:
-    """River-corridor class and the distance to the nearest waterway (inf beyond the search)."""
+                       lang: str) -> tuple[np.ndarray, np.ndarray, Reasons]:
+    """River-corridor class (rank) and the distance to the nearest waterway (inf beyond the search)."""
     n = len(points)
     corridor_m = np.full(n, np.inf)
     reach = None if distances else float(max(params.corridor_bands_m))
-    idx_p, idx_t = ww.sindex.nearest(points.to_numpy(), return_all=False, max_distance=reach)
-    corridor_m[idx_p] = shapely.distance(ww.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
+    idx_p, idx_t, d = nearest_pairs(points.to_numpy(), ww, max_distance=reach)
+    corridor_m[idx_p] = d
     names = np.full(n, "", dtype=object)
     names[idx_p] = ww["name"].fillna("").astype(str).to_numpy()[idx_t]
     b = params.corridor_bands_m
-    band = np.where(corridor_m <= b[0], "tinggi", np.where(corridor_m <= b[1], "sedang",
-                    np.where(corridor_m <= b[2], "rendah", "none"))).astype(object)
+    band = np.select([corridor_m <= b[0], corridor_m <= b[1], corridor_m <= b[2]], [3, 2, 1], 0).astype(np.int8)
     if corridor_exempt is not None:
-        band[corridor_exempt] = "none"
+        band[corridor_exempt] = 0
     if params.kelurahan_bump:
-        bumped = listed & (band != "none")
-        band[bumped] = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c] + 1, 3)] for c in band[bumped]], dtype=object)
-    cap = FLOOD_RANK[corridor_max]
-    band = np.array([FLOOD_LEVELS[min(FLOOD_RANK[c], cap)] for c in band], dtype=object)
-    for i in np.flatnonzero(band != "none"):
-        reasons[i].append(tf("r_from", lang, dist=distance(corridor_m[i], lang), what=names[i] or t("r_a_river", lang)))
-    return band, corridor_m
+        bumped = listed & (band > 0)
+        band[bumped] = np.minimum(band[bumped] + 1, 3)
+    band = np.minimum(band, FLOOD_RANK[corridor_max])
+    at = np.flatnonzero(band > 0)
+    what = names[at]
+    what[~what.astype(bool)] = t("r_a_river", lang)
+    return band, corridor_m, (at, tf_many("r_from", lang, dist=distance_many(corridor_m[at], lang), what=what))
 
 
-def _lake_evidence(points: gpd.GeoSeries, lk: gpd.GeoDataFrame, params: Flood, reasons: list[list[str]],
-                   lang: str) -> np.ndarray:
+def _lake_evidence(points: gpd.GeoSeries, lk: gpd.GeoDataFrame, params: Flood, lang: str
+                   ) -> tuple[np.ndarray, Reasons]:
     """Inside a situ/lake: tinggi; within ``lake_buffer_m``: sedang."""
-    n = len(points)
-    idx_p, idx_t = lk.sindex.nearest(points.to_numpy(), return_all=False)
-    d = np.full(n, np.inf)
-    d[idx_p] = shapely.distance(lk.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
-    lname = np.full(n, "", dtype=object)
-    lname[idx_p] = lk["name"].astype(str).to_numpy()[idx_t]
-    lc = np.where(d <= 0, "tinggi", np.where(d <= params.lake_buffer_m, "sedang", "none")).astype(object)
-    for i in np.flatnonzero(lc != "none"):
-        reasons[i].append(tf("r_in", lang, what=lname[i]) if d[i] <= 0
-                          else tf("r_from", lang, dist=distance(d[i], lang), what=lname[i]))
-    return lc
+    idx_p, idx_t, d = nearest_pairs(points.to_numpy(), lk, within=params.lake_buffer_m)
+    near = d <= params.lake_buffer_m
+    idx_p, d = idx_p[near], d[near]
+    name = lk["name"].astype(str).to_numpy()[idx_t[near]]
+    lc = np.zeros(len(points), dtype=np.int8)
+    lc[idx_p] = np.where(d <= 0, 3, 2)
+    inside = d <= 0
+    text = np.empty(len(idx_p), dtype=object)
+    text[inside] = tf_many("r_in", lang, what=name[inside])
+    text[~inside] = tf_many("r_from", lang, dist=distance_many(d[~inside], lang), what=name[~inside])
+    return lc, (idx_p, text)
 
 
-def _event_evidence(points: gpd.GeoSeries, ev: gpd.GeoDataFrame, params: Flood, reasons: list[list[str]],
-                    lang: str) -> np.ndarray:
+def _event_evidence(points: gpd.GeoSeries, ev: gpd.GeoDataFrame, params: Flood, lang: str
+                    ) -> tuple[np.ndarray, Reasons]:
     """A flood report within ``event_radius_m``: tinggi from 50 cm, otherwise (or unknown depth) sedang."""
-    pairs = ev.sindex.query(points.to_numpy(), predicate="dwithin", distance=params.event_radius_m)
-    ec = np.full(len(points), "none", dtype=object)
-    dists = shapely.distance(points.to_numpy()[pairs[0]], ev.geometry.to_numpy()[pairs[1]])
-    depths, dates = ev["depth_cm"].to_numpy(), ev["date"].to_numpy()
-    for i, j, dist in zip(*pairs, dists, strict=True):
-        depth = depths[j]
-        c = "tinggi" if pd.notna(depth) and depth >= 50 else "sedang"
-        if FLOOD_RANK[c] > FLOOD_RANK[ec[i]]:
-            ec[i] = c
-        dtxt = f", {depth:.0f} cm" if pd.notna(depth) else ""
-        reasons[i].append(tf("r_flood_report", lang, date=dates[j], depth=dtxt, dist=distance(dist, lang)))
-    return ec
+    i, j = ev.sindex.query(points.to_numpy(), predicate="dwithin", distance=params.event_radius_m)
+    dists = shapely.distance(points.to_numpy()[i], ev.geometry.to_numpy()[j])
+    # per report (those near a point): class rank and the depth as written in the reason
+    depths = ev["depth_cm"].to_numpy()
+    rank, depth_text = np.zeros(len(ev), dtype=np.int8), np.full(len(ev), "", dtype=object)
+    for e in np.unique(j):
+        known = pd.notna(depths[e])
+        rank[e] = 3 if known and depths[e] >= 50 else 2
+        depth_text[e] = f", {depths[e]:.0f} cm" if known else ""
+    ec = np.zeros(len(points), dtype=np.int8)
+    np.maximum.at(ec, i, rank[j])
+    text = tf_many("r_flood_report", lang, date=ev["date"].to_numpy()[j], depth=depth_text[j],
+                   dist=distance_many(dists, lang))
+    return ec, (i, text)
 
 
-def _polygon_evidence(points: gpd.GeoSeries, pg: gpd.GeoDataFrame, reasons: list[list[str]], lang: str) -> np.ndarray:
+def _polygon_evidence(points: gpd.GeoSeries, pg: gpd.GeoDataFrame, lang: str) -> tuple[np.ndarray, Reasons]:
     """Inside a hazard polygon: its own class (the highest of several)."""
-    pairs = pg.sindex.query(points.to_numpy(), predicate="within")
-    pc = np.full(len(points), "none", dtype=object)
-    pclass, plabel = pg["flood_class"].to_numpy(), pg["label"].to_numpy()
+    i, j = pg.sindex.query(points.to_numpy(), predicate="within")
+    pc = np.zeros(len(points), dtype=np.int8)
+    used = np.unique(j)
+    pclass, plabel = pg["flood_class"].to_numpy()[used], pg["label"].to_numpy()[used]
     lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
-    for i, j in zip(*pairs, strict=True):
-        c = pclass[j]
-        if FLOOD_RANK[c] > FLOOD_RANK[pc[i]]:
-            pc[i] = c
-        reasons[i].append(f"{plabel[j]} ({lab[c]})")
-    return pc
+    rank = np.zeros(len(pg), dtype=np.int8)
+    rank[used] = _rank(pclass)
+    text = np.empty(len(pg), dtype=object)
+    text[used] = [f"{label} ({lab[c]})" for label, c in zip(plabel, pclass, strict=True)]
+    np.maximum.at(pc, i, rank[j])
+    return pc, (i, text[j])
 
 
-def _raster_evidence(points: gpd.GeoSeries, r: Raster, params: Flood, reasons: list[list[str]],
-                     lang: str) -> tuple[np.ndarray, np.ndarray]:
-    """Class of the maximum within ``raster_buffer_m``, and which points the raster does not model."""
+def _raster_evidence(points: gpd.GeoSeries, r: Raster, params: Flood, lang: str
+                     ) -> tuple[np.ndarray, np.ndarray, Reasons]:
+    """Class (rank) of the maximum within ``raster_buffer_m``, which points the raster does not model."""
     _, mx, modelled = sample_raster(r, points, params.raster_buffer_m)
-    rc = raster_class(mx, r.breaks)
+    rc = _rank(raster_class(mx, r.breaks))
     unit = "m" if r.kind == "depth" else ""
     lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
-    for i in np.flatnonzero(rc != "none"):
-        reasons[i].append(f"{r.label}: {mx[i]:.2f}{unit} ({lab[rc[i]]})")
-    return rc, ~modelled
+    at = np.flatnonzero(rc > 0)
+    value = format_each(mx[at], lambda v: f"{v:.2f}")
+    level = _labels(rc[at])
+    text = f"{r.label}: " + value + f"{unit} (" + pd.Series(level).map(lab).to_numpy(dtype=object) + ")"
+    return rc, ~modelled, (at, text)
 
 
 def _present(layer: gpd.GeoDataFrame | None, n: int) -> bool:
@@ -263,29 +340,31 @@ def classify_points(points: gpd.GeoSeries, layers: FloodLayers, params: Flood, *
         outside every raster or on NoData) and ``flood_reasons``.
     """
     n = len(points)
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    listed = _kelurahan_evidence(n, kode_kel, layers.flood_kelurahan, reasons, lang)
-    cls = np.where(listed, "rendah", "none").astype(object)
+    listed, why = _kelurahan_evidence(n, kode_kel, layers.flood_kelurahan, lang)
+    found = [(listed.astype(np.int8), why)]  # listed: rendah
     corridor_m = np.full(n, np.inf)
     if _present(layers.waterways, n):
-        band, corridor_m = _corridor_evidence(points, layers.waterways, params, listed, corridor_exempt,
-                                              corridor_max, distances, reasons, lang)
-        cls = _up(cls, band)
+        band, corridor_m, why = _corridor_evidence(points, layers.waterways, params, listed, corridor_exempt,
+                                                   corridor_max, distances, lang)
+        found.append((band, why))
     if _present(layers.lakes, n):
-        cls = _up(cls, _lake_evidence(points, layers.lakes, params, reasons, lang))
+        found.append(_lake_evidence(points, layers.lakes, params, lang))
     if _present(layers.events, n):
-        cls = _up(cls, _event_evidence(points, layers.events, params, reasons, lang))
+        found.append(_event_evidence(points, layers.events, params, lang))
     if _present(layers.polygons, n):
-        cls = _up(cls, _polygon_evidence(points, layers.polygons, reasons, lang))
+        found.append(_polygon_evidence(points, layers.polygons, lang))
     not_modelled = []
     for r in layers.rasters:
-        rc, missing = _raster_evidence(points, r, params, reasons, lang)
-        cls = _up(cls, rc)
+        rank, missing, why = _raster_evidence(points, r, params, lang)
+        found.append((rank, why))
         not_modelled.append(missing)
+    # the highest class of all evidence; the reasons in the order of the evidence
+    cls = _labels(np.max(np.vstack([rank for rank, _ in found]), axis=0))
     out = pd.DataFrame({"flood_class": cls, "dist_river_m": np.round(corridor_m, 1)}, index=points.index)
     if not_modelled:
         out["raster_not_modelled"] = np.all(np.vstack(not_modelled), axis=0)
-    out["flood_reasons"] = ["; ".join(r) for r in reasons]
+    out["flood_reasons"] = join_parts(n, np.concatenate([at for _, (at, _) in found]),
+                                      np.concatenate([text for _, (_, text) in found])).tolist()
     return out
 
 

@@ -34,6 +34,8 @@ class and never merged into it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -41,7 +43,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from pamgeo.core.config import RiskParams
-from pamgeo.core.i18n import distance, t, tf
+from pamgeo.core.i18n import distance_many, join_parts, number_many, t, tf_many
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, class_label, normalise_class
 
 
@@ -58,13 +60,108 @@ def nearest(points: gpd.GeoSeries, targets: gpd.GeoDataFrame | None, name_col: s
     n = len(points)
     if targets is None or targets.empty or n == 0:
         return np.full(n, np.inf), np.full(n, "", dtype=object)
-    idx_p, idx_t = targets.sindex.nearest(points.to_numpy(), return_all=False)
+    idx_p, idx_t, d = nearest_pairs(points.to_numpy(), targets)
     dist = np.full(n, np.inf)
-    dist[idx_p] = shapely.distance(targets.geometry.to_numpy()[idx_t], points.to_numpy()[idx_p])
+    dist[idx_p] = d
     names = np.full(n, "", dtype=object)
     if name_col is not None:
         names[idx_p] = targets[name_col].fillna("").astype(str).to_numpy()[idx_t]
     return dist, names
+
+
+def nearest_pairs(points: np.ndarray, targets: gpd.GeoDataFrame | gpd.GeoSeries, *, max_distance: float | None = None,
+                  within: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's nearest target and the distance to it.
+
+    The same pairs as ``targets.sindex.nearest(points, return_all=False, max_distance=max_distance)``
+    and the same distances as ``shapely.distance(target, point)``, found in bulk: an upper bound per
+    point from the nearest target vertex (k-d tree), the target pieces within it (lines cut into
+    pieces of a few segments, whose least distance is the line's), and exact GEOS distances of those.
+    A point whose least distance several targets share is left to ``sindex.nearest`` (its choice).
+
+    Parameters
+    ----------
+    points
+        Point geometries (other geometries: everything is left to ``sindex.nearest``).
+    targets
+        Geometries to search, in the points' CRS.
+    max_distance
+        As for ``sindex.nearest``: points with no target this near get no pair.
+    within
+        Only pairs this near are wanted (others may be left out; ``sindex.nearest`` is asked with
+        ``max_distance`` as given).
+
+    Returns
+    -------
+    tuple of ndarray
+        Point positions, target positions and distances, in point order.
+    """
+    geoms = targets.geometry.to_numpy()
+    points = np.asarray(points, dtype=object)
+    present = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    at = np.flatnonzero(present)
+    pieces, owner = _pieces(geoms)
+    if len(at) == 0 or len(pieces) == 0 or (shapely.get_type_id(points[at]) != 0).any():
+        return _sindex_nearest(points, targets, np.arange(len(points)), max_distance)
+    pts = points[at]
+    cap = min(c for c in (max_distance, within, np.inf) if c is not None)
+    if np.isfinite(cap):
+        reach = cap * (1 + 1e-9) + 1e-6  # margin for rounding: only adds candidates
+    else:  # no point is farther from its nearest piece than from the nearest vertex
+        ub, _ = cKDTree(shapely.get_coordinates(pieces)).query(shapely.get_coordinates(pts))
+        reach = ub * (1 + 1e-9) + 1e-6
+    qi, si = shapely.STRtree(pieces).query(pts, predicate="dwithin", distance=reach)
+    d = shapely.distance(pieces[si], pts[qi])
+    keep = d <= cap
+    qi, si, d = qi[keep], si[keep], d[keep]
+    best = np.full(len(pts), np.inf)
+    np.minimum.at(best, qi, d)
+    tie = d == best[qi]
+    # the targets at each point's least distance: one (done) or several (sindex.nearest decides)
+    key = pd.unique(qi[tie].astype(np.int64) * len(geoms) + owner[si[tie]])
+    pq, pt = key // len(geoms), key % len(geoms)
+    n_best = np.bincount(pq, minlength=len(pts))
+    one = n_best[pq] == 1
+    ip, it, dist = at[pq[one]], pt[one], best[pq[one]]
+    shared = at[n_best > 1]
+    if len(shared):
+        sp, st, sd = _sindex_nearest(points, targets, shared, max_distance)
+        ip, it, dist = np.r_[ip, sp], np.r_[it, st], np.r_[dist, sd]
+    order = np.argsort(ip, kind="stable")
+    return ip[order], it[order], dist[order]
+
+
+def _sindex_nearest(points: np.ndarray, targets: gpd.GeoDataFrame | gpd.GeoSeries, which: np.ndarray,
+                    max_distance: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`nearest_pairs` for the points ``which``, by ``sindex.nearest`` one point at a time."""
+    idx_p, idx_t = targets.sindex.nearest(points[which], return_all=False, max_distance=max_distance)
+    dist = shapely.distance(targets.geometry.to_numpy()[idx_t], points[which][idx_p])
+    return which[idx_p], idx_t, dist
+
+
+def _pieces(geoms: np.ndarray, size: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Geometries to search for the nearest, and the target each belongs to: lines in pieces of
+    ``size`` segments (sharing their end vertices), other geometries whole; empty ones left out."""
+    kind = shapely.get_type_id(geoms)
+    lines = np.flatnonzero(np.isin(kind, (1, 5)) & ~shapely.is_empty(geoms))
+    whole = np.flatnonzero(~np.isin(kind, (1, 5)) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    parts, part_of = shapely.get_parts(geoms[lines], return_index=True)
+    coords, coord_of = shapely.get_coordinates(parts, return_index=True)
+    n_coords = np.bincount(coord_of, minlength=len(parts))
+    first = np.cumsum(n_coords) - n_coords
+    n_seg = np.maximum(n_coords - 1, 0)
+    n_piece = -(-n_seg // size)
+    piece_part = np.repeat(np.arange(len(parts)), n_piece)
+    piece_no = np.arange(len(piece_part)) - np.repeat(np.cumsum(n_piece) - n_piece, n_piece)
+    v0 = piece_no * size
+    n_vert = np.minimum(v0 + size, n_seg[piece_part]) - v0 + 1
+    vert_piece = np.repeat(np.arange(len(piece_part)), n_vert)
+    vert_no = np.arange(len(vert_piece)) - np.repeat(np.cumsum(n_vert) - n_vert, n_vert)
+    vertex = first[piece_part][vert_piece] + v0[vert_piece] + vert_no
+    line_pieces = shapely.linestrings(coords[vertex], indices=vert_piece) if len(vertex) else np.empty(0, dtype=object)
+    pieces = np.concatenate([np.asarray(line_pieces, dtype=object), geoms[whole]])
+    owner = np.concatenate([lines[part_of[piece_part]], whole])
+    return pieces, owner
 
 
 def crowding(points: gpd.GeoSeries, radius_m: float) -> np.ndarray:
@@ -72,8 +169,8 @@ def crowding(points: gpd.GeoSeries, radius_m: float) -> np.ndarray:
     if len(points) == 0:
         return np.zeros(0, dtype=int)
     xy = np.column_stack([points.x, points.y])
-    tree = cKDTree(xy)
-    return tree.query_ball_point(xy, radius_m, return_length=True) - 1
+    pairs = cKDTree(xy).query_pairs(radius_m, output_type="ndarray")
+    return np.bincount(pairs.ravel(), minlength=len(xy))
 
 
 def score_tps(
@@ -162,7 +259,7 @@ def score_tps(
     computed[out["is_khusus"].to_numpy()] = "khusus"
     out["risk_class_computed"] = computed
 
-    official = out.get("risk_class_official", pd.Series("", index=out.index)).map(normalise_class)
+    official = _official_classes(out.get("risk_class_official", pd.Series("", index=out.index)))
     has_off = official.notna().to_numpy()
     out["risk_class"] = np.where(has_off, official.fillna(""), computed)
     out["risk_class_source"] = np.where(has_off, "official", "computed")
@@ -178,45 +275,79 @@ def score_tps(
     return out
 
 
+def _official_classes(values: pd.Series) -> pd.Series:
+    """:func:`~pamgeo.core.vocabulary.normalise_class` of each value, once per distinct value."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    classes = np.array([normalise_class(v) for v in uniq] + [None], dtype=object)
+    return pd.Series(classes[codes], index=values.index)
+
+
 def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, float],
              params: RiskParams, flood_sites: dict[str, list[str]], lang: str,
              flood: pd.DataFrame | None = None) -> list[str]:
     """Phrases for every indicator that contributes (value > 0), strongest first (words from
-    the catalogue, :mod:`pamgeo.core.i18n`)."""
-    res = []
-    records = pd.DataFrame(out.drop(columns=out.geometry.name)).to_dict("records")  # ~20x faster than iterrows
-    flood_class = list(flood["flood_class"]) if flood is not None else []
-    flood_why = list(flood["flood_reasons"]) if flood is not None else []
-    levels = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
-    for i, row in enumerate(records):
-        parts: list[tuple[float, str]] = []
-        if "waterway" in used and ind["waterway"][i] > 0:
-            river = row["nearest_waterway"] or t("r_a_river", lang)
-            parts.append((used["waterway"] * ind["waterway"][i],
-                          tf("r_from", lang, dist=distance(row["dist_waterway_m"], lang), what=river)))
-        if "flood_kelurahan" in used and ind["flood_kelurahan"][i] > 0:
-            sites = flood_sites.get(row["kode_kel"], [])
-            names = ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
-            parts.append((used["flood_kelurahan"], tf("r_flood_kelurahan", lang, names=names)))
-        if "flood" in used and ind["flood"][i] > 0:
-            parts.append((used["flood"] * ind["flood"][i],
-                          tf("r_flood", lang, level=levels[flood_class[i]], why=flood_why[i])))
-        if "police_distance" in used and ind["police_distance"][i] > 0:
-            parts.append((used["police_distance"] * ind["police_distance"][i],
-                          tf("r_police", lang, dist=distance(row["dist_police_m"], lang), unit=row["nearest_police"])))
-        if "crowding" in used and ind["crowding"][i] > 0:
-            parts.append((used["crowding"] * ind["crowding"][i],
-                          tf("r_crowding", lang, n=int(row["n_tps_nearby"]), r=int(params.crowding_radius_m))))
-        if "khusus" in used and ind["khusus"][i] > 0:
-            parts.append((used["khusus"], t("r_khusus", lang)))
-        if "voters" in used and ind["voters"][i] > 0:
-            parts.append((used["voters"] * ind["voters"][i], tf("r_voters", lang, n=int(row["dpt"]))))
-        if row["risk_class_source"] == "official":
-            who = row["risk_class_authority"] or t("r_the_list", lang)
-            parts.append((9.0, tf("r_official", lang, label=class_label(row["risk_class"], lang), who=who)))
-        parts.sort(key=lambda p: -p[0])
-        res.append("; ".join(p[1] for p in parts))
-    return res
+    the catalogue, :mod:`pamgeo.core.i18n`), built column by column."""
+    n = len(out)
+    rows: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    texts: list[np.ndarray] = []
+
+    def part(key: str, weight: float | np.ndarray, text_of: Callable[[np.ndarray], np.ndarray]) -> None:
+        """The phrase of indicator ``key`` for the TPS where it contributes (``text_of(mask)``)."""
+        if key not in used:
+            return
+        on = ind[key] > 0
+        rows.append(np.flatnonzero(on))
+        weights.append(np.broadcast_to(np.asarray(weight, dtype=float), (n,))[on])
+        texts.append(text_of(on))
+
+    def river(on: np.ndarray) -> np.ndarray:
+        name = out["nearest_waterway"].to_numpy(dtype=object)[on]
+        name[~name.astype(bool)] = t("r_a_river", lang)
+        return tf_many("r_from", lang, dist=distance_many(out["dist_waterway_m"].to_numpy(float)[on], lang), what=name)
+
+    def flood_kelurahan(on: np.ndarray) -> np.ndarray:
+        names = {code: ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
+                 for code, sites in flood_sites.items()}
+        return tf_many("r_flood_kelurahan", lang, names=pd.Series(out["kode_kel"].to_numpy()[on]).map(names).to_numpy())
+
+    def flood_level(on: np.ndarray) -> np.ndarray:
+        levels = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
+        return tf_many("r_flood", lang, level=pd.Series(flood["flood_class"].to_numpy()[on]).map(levels).to_numpy(),
+                       why=flood["flood_reasons"].to_numpy(dtype=object)[on])
+
+    def police(on: np.ndarray) -> np.ndarray:
+        return tf_many("r_police", lang, dist=distance_many(out["dist_police_m"].to_numpy(float)[on], lang),
+                       unit=out["nearest_police"].to_numpy(dtype=object)[on])
+
+    def voters(on: np.ndarray) -> np.ndarray:
+        dpt = pd.to_numeric(out["dpt"], errors="coerce").to_numpy(float)[on]
+        return tf_many("r_voters", lang, n=number_many(np.trunc(dpt).astype(np.int64), lang))
+
+    part("waterway", used.get("waterway", 0.0) * ind.get("waterway", 0.0), river)
+    part("flood_kelurahan", used.get("flood_kelurahan", 0.0), flood_kelurahan)
+    part("flood", used.get("flood", 0.0) * ind.get("flood", 0.0), flood_level)
+    part("police_distance", used.get("police_distance", 0.0) * ind.get("police_distance", 0.0), police)
+    part("crowding", used.get("crowding", 0.0) * ind.get("crowding", 0.0),
+         lambda on: tf_many("r_crowding", lang, n=number_many(out["n_tps_nearby"].to_numpy(np.int64)[on], lang),
+                            r=int(params.crowding_radius_m)))
+    part("khusus", used.get("khusus", 0.0), lambda on: np.full(on.sum(), t("r_khusus", lang), dtype=object))
+    part("voters", used.get("voters", 0.0) * ind.get("voters", 0.0), voters)
+    official = (out["risk_class_source"] == "official").to_numpy()
+    if official.any():
+        who = out["risk_class_authority"].to_numpy(dtype=object)[official]
+        who[~who.astype(bool)] = t("r_the_list", lang)
+        cls = pd.Series(out["risk_class"].to_numpy()[official])
+        label = cls.map({c: class_label(c, lang) for c in cls.unique()}).to_numpy()
+        rows.append(np.flatnonzero(official))
+        weights.append(np.full(official.sum(), 9.0))
+        texts.append(tf_many("r_official", lang, label=label, who=who))
+    if not rows:
+        return [""] * n
+    row, weight, text = np.concatenate(rows), np.concatenate(weights), np.concatenate(texts)
+    # strongest first; equal weights in the order above (a stable sort, as the reasons were built)
+    order = np.lexsort((np.arange(len(row)), -weight, row))
+    return join_parts(n, row[order], text[order]).tolist()
 
 
 def latest_classes(lists: pd.DataFrame) -> pd.DataFrame:

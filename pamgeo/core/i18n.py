@@ -5,9 +5,13 @@ in Indonesian, ``3,824`` and ``3.6 km`` in English; times in WIB)."""
 from __future__ import annotations
 
 import functools
+import string
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import pandas as pd
 from babel.dates import format_datetime
 from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
 
@@ -481,6 +485,129 @@ def distance(metres: float, lang: str = "id") -> str:
     if metres < 1000:
         return f"± {number(round(metres / 10) * 10, lang)} m"
     return f"{number(metres / 1000, lang, 1)} km"
+
+
+def distance_many(metres: np.ndarray, lang: str = "id") -> np.ndarray:
+    """:func:`distance` of many distances at once: the same texts, each distinct one formatted once.
+
+    >>> list(distance_many([347, 352, 3640], "id"))
+    ['± 350 m', '± 350 m', '3,6 km']
+    """
+    m = np.asarray(metres, dtype=float)
+    out = np.empty(m.shape, dtype=object)
+    near = m < 1000
+    # round(metres / 10) * 10, as distance() does: both round half to even (+ 0.0: an int has no -0)
+    out[near] = format_each(np.rint(m[near] / 10) * 10 + 0.0, lambda v: f"± {number(v, lang)} m")
+    far = m[~near]
+    tenths = far / 1000 * 10
+    # km to one decimal: rounding the tenths gives the digits Python's formatting of metres / 1000
+    # gives, except within rounding error of a half (formatted one by one, as are inf and NaN)
+    with np.errstate(invalid="ignore"):  # inf and NaN
+        plain = np.isfinite(tenths) & (np.abs(tenths - np.floor(tenths) - 0.5) > 1e-6)
+    text = np.empty(far.shape, dtype=object)
+    text[plain] = format_each(np.rint(tenths[plain]), lambda k: f"{number(k / 10, lang, 1)} km")
+    text[~plain] = [distance(v, lang) for v in far[~plain].tolist()]
+    out[~near] = text
+    return out
+
+
+def number_many(values: np.ndarray, lang: str = "id", digits: int = 0) -> np.ndarray:
+    """:func:`number` of many values at once (each distinct value formatted once).
+
+    >>> list(number_many(np.array([3824, 12, 3824]), "id"))
+    ['3.824', '12', '3.824']
+    """
+    return format_each(np.asarray(values), lambda v: number(v, lang, digits))
+
+
+def tf_many(key: str, lang: str = "id", **values: object) -> np.ndarray:
+    """:func:`tf` for many rows at once: each value an array (one entry per row) or one value for all.
+
+    Each row's text is the one ``tf`` gives for that row's entries (Python floats and NumPy
+    doubles formatted for ``lang``; NumPy integers, strings and anything else as ``str.format``
+    writes them), each distinct entry of a number array formatted once. Counts to be written
+    for ``lang`` (``3.824``) are formatted with :func:`number_many` first.
+
+    >>> list(tf_many("r_crowding", "id", n=number_many(np.array([3, 1200])), r=200))
+    ['3 TPS lain dalam radius 200 m', '1.200 TPS lain dalam radius 200 m']
+    """
+    template = t(key, lang)
+    n = max((len(v) for v in values.values() if _is_column(v)), default=1)
+    parts = list(string.Formatter().parse(template))
+    if any(spec or conv for _, field, spec, conv in parts if field is not None):
+        rows = [{k: v[i] if _is_column(v) else v for k, v in values.items()} for i in range(n)]
+        return np.array([tf(key, lang, **row) for row in rows], dtype=object).reshape(n)
+    out = np.full(n, "", dtype=object)
+    for literal, field, _, _ in parts:
+        if literal:
+            out = out + literal
+        if field is not None:
+            out = out + _field_texts(values[field], lang, n)
+    return out
+
+
+def _is_column(value: object) -> bool:
+    return isinstance(value, np.ndarray | pd.Series | pd.Index | list | tuple)
+
+
+def _field(value: object, lang: str) -> str:
+    """One ``{field}`` as :func:`tf` fills it in."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number(value, lang)
+    return format(value, "")
+
+
+def _field_texts(value: object, lang: str, n: int) -> np.ndarray:
+    """The texts of one field for ``n`` rows (see :func:`tf_many`)."""
+    if not _is_column(value):
+        return np.full(n, _field(value, lang), dtype=object)
+    arr = np.asarray(value)
+    if arr.dtype == np.float64:  # NumPy's doubles are floats: numbers for the language
+        return format_each(arr, lambda v: number(v, lang))
+    if arr.dtype.kind in "iub":  # NumPy's integers and booleans are not: written as they are
+        return format_each(arr, str)
+    if arr.dtype.kind == "O" and pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return arr
+    return np.array([_field(v, lang) for v in arr], dtype=object).reshape(arr.shape)
+
+
+def format_each(values: np.ndarray, fmt: Callable[[object], str]) -> np.ndarray:
+    """``fmt`` of each entry (given as a Python number), called once per distinct value."""
+    flat = np.ravel(values)
+    if flat.dtype.kind == "f":  # by bit pattern: -0.0 and 0.0 are written differently
+        flat = flat.astype(np.float64)
+        codes, uniq = pd.factorize(flat.view(np.int64), use_na_sentinel=False)
+        uniq = np.asarray(uniq).view(np.float64)
+    else:
+        codes, uniq = pd.factorize(flat, use_na_sentinel=False)
+    texts = np.array([fmt(v) for v in np.asarray(uniq).tolist()], dtype=object)
+    return texts[codes].reshape(np.shape(values))
+
+
+def join_parts(n: int, rows: np.ndarray, texts: np.ndarray, sep: str = "; ") -> np.ndarray:
+    """Texts of ``n`` rows: the parts of each row joined by ``sep`` ("" for a row without parts).
+
+    Parts are given as their row (``rows``) and text, a row's parts in the order given.
+
+    >>> list(join_parts(3, np.array([2, 0, 2]), np.array(["a", "b", "c"], dtype=object)))
+    ['b', '', 'a; c']
+    """
+    out = np.full(n, "", dtype=object)
+    rows = np.asarray(rows, dtype=np.intp)
+    if len(rows) == 0:
+        return out
+    order = np.argsort(rows, kind="stable")
+    rows, texts = rows[order], np.asarray(texts, dtype=object)[order]
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+    rank = np.arange(len(rows)) - start  # the part's place in its row
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(rank.max() + 2))
+    for r in range(rank.max() + 1):
+        take = by_rank[bounds[r]:bounds[r + 1]]
+        at = rows[take]
+        out[at] = texts[take] if r == 0 else out[at] + sep + texts[take]
+    return out
 
 
 def number(value: float, lang: str = "id", digits: int = 0) -> str:
