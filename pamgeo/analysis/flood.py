@@ -429,36 +429,14 @@ def access_cut(tps: gpd.GeoDataFrame, rayon: pd.Series, staging: gpd.GeoDataFram
     """TPS whose fastest route from their rayon's staging point crosses a flooded road.
 
     Returns ``access_cut`` (bool), ``detour_min`` (travel time with the flooded edges closed;
-    NaN when unreachable) and ``cut_unreachable`` for every TPS (index of ``tps``).
+    NaN when unreachable) and ``cut_unreachable`` for every TPS (index of ``tps``). The reach
+    from the staging points is computed here; the analysis reads it from the region's prepared
+    half instead (:func:`pamgeo.analysis.catchment.closed_access`).
     """
-    from pamgeo.analysis.network import travel_minutes, tree_sum
+    from pamgeo.analysis.catchment import closed_access, staging_reach
 
-    g = net.graph
-    flooded = edge_class == closed_class
-    s_nodes, s_off = net.snap(staging.geometry)
-    t_nodes, t_off = net.snap(tps.geometry)
-    minutes, pred = travel_minutes(g, s_nodes)
-    closed = g.with_minutes(np.where(flooded, np.inf, g.edge_minutes))
-    minutes_closed, _ = travel_minutes(closed, s_nodes)
-    # does the shortest-time route to a node cross a flooded edge?
-    crosses = np.vstack([tree_sum(g, minutes[k], pred[k], flooded.astype(float)) > 0 for k in range(len(s_nodes))])
-    rows = rayon.map({r: i for i, r in enumerate(staging["rayon"])})
-    cut = np.zeros(len(tps), dtype=bool)
-    detour = np.full(len(tps), np.nan)
-    unreach = np.zeros(len(tps), dtype=bool)
-    row_of = rows.to_numpy(dtype=float)
-    for i in np.flatnonzero(~np.isnan(row_of)):
-        k = int(row_of[i])
-        node = t_nodes[i]
-        if not np.isfinite(minutes[k, node]) or not crosses[k, node]:
-            continue
-        cut[i] = True
-        tc = minutes_closed[k, node]
-        if np.isfinite(tc):
-            detour[i] = round(float(tc + (t_off[i] + s_off[k]) / (access_kmh * 1000 / 60)), 1)
-        else:
-            unreach[i] = True
-    return pd.DataFrame({"access_cut": cut, "detour_min": detour, "cut_unreachable": unreach}, index=tps.index)
+    reach = staging_reach(net, staging, closed=np.asarray(edge_class) == closed_class)
+    return closed_access(tps, rayon, reach, net, access_kmh=access_kmh)
 
 
 def access_status(tps: pd.DataFrame, detour_report_min: float) -> pd.Series:
