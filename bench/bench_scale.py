@@ -4,9 +4,9 @@ Tangsel's real region (boundaries, roads, rivers, flood layers, police) and its 
 half (:func:`pamgeo.analysis.prepared.prepare_region`, computed once per build) carry TPS lists of
 three sizes: the real 3,824 TPS, and 50,000 and 820,000 synthetic TPS drawn from the real ones
 (kelurahan, special TPS, official classes) and placed uniformly inside their kelurahan. The
-DBSCAN radius shrinks with the square root of the density (300 m at Tangsel's) so that every
-size clusters the same number of neighbours per TPS: the line then shows how the analysis grows
-with the number of TPS, not with crowding. Each size runs in a fresh process; the figures are
+DBSCAN radius and the crowding radius shrink with the square root of the density (300 m and
+the config's at Tangsel's) so that every size meets the same number of neighbours per TPS: the
+line then shows how the analysis grows with the number of TPS, not with crowding. Each size runs in a fresh process; the figures are
 medians of ``--repeat`` in-process runs of :func:`~pamgeo.analysis.pipeline.analyse` (the region
 and its prepared half already loaded, as in a run), then one profiled run gives each step.
 
@@ -69,7 +69,11 @@ if n != len(real):
     tps["tps_no"] = tps.groupby("kode_kel").cumcount() + 1
     tps["tps_id"] = tps["kode_kel"].str.replace(".", "", regex=False) + tps["tps_no"].map("{:06d}".format)
     data.tps = tps
-eps = 300.0 * (len(real) / n) ** 0.5  # the same neighbours per TPS at every size
+scale = (len(real) / n) ** 0.5  # radii shrink with density: the same neighbours per TPS at every size
+eps = 300.0 * scale
+cfg = data.config
+data.config = cfg.model_copy(update={"risk": cfg.risk.model_copy(
+    update={"crowding_radius_m": cfg.risk.crowding_radius_m * scale})})
 times = []
 for _ in range(repeat):
     t = time.perf_counter()

@@ -169,8 +169,9 @@ def crowding(points: gpd.GeoSeries, radius_m: float) -> np.ndarray:
     if len(points) == 0:
         return np.zeros(0, dtype=int)
     xy = np.column_stack([points.x, points.y])
-    pairs = cKDTree(xy).query_pairs(radius_m, output_type="ndarray")
-    return np.bincount(pairs.ravel(), minlength=len(xy))
+    # counted in the tree, never as a list of pairs: memory stays linear in the TPS however
+    # crowded they are (many TPS at one school, or a whole city at once)
+    return cKDTree(xy).query_ball_point(xy, radius_m, return_length=True) - 1
 
 
 def score_tps(
