@@ -14,15 +14,23 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
-COUNT_JS = """
+# the map, and its TPS: one layer of a point table (pamgeo/render/assets/points.js)
+FIND_JS = """
+const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
+  .find(v => typeof L !== "undefined" && v instanceof L.Map);
+let pts = null;
+if (map) map.eachLayer(l => { if (l.count && l.value) pts = l; });
+"""
+
+COUNT_JS = FIND_JS + """
 const maps = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
   .filter(v => typeof L !== "undefined" && v instanceof L.Map);
 let tps = 0;
-if (maps.length) maps[0].eachLayer(l => {
-  const p = l.feature && l.feature.properties;  // a TPS: an id and a class (empty properties are left out)
-  if (p && "tps_id" in p && "kelas" in p && l instanceof L.CircleMarker) tps++;
-});
-return {leaflet: typeof L === "undefined" ? null : L.version, maps: maps.length, tps: tps};
+if (pts) for (let i = 0; i < pts.count(); i++) {
+  const p = pts.properties(i);  // a TPS: an id and a class (empty properties are left out)
+  if ("tps_id" in p && "kelas" in p) tps++;
+}
+return {leaflet: typeof L === "undefined" ? null : L.version, maps: maps.length, tps: tps, drawn: pts ? pts.drawn : 0};
 """
 
 
@@ -37,26 +45,18 @@ const label = button.textContent;
 return {label: label, text: document.querySelector(".pamgeo-measure .out").textContent};
 """
 
-SEARCH_JS = """
-const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
-  .find(v => v instanceof L.Map);
-if (!arguments.length) {
-  let id = null;
-  map.eachLayer(l => { if (!id && l.feature && l.feature.properties.tps_id && l.getLatLng) id = l.feature.properties.tps_id; });
-  return id;
-}
+SEARCH_JS = FIND_JS + """
+if (!arguments.length) return pts.value(0, "tps_id");
 const box = document.querySelector(".leaflet-popup-content");
 return {popup: box ? box.textContent : "", zoom: map.getZoom()};
 """
 
 XSS = "<img src=x onerror=window.__pwned=1> {{ 7*7 }}"  # HTML, and a Jinja expression
 
-POPUP_JS = """
-const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
-  .find(v => v instanceof L.Map);
-let target = null;
-map.eachLayer(l => { if (l.feature && l.feature.properties.tps_id === arguments[0] && !(l instanceof L.GeoJSON)) target = l; });
-target.fire("click", {latlng: target.getLatLng()}, true);  // as a user's click
+POPUP_JS = FIND_JS + """
+let target = -1;
+for (let i = 0; i < pts.count(); i++) if (pts.value(i, "tps_id") === arguments[0]) target = i;
+pts.openPopup(target);  // what a click on it opens
 const box = document.querySelector(".leaflet-popup-content");
 return {text: box.textContent, imgs: box.querySelectorAll("img").length};
 """
@@ -105,16 +105,19 @@ def test_kecamatan_page_offline(browser, tmp_path_factory, toy_config_path):
     _open_map(browser, page)
     info = browser.execute_script(COUNT_JS)
     assert info["leaflet"] == "1.9.3" and info["maps"] == 1
-    assert info["tps"] == 8  # kecamatan 99.01.01: 5 + 3 TPS
+    assert info["tps"] == info["drawn"] == 8  # kecamatan 99.01.01: 5 + 3 TPS
     # the measure tool: two clicks 0.01 degree of longitude apart at -6.29 (about 1.106 km)
     measured = browser.execute_script(MEASURE_JS)
     assert measured["label"] == "Selesai ukur" and measured["text"] == "1.11 km", measured
     browser.execute_script("document.querySelector('.pamgeo-measure a').click();")  # measuring off
-    # search: the suggestions list every TPS id and kelurahan in view; Enter zooms and opens the popup
+    # search: the suggestions (made when the box is first used) list every TPS id and kelurahan in
+    # view; Enter zooms and opens the popup
     from selenium.webdriver.common.keys import Keys
 
-    assert browser.execute_script("return document.querySelectorAll('.pamgeo-search option').length") >= 8 + 2
     box = browser.find_element("css selector", ".pamgeo-search input")
+    assert browser.execute_script("return document.querySelectorAll('.pamgeo-search option').length") == 0
+    box.click()
+    assert browser.execute_script("return document.querySelectorAll('.pamgeo-search option').length") >= 8 + 2
     tps_id = browser.execute_script(SEARCH_JS)
     box.send_keys(tps_id.lower() + Keys.ENTER)  # any case
     found = browser.execute_script(SEARCH_JS, tps_id)
@@ -147,28 +150,103 @@ def test_text_from_data_runs_nothing(browser, tmp_path, toy_cfg):
     assert errors == []
 
 
-LAYOUT_JS = """
-const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
-  .find(v => v instanceof L.Map);
+DRAWN_JS = FIND_JS + """
+// every TPS of the table drawn: a painted pixel of the TPS canvas at each one's centre
+const canvas = document.querySelector("canvas.pamgeo-points");
+const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+const frame = canvas.getBoundingClientRect(), box = map.getContainer().getBoundingClientRect();
+const scale = canvas.width / frame.width, ids = [];
+let painted = 0, inView = 0;
+for (let i = 0; i < pts.count(); i++) {
+  ids.push(pts.value(i, "tps_id"));
+  const p = map.latLngToContainerPoint(pts.latLngOf(i));
+  if (p.x >= 0 && p.y >= 0 && p.x <= box.width && p.y <= box.height) inView++;
+  const x = Math.round((p.x + box.left - frame.left) * scale), y = Math.round((p.y + box.top - frame.top) * scale);
+  if (x >= 0 && y >= 0 && x < canvas.width && y < canvas.height && pixels[(y * canvas.width + x) * 4 + 3] > 0) painted++;
+}
+const last = pts.count() - 1, at = map.latLngToContainerPoint(pts.latLngOf(last));
+return {n: pts.count(), drawn: pts.drawn, painted: painted, inView: inView, ids: ids, last: pts.properties(last),
+        x: at.x, y: at.y, mark: performance.getEntriesByName(arguments[0]).length};
+"""
+
+
+def test_thousands_of_tps_all_drawn_and_their_popups(browser, tmp_path, toy_cfg):
+    """A kecamatan of 3,000 TPS: the page draws every one (its count, and a painted pixel at each),
+    a click on one opens its popup with its details, the pointer over one shows its tooltip."""
+    import numpy as np
+    import shapely
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from pamgeo.analysis.pipeline import analyse
+    from pamgeo.ingest.region import build_region
+    from pamgeo.render import briefing
+    from pamgeo.render.webmap_layers import TPS_DRAWN_MARK
+
+    data = build_region(toy_cfg)
+    analysis = analyse(data)
+    code, n = "99.01.01", 3000
+    tps = analysis.tps[analysis.tps["kode_kec"] == code]
+    rng = np.random.default_rng(15)
+    many = tps.iloc[rng.integers(len(tps), size=n)].copy()
+    minx, miny, maxx, maxy = data.kecamatan.loc[data.kecamatan["kode_kec"] == code].total_bounds
+    many["geometry"] = shapely.points(rng.uniform(minx + 20, maxx - 20, n), rng.uniform(miny + 20, maxy - 20, n))
+    many["tps_id"] = [f"T{i:05d}" for i in range(n)]
+    many["alamat"] = [f"Jl. Uji No. {i} <b>{{{{ 7*7 }}}}</b>" for i in range(n)]
+    many["risk_reasons"] = [f"{i % 37} TPS lain dalam radius 200 m; {i % 11},5 km dari satuan Polri" for i in range(n)]
+    analysis.tps = many
+    page = tmp_path / "many.html"
+    page.write_text("<!doctype html><meta charset='utf-8'><body style='margin:0'>" + briefing.kecamatan_map_html(
+        data, code, analysis, lang="id"), encoding="utf-8")
+    _open_map(browser, page)
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+        "return performance.getEntriesByName(arguments[0]).length", TPS_DRAWN_MARK))
+    info = browser.execute_script(DRAWN_JS, TPS_DRAWN_MARK)
+    assert info["n"] == info["drawn"] == info["inView"] == info["painted"] == n and info["mark"] == 1
+    assert sorted(info["ids"]) == sorted(many["tps_id"])
+    expected = many.iloc[-1]
+    assert info["last"]["tps_id"] == expected["tps_id"] and info["last"]["kelurahan"] == expected["kelurahan"]
+    assert info["last"]["risk_reasons"] == expected["risk_reasons"]  # texts of parts, put together again
+    # the pointer over the last TPS (drawn on top): its tooltip; a click: its popup, with its details
+    body = browser.find_element("css selector", ".folium-map")
+    size = body.size
+    ActionChains(browser).move_to_element_with_offset(
+        body, int(info["x"] - size["width"] / 2), int(info["y"] - size["height"] / 2)).perform()
+    WebDriverWait(browser, 5).until(lambda d: d.execute_script(
+        "const t = document.querySelector('.leaflet-tooltip'); return t && t.textContent.includes(arguments[0]);",
+        expected["tps_id"]))
+    ActionChains(browser).click().perform()
+    popup = WebDriverWait(browser, 5).until(lambda d: d.execute_script(
+        "const p = document.querySelector('.leaflet-popup-content'); return p && p.textContent;"))
+    for text in (expected["tps_id"], expected["kelurahan"], expected["alamat"], expected["risk_reasons"],
+                 "Sumber posisi", "perkiraan"):
+        assert text in popup, (text, popup)
+    assert browser.execute_script("return document.querySelectorAll('.leaflet-popup-content b').length") == 0
+    browser.switch_to.default_content()
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+LAYOUT_JS = FIND_JS + """
 const priority = arguments[0];
 const frame = map.getContainer().getBoundingClientRect();
 const controls = Array.from(document.querySelectorAll(".leaflet-control")).map(e => e.getBoundingClientRect())
   .filter(r => r.width > 0 && r.height > 0)
   .map(r => [r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]);
 const size = map.getSize(), points = [];
-map.eachLayer(l => {
-  const p = l.feature && l.feature.properties;
-  if (p && p.tps_id && priority.includes(p.kelas) && l instanceof L.CircleMarker) {
-    const q = map.latLngToContainerPoint(l.getLatLng());
+for (let i = 0; i < pts.count(); i++) {
+  if (priority.includes(pts.value(i, "kelas"))) {
+    const q = map.latLngToContainerPoint(pts.latLngOf(i));
     points.push([q.x, q.y]);
   }
-});
+}
 const under = points.filter(([x, y]) => x < 0 || y < 0 || x > size.x || y > size.y
   || controls.some(c => x >= c[0] && x <= c[2] && y >= c[1] && y <= c[3]));
 const rows = Array.from(document.querySelectorAll(".pamgeo-legend .lg-row"));
 const shown = rows.filter(r => r.style.display !== "none").map(r => r.getAttribute("data-layer"));
 const drawn = Object.keys(window).filter(k => k.startsWith("geo_json_"))  // (some window properties throw)
-  .filter(k => window[k] instanceof L.GeoJSON && map.hasLayer(window[k]) && window[k].getLayers().length);
+  .filter(k => map.hasLayer(window[k]) && (window[k] instanceof L.GeoJSON ? window[k].getLayers().length
+                                                                          : window[k].count()));
 const offRows = rows.filter(r => r.style.display === "none").map(r => r.getAttribute("data-layer"))
   .filter(k => map.hasLayer(window[k]));
 const layers = document.querySelector(".leaflet-control-layers");

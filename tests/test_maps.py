@@ -11,7 +11,12 @@ from pamgeo.analysis.pipeline import analyse
 from pamgeo.ingest.region import build_region
 from pamgeo.render.maps import embedded_documents, kecamatan_map, map_html, map_iframe
 from pamgeo.render.palette import CLASS_COLOURS
-from pamgeo.render.webmap_encoding import pack_geojson, to_geojson, unpack_geojson
+from pamgeo.render.webmap_encoding import (
+    pack_geojson,
+    to_geojson,
+    unpack_geojson,
+    unpack_point_table,
+)
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -29,11 +34,12 @@ def toy_analysis(toy_data):
 
 
 def _geojson_layers(page: str) -> list[dict]:
-    """Every layer's data (``pamgeo.layer(data, options)`` calls), geometries unpacked."""
+    """Every layer's data (``pamgeo.layer(data, options)`` and ``pamgeo.points(table, options)``
+    calls) as GeoJSON, geometries unpacked."""
     decoder, out = json.JSONDecoder(), []
-    for m in re.finditer(r"= pamgeo\.layer\(", page):
+    for m in re.finditer(r"= pamgeo\.(layer|points)\(", page):
         data, _ = decoder.raw_decode(page, m.end())
-        out.append(unpack_geojson(data))
+        out.append(unpack_geojson(data) if m.group(1) == "layer" else unpack_point_table(data))
     return out
 
 
@@ -257,7 +263,7 @@ def _legend(page: str) -> dict[str, list[str]]:
 def _layer_styles(page: str) -> dict[str, list[dict]]:
     """Each compact layer's distinct styles, by the layer's name."""
     decoder, out = json.JSONDecoder(), {}
-    for m in re.finditer(r"var (\w+) = pamgeo\.layer\(", page):
+    for m in re.finditer(r"var (\w+) = pamgeo\.(?:layer|points)\(", page):
         _, end = decoder.raw_decode(page, m.end())
         opts, _ = decoder.raw_decode(page, end + 2)  # after ", "
         out[m.group(1)] = opts["styles"]
@@ -363,3 +369,121 @@ def test_street_names_for_street_level(toy_data, toy_analysis):
     toy_data.roads["name"] = "Jalan {{ 7*7 }} <i>"
     page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
     assert "Jalan &#123;&#123; 7*7 &#125;&#125; &lt;i&gt;" in page.replace("\\u0026", "&")
+
+
+# --- thousands of TPS: the point table, routes drawn once, the first view (issue 15) -----------
+
+
+def test_columns_round_trip_in_few_bytes():
+    from pamgeo.render.webmap_encoding import CODE_ALPHABET, decode_column, encode_column
+
+    assert len(CODE_ALPHABET) == 86 and not set(CODE_ALPHABET) & set("\"'\\&<>{}")
+    classes = ["rawan", "kurang rawan", None, "sangat rawan", ""] * 400
+    col = encode_column(classes)
+    assert set(col) == {"d", "k"} and len(col["k"]) == len(classes)  # one character a row
+    assert decode_column(col, len(classes)) == [c or None for c in classes]
+    many = [f"Jl. Contoh No. {i % 500}" for i in range(3000)]  # more than 86 values: two characters
+    col = encode_column(many)
+    assert len(col["k"]) == 2 * len(many) and decode_column(col, len(many)) == many
+    assert encode_column(["Rayon II"] * 50) == {"d": ["Rayon II"]} and decode_column({"d": ["x"]}, 2) == ["x", "x"]
+    ids = [f"367403100{i:04d}" for i in range(300)]  # all distinct: the plain list is smaller
+    assert encode_column(ids) == ids
+    assert decode_column(encode_column([0.5, float("nan"), None, 0.25]), 4) == [0.5, None, None, 0.25]
+    mixed = [True, 1, 1.0, "1"] * 30  # equal in Python, not in the page
+    assert decode_column(encode_column(mixed), len(mixed)) == mixed
+    assert [type(v) for v in decode_column(encode_column(mixed), len(mixed))[:4]] == [bool, int, float, str]
+
+
+def test_texts_made_of_parts_store_each_part_once():
+    import numpy as np
+
+    from pamgeo.render.webmap_encoding import decode_column, encode_column, encode_parts
+
+    rng = np.random.default_rng(3)
+    pools = [[f"banjir rendah: ± {m} m dari sungai/saluran" for m in range(40, 300, 10)],
+             [f"{km / 10:.1f} km dari satuan Polri terdekat (Polsek A)".replace(".", ",") for km in range(10, 60)],
+             [f"{n} TPS lain dalam radius 200 m" for n in range(3, 40)], ["A &amp; B"]]  # an escaped "&": a "; "
+    rows = ["; ".join(p[rng.integers(len(p))] for p in pools if rng.random() < 0.7) or None for _ in range(3000)]
+    col = encode_parts(rows)
+    assert set(col) == {"d", "s", "r"} and {"A &amp", "B"} <= set(col["d"])
+    assert len(col["d"]) <= sum(len(p) for p in pools) + 1 < len(set(rows))  # each part once
+    assert decode_column(col, len(rows)) == rows
+    assert len(json.dumps(col)) < len(json.dumps(encode_column(rows))) / 3
+    assert encode_parts([1.5, "a; b"]) == encode_column([1.5, "a; b"])  # not all texts: a plain column
+    assert encode_parts(["a", "b"]) == ["a", "b"]  # nothing to share
+
+
+def test_point_table_round_trip():
+    import geopandas as gpd
+    import shapely
+
+    from pamgeo.render.webmap_encoding import point_table
+
+    pts = [shapely.Point(106.7 + i * 1e-4, -6.3 - (i % 7) * 1e-4) for i in range(200)]
+    gdf = gpd.GeoDataFrame({"tps_id": [f"T{i:03d}" for i in range(200)], "kelas": ["rawan", "aman"] * 100,
+                            "alamat": ["Jl. {{ 7*7 }} <b>"] + [""] * 199, "empty": [None] * 200},
+                           geometry=pts, crs="EPSG:4326")
+    fc = to_geojson(gdf, ["tps_id", "kelas", "alamat", "empty"])
+    table = point_table(fc)
+    assert table["n"] == 200 and set(table["cols"]) == {"tps_id", "kelas", "alamat"}  # no value: left out
+    assert isinstance(table["xy"], str) and len(table["xy"]) < 200 * 8  # one polyline, a few characters a point
+    expected = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": f["geometry"], "properties": {k: v for k, v in f["properties"].items()
+                                                                    if v not in (None, "")}}
+        for f in json.loads(json.dumps(fc))["features"]]}
+    assert unpack_point_table(json.loads(json.dumps(table))) == expected
+    text = json.dumps(table)
+    assert "{{" not in text and "<b>" not in text  # escaped, never a template
+    assert point_table(pack_geojson(fc)) == table  # packed positions read too
+    with pytest.raises(ValueError, match="Points only"):
+        point_table(to_geojson(gdf.set_geometry(gdf.to_crs(3857).buffer(1)), ["tps_id"]))
+    assert unpack_point_table(point_table({"type": "FeatureCollection", "features": []}))["features"] == []
+
+
+def test_tps_are_one_point_table_with_the_drawn_mark(toy_data, toy_analysis):
+    from pamgeo.render.webmap_elements import GeoJson
+    from pamgeo.render.webmap_layers import TPS_DRAWN_MARK
+
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
+    [m] = re.finditer(r"var (\w+) = pamgeo\.points\(", page)
+    table, end = json.JSONDecoder().raw_decode(page, m.end())
+    opts, _ = json.JSONDecoder().raw_decode(page, end + 2)
+    assert table["n"] == 8 and opts["mark"] == TPS_DRAWN_MARK and opts["marker"] == {"radius": 5}
+    assert "risk_class" not in table["cols"] and "position_source" not in table["cols"]  # style only
+    assert f"{m.group(1)}.bindPopup(pamgeo.table(" in page and f"{m.group(1)}.bindTooltip(pamgeo.table(" in page
+    assert page.count("pamgeo.points(") == 1 and "performance.mark" in page
+    with pytest.raises(TypeError, match="marker"):
+        GeoJson({"type": "FeatureCollection", "features": []}, table=True)
+
+
+def test_the_first_view_is_set_once_after_every_layer(toy_data, toy_analysis):
+    from pamgeo.render import maps
+
+    page = map_html(kecamatan_map(toy_data, "99.01.01", toy_analysis, lang="id"))
+    created = page[page.index("L.map("):page.index(");", page.index("L.map("))]
+    assert '"zoom":' not in created and not re.search(r"map_\w+\.fitBounds\(", page)
+    # without a view Leaflet adds the layers when FitView sets it: each drawn once, at that view
+    assert page.rindex("pamgeo.points(") < page.rindex("points, margin) {")
+    plain = map_html(maps.base_map(toy_data, (106.70, -6.30, 106.72, -6.29)))  # other maps: fitted at once
+    assert '"zoom": 1' in plain and re.search(r"map_\w+\.fitBounds\(", plain)
+
+
+def test_shared_route_stretches_are_drawn_once():
+    import geopandas as gpd
+    import shapely
+
+    from pamgeo.render.webmap_layers import drawn_once
+
+    trunk = [(0, 0), (100, 0), (200, 0), (300, 0)]
+    routes = gpd.GeoDataFrame({"tps_id": ["a", "b", "c", "d", "e"]}, geometry=[
+        shapely.LineString([*trunk, (300, 50)]),               # trunk, then its own tail
+        shapely.LineString([*trunk[:3], (200, 80)]),           # part of the trunk, then a tail
+        shapely.LineString(trunk[:2]),                         # all shared: left out
+        shapely.LineString([*trunk[::-1]]),                    # the trunk the other way: last, it keeps it
+        shapely.MultiLineString([[(0, 10), (0, 20)], [(0, 30), (0, 40)]]),  # no segment between its parts
+    ], crs=3857)
+    out = drawn_once(routes)
+    assert out["tps_id"].tolist() == ["a", "b", "d", "e"]
+    assert out.geometry.length.round(6).tolist() == [50.0, 80.0, 300.0, 20.0]
+    assert shapely.equals(shapely.union_all(out.geometry.to_numpy()), shapely.union_all(routes.geometry.to_numpy()))
+    assert drawn_once(routes.iloc[:0]).empty

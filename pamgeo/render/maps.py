@@ -18,6 +18,16 @@ Pages stay small: layers are written as ``pamgeo.layer(data, styles)`` with geom
 Encoded Polylines, one small runtime per map builds them, tooltips and popups are one line
 each, search, measure and full screen are small controls rather than plugins (the reasons are
 at each control), and :func:`map_iframe` stores the map document compressed in the page.
+
+Pages stay fast with thousands of TPS (a kecamatan of 7,000 is ready, its TPS drawn, in well
+under a second: ``bench/bench_leaflet.py``): the TPS are one table (the positions one Encoded
+Polyline, the properties in columns, each distinct text once) drawn by one canvas layer in one
+pass, their details made only when a popup, a tooltip or the search asks
+(:func:`pamgeo.render.webmap_encoding.point_table`, ``assets/points.js``); the map gets its
+first view after every layer is added, so each is projected and drawn once
+(:func:`base_map`, ``fit=False``); the reserve's routes draw their shared stretches once
+(:func:`pamgeo.render.webmap_layers.drawn_once`); the search makes its index when first used;
+and the map document is inflated while the page is read (``assets/inflate.js``).
 """
 
 from __future__ import annotations
@@ -76,13 +86,21 @@ _PAYLOAD = re.compile(r'<script\b([^>]*\btype="application/gzip"[^>]*)>(.*?)</sc
 _SRCDOC = re.compile(r'<iframe\b[^>]*\bsrcdoc="([^"]*)"')
 
 
-def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lang: str = "id") -> folium.Map:
+def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lang: str = "id",
+             fit: bool = True) -> folium.Map:
     """An empty map fitted to ``bounds`` (EPSG:4326 minx, miny, maxx, maxy), offline-ready.
 
     A metric scale; the online tiles an optional layer, off by default, with a note on the map
     when they cannot load.
+
+    With ``fit=False`` the map has no view until a :class:`~pamgeo.render.webmap_elements.FitView`
+    added last sets it: Leaflet adds the layers to a map without a view when it gets one, so
+    every layer is projected, cut to the view and drawn once, at the first view (with a view
+    from the start, each is drawn twice: at the bounds, then at the first view).
     """
     m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25)
+    if not fit:
+        m.options.pop("zoom", None)  # Leaflet sets a view at start only when it is given a zoom
     m.default_js = list(LEAFLET_JS)
     css = leaflet_css()
     if css is None:
@@ -97,7 +115,8 @@ def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lan
     TileNote(tiles, t("tiles_offline", lang)).add_to(m)
     Scale().add_to(m)
     minx, miny, maxx, maxy = bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if fit:
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
     attribution = " | ".join(escape_text(a) for a in data.config.attributions())
     Attribution(attribution).add_to(m)
     Fullscreen({"enter": t("fullscreen", lang), "exit": t("fullscreen_exit", lang)}).add_to(m)
@@ -136,7 +155,7 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
     # the edge of the map, not whole neighbouring kelurahan, roads and rivers in every page
     view = area.buffer(BASE_MARGIN_M)
     bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
-    m = base_map(data, bounds, lang=lang)
+    m = base_map(data, bounds, lang=lang, fit=False)  # the view: FitView, last
     legend: list[LegendEntry] = []
     base = base_layers(data, kode_kec, area, minor_roads=minor_roads, memo=base_memo)
     kel_layer = add_base(m, base, lang=lang, legend=legend)
@@ -184,10 +203,10 @@ def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: 
         Language of the message shown by browsers that cannot open the map.
     compress
         Store the map document gzip-compressed (base85, in a non-executed ``<script>`` block)
-        and inflate it in the browser with the standard ``DecompressionStream`` (Chrome/Edge 80+,
-        Firefox 113+, Safari 16.4+; ``assets/inflate.js``), which makes the page four to six
-        times smaller. Without it the document goes, HTML-escaped, into ``srcdoc`` and opens in
-        any browser.
+        and inflate it in the browser (``assets/inflate.js``: at once, while the page is read,
+        so the map loads in its frame while the rest of the page is laid out; the standard
+        ``DecompressionStream`` if that fails), which makes the page four to six times smaller.
+        Without it the document goes, HTML-escaped, into ``srcdoc``.
 
     Returns
     -------

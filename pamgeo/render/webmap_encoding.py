@@ -2,13 +2,17 @@
 
 Every layer of a map is one GeoJSON FeatureCollection (:func:`to_geojson`) whose position lists
 are stored as Encoded Polyline strings (:func:`pack_geojson`), decoded in the browser by the
-map's runtime (``assets/runtime.js``). Every text that comes from data is HTML-escaped, with its
-braces as entities (:func:`escape_text`), before it reaches a page.
+map's runtime (``assets/runtime.js``). The TPS, thousands of points, are one table instead
+(:func:`point_table`): every position in one Encoded Polyline, the properties in columns that
+store each distinct value once (:func:`encode_column`) or each distinct part of a text once
+(:func:`encode_parts`). Every text that comes from data is HTML-escaped, with its braces as
+entities (:func:`escape_text`), before it reaches a page.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -22,6 +26,14 @@ from pamgeo.ingest.io import WGS84
 # nesting depth of the position lists in each GeoJSON geometry type
 GEOJSON_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}
 POLYLINE_PRECISION = 5  # 1e-5 degree, about 1 m: the grid of to_geojson's base layers
+
+#: the characters of the codes of a table's dictionary columns (:func:`encode_column`): printable
+#: ASCII without quotes, backslash, ``&``, ``<``, ``>`` and braces, so a code string needs no
+#: escaping in JSON or HTML and can never open a Jinja expression
+CODE_ALPHABET = "".join(chr(c) for c in range(33, 127) if chr(c) not in "\"'&<>\\{}")
+
+#: the separator of the parts of a text (reasons) that :func:`point_table` stores each once
+PARTS_SEP = "; "
 
 _CHUNKS = 7  # 5-bit groups: enough for any delta of a coordinate times 1e5 (< 2**35)
 # shapely type ids of the geometries a map feature can be
@@ -216,6 +228,129 @@ def _unpack(coords: Any, depth: int) -> Any:
     return [_unpack(c, depth - 1) for c in coords]
 
 
+def encode_column(values: list) -> list | dict:
+    """One column of a :func:`point_table`, as few bytes as the browser reads fast.
+
+    Missing values (None, "", NaN) become None. A column with few distinct values is a
+    dictionary ``{"d": distinct values, "k": codes}``: one character of :data:`CODE_ALPHABET`
+    per row (two with more than 86 distinct values, up to 86 x 86), the index of the row's value
+    in ``d``; with one value in every row, ``{"d": [value]}``. Otherwise, or when the dictionary
+    would not be smaller, the plain list.
+    """
+    values = [None if v is None or v == "" or (isinstance(v, float) and v != v) else v for v in values]
+    keys = [(type(v), v) for v in values]  # True, 1 and 1.0 are equal in Python, not in the page
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    distinct = [v for _, v in index]
+    base = len(CODE_ALPHABET)
+    width = 1 if len(distinct) <= base else 2 if len(distinct) <= base * base else 0
+    if not width:
+        return values
+    if len(distinct) == 1:
+        return {"d": distinct}
+    size = [len(str(v)) + 3 for v in distinct]  # about what JSON takes
+    codes = np.array([index[k] for k in keys], dtype=np.int64)
+    if sum(size) + width * len(values) >= int(np.asarray(size)[codes].sum()):
+        return values
+    return {"d": distinct, "k": _codes(codes, width)}
+
+
+def _codes(numbers: np.ndarray, width: int) -> str:
+    """``numbers`` as codes of ``width`` characters of :data:`CODE_ALPHABET`, one after another."""
+    base = len(CODE_ALPHABET)
+    chars = np.frombuffer(CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
+    if width == 1:
+        text = chars[numbers]
+    else:
+        text = np.column_stack([chars[numbers // base], chars[numbers % base]]).ravel()
+    return text.tobytes().decode("ascii")
+
+
+def _numbers(codes: str, width: int) -> list[int]:
+    base, at = len(CODE_ALPHABET), {c: i for i, c in enumerate(CODE_ALPHABET)}
+    if width == 1:
+        return [at[c] for c in codes]
+    return [at[a] * base + at[b] for a, b in zip(codes[::2], codes[1::2], strict=True)]
+
+
+def encode_parts(values: list, sep: str = "; ") -> list | dict:
+    """A text column whose values are lists of parts joined by ``sep`` (the reasons of a TPS's
+    class: "banjir rendah: ...; 3,5 km dari ...; 34 TPS lain ..."), as few bytes as possible.
+
+    Each distinct part once, in ``d``; each row the codes of its parts, one after another (one
+    character each, two with more than 86 distinct parts), None for a missing value:
+    ``{"d": parts, "s": sep, "r": rows}``. The plain :func:`encode_column` when that is smaller.
+    """
+    plain = encode_column(values)
+    values = [None if v is None or v == "" else v for v in values]
+    if any(v is not None and not isinstance(v, str) for v in values):
+        return plain
+    rows = [None if v is None else v.split(sep) for v in values]
+    index = {part: i for i, part in enumerate(dict.fromkeys(p for r in rows if r for p in r))}
+    base = len(CODE_ALPHABET)
+    width = 1 if len(index) <= base else 2 if len(index) <= base * base else 0
+    if not width:
+        return plain
+    codes = [None if r is None else _codes(np.array([index[p] for p in r], dtype=np.int64), width) for r in rows]
+    out = {"d": list(index), "s": sep, "r": codes}
+    return out if len(json.dumps(out)) < len(json.dumps(plain)) else plain
+
+
+def decode_column(column: list | dict, n: int) -> list:
+    """The values of an :func:`encode_column` or :func:`encode_parts` column of ``n`` rows."""
+    if isinstance(column, list):
+        return list(column)
+    d = column["d"]
+    if "r" in column:
+        width = 1 if len(d) <= len(CODE_ALPHABET) else 2
+        return [None if r is None else column["s"].join(d[c] for c in _numbers(r, width)) for r in column["r"]]
+    if "k" not in column:
+        return [d[0]] * n
+    k = column["k"]
+    return [d[c] for c in _numbers(k, len(k) // n if n else 1)]
+
+
+def point_table(fc: dict, properties: list[str] | None = None) -> dict:
+    """A FeatureCollection of Points as one table: ``{"n", "xy", "cols"}``.
+
+    ``xy`` is every position in order as one Encoded Polyline (delta-encoded from one point to
+    the next: a few characters a point), ``cols`` the properties (``properties``, default all)
+    as :func:`encode_column` columns, or :func:`encode_parts` columns for texts made of parts
+    joined by ``"; "``; columns with no value are left out. The browser builds the
+    layer from it without a feature object per point in the page (``pamgeo.points``,
+    ``assets/runtime.js``), and reads a point's properties only when something asks for them
+    (its popup, the search). :func:`unpack_point_table` gives the FeatureCollection back.
+    """
+    features = fc["features"]
+    kinds = {f["geometry"]["type"] for f in features}
+    if kinds - {"Point"}:
+        raise ValueError(f"a point table holds Points only, not {sorted(kinds - {'Point'})}")
+    coords = [f["geometry"]["coordinates"] for f in features]
+    xy = np.array([_unpack(c, 0) if _is_packed(c) else c for c in coords], dtype=float).reshape(-1, 2)
+    text, _ = _polyline_text(xy, np.array([0, len(xy)]))
+    if properties is None:
+        properties = list(dict.fromkeys(k for f in features for k in (f.get("properties") or {})))
+    cols = {}
+    for name in properties:
+        values = [(f.get("properties") or {}).get(name) for f in features]
+        several = any(isinstance(v, str) and PARTS_SEP in v for v in values)
+        col = encode_parts(values, PARTS_SEP) if several else encode_column(values)
+        if col != {"d": [None]}:
+            cols[name] = col
+    return {"n": len(features), "xy": cut_braces(text), "cols": cols}
+
+
+def unpack_point_table(table: dict) -> dict:
+    """The GeoJSON FeatureCollection of a :func:`point_table` (properties without missing
+    values, coordinates at 1e-5 degree)."""
+    n = table["n"]
+    xy = _decode(table["xy"]) if n else []
+    cols = {name: decode_column(col, n) for name, col in table["cols"].items()}
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": xy[i]},
+                 "properties": {name: vals[i] for name, vals in cols.items() if vals[i] is not None}}
+                for i in range(n)]
+    return {"type": "FeatureCollection", "features": features}
+
+
 def pack_geojson(fc: dict, *, drop_empty: bool = False) -> dict:
     """A FeatureCollection with every position list stored as an Encoded Polyline string.
 
@@ -258,14 +393,20 @@ def _is_packed(x: Any) -> bool:
 
 
 __all__ = [
+    "CODE_ALPHABET",
     "GEOJSON_DEPTH",
     "POLYLINE_PRECISION",
     "cut_braces",
+    "decode_column",
+    "encode_column",
+    "encode_parts",
     "encode_polyline",
     "escape_text",
     "layer_data",
     "pack_geojson",
+    "point_table",
     "simplify",
     "to_geojson",
     "unpack_geojson",
+    "unpack_point_table",
 ]

@@ -28,5 +28,5 @@
     });
   }
   map.on("zoomend moveend", draw);
-  draw();
+  map.whenReady(draw);  // a map gets its first view last (pamgeo.render.webmap_elements.FitView)
 })

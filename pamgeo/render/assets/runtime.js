@@ -1,4 +1,4 @@
-(function (depth, scale) {  // the `pamgeo` object of a map (pamgeo.render.webmap_elements.Runtime)
+(function (depth, scale, alphabet) {  // the `pamgeo` object of a map (pamgeo.render.webmap_elements.Runtime)
   function decode(s) {  // Encoded Polyline Algorithm Format, [lng, lat] pairs
     var out = [], i = 0, lat = 0, lng = 0;
     while (i < s.length) {
@@ -20,16 +20,38 @@
     }
     return c.map(function (x) { return unpack(x, n - 1); });
   }
+  var top = null;  // the renderer of the layers made after the TPS (pamgeo.points): above them
+  function above(renderer) { top = top || renderer; }
   function layer(data, o) {
-    var styles = o.styles, index = o.index;
+    var styles = o.styles, index = o.index, extra = top ? {renderer: top} : {};
     data.features.forEach(function (f, i) {
       f.geometry.coordinates = unpack(f.geometry.coordinates, depth[f.geometry.type]);
       f.pamgeoStyle = index ? index[i] : 0;
     });
     return L.geoJson(data, L.extend({
       style: function (f) { return styles[f.pamgeoStyle || 0]; },
-      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, L.extend({}, o.marker, styles[f.pamgeoStyle || 0])); }
-    }, o.options || {}));
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, L.extend({}, o.marker, styles[f.pamgeoStyle || 0], extra)); }
+    }, extra, o.options || {}));
+  }
+  var at = new Int16Array(128), base = alphabet.length;  // code character -> number (webmap_encoding.CODE_ALPHABET)
+  for (var a = 0; a < base; a++) { at[alphabet.charCodeAt(a)] = a; }
+  function column(c, n) {  // a table column as a function of the row (webmap_encoding.encode_column)
+    if (Array.isArray(c)) { return function (i) { return c[i]; }; }
+    var d = c.d, k = c.k;
+    if (c.r) {  // texts made of parts (webmap_encoding.encode_parts)
+      var w = d.length > base ? 2 : 1, r = c.r, s = c.s;
+      return function (i) {
+        var codes = r[i], out = [];
+        if (codes === null) { return null; }
+        for (var j = 0; j < codes.length; j += w) {
+          out.push(d[w === 1 ? at[codes.charCodeAt(j)] : at[codes.charCodeAt(j)] * base + at[codes.charCodeAt(j + 1)]]);
+        }
+        return out.join(s);
+      };
+    }
+    if (k === undefined) { return function () { return d[0]; }; }  // one value in every row
+    if (k.length === n) { return function (i) { return d[at[k.charCodeAt(i)]]; }; }
+    return function (i) { return d[at[k.charCodeAt(2 * i)] * base + at[k.charCodeAt(2 * i + 1)]]; };
   }
   function table(fields, labels) {  // values arrive HTML-escaped (pamgeo.render.webmap_encoding.escape_text)
     return function (lyr) {
@@ -44,5 +66,5 @@
       return div;
     };
   }
-  return {layer: layer, table: table, unpack: unpack};
+  return {above: above, column: column, layer: layer, table: table, unpack: unpack};
 })
