@@ -1,9 +1,13 @@
 """Print maps: a sheet drawn ahead of the analysis prints the same as one drawn at once; an A4
 sheet at 200 dpi with its date, north arrow, scale, legend of what is drawn, margins, no small
-text and no colliding labels."""
+text and no colliding labels; a lossless PNG of what the canvas drew; a PDF whose dense layers
+are a few paths and whose text is text."""
 
 from __future__ import annotations
 
+import io
+import re
+import zlib
 from datetime import UTC, datetime
 
 import numpy as np
@@ -64,10 +68,11 @@ def test_print_sheet_date_north_scale_dpi_margins_labels(tmp_path, toy_cfg, fixe
     renderer = canvas.get_renderer()
     width, height = fig.bbox.width, fig.bbox.height
     margin = MARGIN_MM / 25.4 * fig.dpi
-    drawn = [*fig.texts, *fig.axes[0].texts, *fig.legends[0].get_texts(), fig.legends[0].get_title()]
+    drawn = [*fig.texts, *fig.axes[0].texts]
     texts = [a for a in drawn if a.get_visible() and a.get_text().strip()]  # the axes' own are off
     assert len(texts) > 20 and all(isinstance(a, Text) for a in texts)
-    legend_labels = {x.get_text() for x in fig.legends[0].get_texts()}
+    assert [a.get_text() for a in fig.texts if a.get_gid() == "legend-title"] == ["Legend"]
+    legend_labels = {x.get_text() for x in fig.texts if x.get_gid() == "legend-entry"}
     assert {"TPS less vulnerable", "Reserve peleton staging point", "Police units (Polres/Polsek)",
             "Kecamatan (district)", "Main roads", "Rivers and canals"} <= legend_labels, legend_labels
     tps = result.tps[result.tps["kode_kec"] == code]
@@ -109,3 +114,107 @@ def test_labels_are_placed_apart():
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert printmap._overlap(a, b) == 0
+
+
+def _pdf_page(pdf: bytes) -> bytes:
+    """The page's content: the largest stream of the PDF, inflated."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    return zlib.decompress(max(streams, key=len))
+
+
+def _pdf_strings(page: bytes) -> list[str]:
+    """The strings the page shows: each text-showing array (``[...] TJ``) joined, kerns left out."""
+    out = []
+    for array in re.findall(rb"\[((?:[^\]\\]|\\.)*)\]\s*TJ", page, re.S):
+        parts = re.findall(rb"\(((?:[^()\\]|\\.)*)\)", array)
+        out.append(b"".join(re.sub(rb"\\(.)", rb"\1", p) for p in parts).decode("latin-1"))
+    return out
+
+
+def test_png_is_the_canvas_and_pdf_is_few_paths_and_text(tmp_path, toy_cfg, fixed_clock):
+    """The PNG holds exactly the pixels the Agg canvas drew, at the print's dpi; the PDF draws
+    each dense layer (kelurahan, roads, rivers...) as one path of many sub-paths, not a path per
+    feature, and writes its text as text (the title, legend, notes, date and sources)."""
+    from PIL import Image
+
+    data = build_region(toy_cfg)
+    result = analyse(data, lang="en")
+    code = "99.01.01"
+    fig = add_analysis(base_sheet(data, code, lang="en"), result)
+    png = printmap.png_bytes(fig)
+    with Image.open(io.BytesIO(png)) as im:
+        assert im.format == "PNG" and im.mode == "RGB" and round(im.info["dpi"][0]) == PRINT_DPI
+        pixels = np.asarray(im)
+    assert np.array_equal(pixels, np.asarray(fig.canvas.buffer_rgba())[..., :3])
+    assert (pixels != 255).any(axis=2).mean() > 0.2  # a map, not a blank page
+    pdf = printmap.pdf_bytes(fig)
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    page = _pdf_page(pdf)
+    # every kelurahan, road and river is there, as sub-paths (moveto) of a few painted paths
+    features = sum(len(layer) for layer in (data.kelurahan, data.roads, data.waterways) if layer is not None)
+    moves = len(re.findall(rb"(?m) m$", page))
+    painted = len(re.findall(rb"(?m)^(?:S|s|f|f\*|B|B\*|b|b\*)$", page))
+    assert moves >= features > 0
+    assert painted < 80, painted  # one or two per layer, symbol and label halo: not one per feature
+    strings = _pdf_strings(page)
+    assert "Legend" in strings and "Made: 27 Nov 2026 10:05 WIB" in strings
+    assert {"TPS less vulnerable", "Main roads", "Rivers and canals"} <= set(strings)
+    assert any(s.startswith("Data sources: ") for s in strings), strings
+    assert b"/Subtype /Image" not in pdf  # all vector
+
+
+def test_compound_path_keeps_every_ring_and_line():
+    import shapely
+    from matplotlib.figure import Figure
+    from matplotlib.path import Path
+
+    square = shapely.box(0, 0, 10, 10)
+    holed = shapely.Polygon([(20, 0), (30, 0), (30, 10), (20, 10)], [[(22, 2), (22, 8), (28, 8), (28, 2)]])
+    path = printmap._compound_path(np.array([square, shapely.MultiPolygon([holed]), shapely.Point(1, 1)]),
+                                   polygons=True)
+    assert (path.codes == Path.MOVETO).sum() == 3 and (path.codes == Path.CLOSEPOLY).sum() == 3
+    # filled as one path, the squares are filled and the hole is not
+    fig = Figure(figsize=(3, 1), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, 30)
+    ax.set_ylim(0, 10)
+    printmap._draw_polygons(ax, [holed, square], facecolor="black", edgecolor="none")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())[..., 0]
+    assert pixels[50, 50] == 0 and pixels[50, 205] == 0 and pixels[50, 250] == 255  # (5, 5), (20.5, 5), (25, 5)
+    lines = printmap._compound_path(np.array([shapely.LineString([(0, 0), (1, 1)]),
+                                              shapely.MultiLineString([[(2, 2), (3, 3), (4, 2)], [(5, 5), (6, 6)]]),
+                                              square]), polygons=False)
+    assert (lines.codes == Path.MOVETO).sum() == 3 and len(lines.vertices) == 7
+    assert printmap._compound_path(np.array([shapely.Point(0, 0)]), polygons=False) is None
+
+
+def test_map_label_draws_as_a_haloed_annotation_once_made():
+    """A map label prints pixel for pixel as an annotation with the same halo; its outline is
+    made at the first draw and reused by the next (another format, another dpi)."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+    from matplotlib.text import Annotation
+
+    def render(cls):
+        fig = Figure(figsize=(2, 1), dpi=PRINT_DPI)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_axis_off()
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 5)
+        ax.add_artist(Rectangle((0, 0), 10, 5, facecolor="#999"))  # a grey ground, for the halo to show
+        label = cls("Polsek Satu", (3.3, 2.1), xytext=(5, -5), textcoords="offset points", fontsize=7,
+                    style="italic", path_effects=printmap._halo(), ha="left", va="top", annotation_clip=False)
+        ax.add_artist(label)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        return label, np.asarray(canvas.buffer_rgba()).copy()
+
+    label, pixels = render(printmap._MapLabel)
+    _, expected = render(Annotation)
+    assert np.array_equal(pixels, expected) and (pixels[..., 0] > 240).any()  # the white halo
+    outline = label._outline
+    assert outline is not None and printmap.pdf_bytes(label.get_figure(root=True)).startswith(b"%PDF-")
+    assert label._outline is outline

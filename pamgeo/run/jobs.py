@@ -168,20 +168,29 @@ def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str,
     ``sheets`` are base sheets drawn ahead (:func:`pamgeo.render.printmap.base_sheet`), by
     ``(code, lang)``; the others are drawn here.
     """
-    import matplotlib
+    import gc
 
-    from pamgeo.render.printmap import PRINT_DPI, add_analysis, base_sheet
+    from pamgeo.render.printmap import add_analysis, base_sheet, pdf_bytes, png_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
     sheets = sheets or {}
-    for code in codes:
-        sheet = sheets.pop((code, lang), None) or base_sheet(data, code, lang=lang)
-        fig = add_analysis(sheet, analysis)
-        # zlib level 1, not the default 6: the PNG in half the time for 4% more bytes, the PDF
-        # in 10-30% less time for 9% more
-        fig.savefig(folder / f"{undotted(code)}.png", dpi=PRINT_DPI, pil_kwargs={"compress_level": 1})
-        with matplotlib.rc_context({"pdf.compression": 1}):
-            fig.savefig(folder / f"{undotted(code)}.pdf")
+    # a sheet makes many objects in reference cycles (artists, transforms): the collections they
+    # set off would each go through every object of the process (modules, region, analysis)
+    # but for gc.freeze, which sets those aside while the maps are drawn (10% of the time)
+    freeze = gc.get_freeze_count() == 0  # unless someone else froze them
+    if freeze:
+        gc.freeze()
+    try:
+        for code in codes:
+            sheet = sheets.pop((code, lang), None) or base_sheet(data, code, lang=lang)
+            fig = add_analysis(sheet, analysis)
+            # the PNG first: it draws on the canvas that measured the text while placing the
+            # labels, and makes the labels' outlines that the PDF reuses (printmap._MapLabel)
+            (folder / f"{undotted(code)}.png").write_bytes(png_bytes(fig))
+            (folder / f"{undotted(code)}.pdf").write_bytes(pdf_bytes(fig))
+    finally:
+        if freeze:
+            gc.unfreeze()
 
 
 @dataclass
