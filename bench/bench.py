@@ -4,7 +4,7 @@ Each measurement runs in a fresh Python process (so imports and memory are count
 sees them); each task runs ``REPEAT`` times and the median time is printed with the spread.
 This machine is shared and noisy: compare medians and ratios, not single runs.
 
-    make bench            # or: .venv/bin/python bench/bench.py [--repeat N]
+    make bench            # or: .venv/bin/python bench/bench.py [--repeat N] [--rounds N] [--quick]
 """
 
 from __future__ import annotations
@@ -32,6 +32,20 @@ def measure(code: str, repeat: int) -> tuple[list[float], int]:
         times.append(time.perf_counter() - start)
         if proc.returncode != 0:
             raise SystemExit(f"benchmark task failed:\n{code}")
+        peak = max(peak, usage.ru_maxrss)
+    return times, peak
+
+
+def measure_cmd(argv: list[str], repeat: int) -> tuple[list[float], int]:
+    """Run a command ``repeat`` times; return wall times (s) and the peak RSS (KiB) of its processes."""
+    times, peak = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - start)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"benchmark command failed: {' '.join(argv)}")
         peak = max(peak, usage.ru_maxrss)
     return times, peak
 
@@ -208,72 +222,43 @@ def bench_run(repeat: int, fresh_kernels: bool = True) -> None:
         naive = WORK / f"naive_{page.stem}.html"
         a, b = page.stat().st_size, naive.stat().st_size
         print(f"    {page.stem}: {a / 1e6:5.2f} MB / {b / 1e6:5.2f} MB = {a / b:.2f}")
-    leaflet_ready(out / "tangsel" / "kecamatan", repeat)
+    from bench_leaflet import bench_leaflet  # a 7,000-TPS kecamatan page and the Tangsel pages
 
-
-def leaflet_ready(folder: Path, repeat: int) -> None:
-    """Milliseconds from navigation start to the map document's load event (Leaflet ready), file://, offline."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--proxy-server=127.0.0.1:9",
-                "--host-resolver-rules=MAP * ~NOTFOUND"):
-        opts.add_argument(arg)
-    opts.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    # from opening the page (its navigation start) to the map document's load event, both as
-    # epoch milliseconds: the map is inflated from the page and loads in its own document
-    js = ("const t = performance.timing; return {end: t.loadEventEnd, "
-          "leaflet: typeof L !== 'undefined' && document.querySelector('.leaflet-container') !== null};")
-    try:
-        for page in sorted(folder.glob("*.html")):
-            vals = []
-            for _ in range(repeat):
-                driver.get(page.as_uri())
-                start = driver.execute_script("return performance.timing.navigationStart;")
-                page_ms = driver.execute_script("const t = performance.timing; return t.loadEventEnd - t.navigationStart;")
-                r = {"end": 0}
-                deadline = time.time() + 20
-                while not r["end"] and time.time() < deadline:
-                    frames = driver.find_elements("css selector", "iframe.pamgeo-map[srcdoc]")
-                    if frames:
-                        driver.switch_to.frame(frames[0])
-                        r = driver.execute_script(js)
-                        driver.switch_to.default_content()
-                    if not r["end"]:
-                        time.sleep(0.01)
-                assert r["end"] and r["leaflet"], page
-                vals.append((page_ms, r["end"] - start))
-            print(f"    Leaflet ready {page.stem}: {statistics.median(v[1] for v in vals):.0f} ms from opening the page "
-                  f"(page itself loaded in {statistics.median(v[0] for v in vals):.0f} ms; median of {repeat})")
-    finally:
-        driver.quit()
+    bench_leaflet(repeat)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (fresh processes)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the floor, cold and warm run")
     ap.add_argument("--skip-run", action="store_true", help="skip the (slow) `pamgeo run` benchmark")
     ap.add_argument("--only-run", action="store_true", help="only the `pamgeo run` / page size / Leaflet benchmark")
+    ap.add_argument("--quick", action="store_true", help="the scaling line without 820,000 TPS, no clustering bench")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    print(f"pamgeo benchmarks (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    print(f"pamgeo benchmarks (python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f})", flush=True)
+    build_cmd = [sys.executable, "-m", "pamgeo.cli", "data", "build", "tangsel", "--build-dir", str(WORK)]
     if args.only_run:
-        subprocess.run([sys.executable, "-m", "pamgeo.cli", "data", "build", "tangsel", "--build-dir", str(WORK)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        bench_run(args.repeat)
+        subprocess.run(build_cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bench_run(args.rounds)
         return
 
-    build = (
+    # the region build, with its region-level half of the analysis (corridors, road graph, ...)
+    times, peak = measure_cmd(build_cmd, args.repeat)
+    report("pamgeo data build tangsel (3,824 TPS + prepared half)", times, peak)
+    prepare = (
+        "import time\n"
         "from pamgeo.core.config import load_config\n"
-        "from pamgeo.ingest.region import build_region, write_region\n"
-        "from pathlib import Path\n"
-        f"write_region(build_region(load_config('tangsel')), Path({str(WORK)!r}))\n"
+        "from pamgeo.ingest.region import load_region\n"
+        "from pamgeo.analysis.prepared import prepare_region\n"
+        f"d = load_region(load_config('tangsel'), __import__('pathlib').Path({str(WORK)!r}))\n"
+        "t = time.perf_counter(); p = prepare_region(d)\n"
+        "print(f'    region-level half (once per build): {time.perf_counter() - t:.2f} s in-process, road graph '"
+        " f'{p.graph.n_nodes:,} nodes / {p.graph.n_edges:,} edges')\n"
     )
-    times, peak = measure(build, args.repeat)
-    report("pamgeo data build tangsel (3,824 TPS)", times, peak)
+    times, peak = measure(prepare, args.repeat)
+    report("prepare_region tangsel, process", times, peak)
 
     tps_file = WORK / "tps_50k.csv"
     if not tps_file.exists():
@@ -290,85 +275,20 @@ def main() -> None:
     )
     times, peak = measure(validate, args.repeat)
     report("load + validate 50,000-row TPS CSV", times, peak)
-    # --- clustering (issue: risk pockets) ---
-    cluster_tangsel = (
-        "from pamgeo.core.config import load_config\n"
-        "from pamgeo.ingest.region import load_region\n"
-        "from pamgeo.analysis.pipeline import analyse\n"
-        "import time\n"
-        f"d = load_region(load_config('tangsel'), __import__('pathlib').Path({str(WORK)!r}))\n"
-        "t = time.perf_counter(); a = analyse(d); dt = time.perf_counter() - t\n"
-        "print(f'    full analysis of {len(d.tps)} TPS: {dt:.2f} s in-process, {len(a.pockets.table)} pockets')\n"
-    )
-    times, peak = measure(cluster_tangsel, args.repeat)
-    report("analyse tangsel (risk, pockets, rayons, plotting)", times, peak)
 
-    roads = (
-        "import time, numpy as np\n"
-        "from pamgeo.core.config import load_config\n"
-        "from pamgeo.ingest.region import load_region\n"
-        "from pamgeo.analysis.network import build_road_graph\n"
-        "from pamgeo.analysis import catchment as C\n"
-        "cfg = load_config('tangsel')\n"
-        f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
-        "t0 = time.perf_counter()\n"
-        "g = build_road_graph(d.roads, cfg.sources.roads.speeds_kmh, precision_m=cfg.sources.roads.node_precision_m)\n"
-        "t1 = time.perf_counter()\n"
-        "net = C.Network(g)\n"
-        "allkec, area = C.police_area(d.kecamatan, d.outside_kecamatan)\n"
-        "pol, stg = C.unit_points(cfg.police, d.police_posts)\n"
-        "cat = C.travel_time(d.tps, pol, stg, area, net, bands=cfg.police.isochrone_min)\n"
-        "t2 = time.perf_counter()\n"
-        "print(f'    road graph {g.n_nodes:,} nodes / {g.n_edges:,} edges ({len(net.main):,} in the routable component):'"
-        " f' build {t1 - t0:.2f} s, travel-time catchments + isochrones from {len(stg)} staging points and'"
-        " f' {len(pol)} Polsek {t2 - t1:.2f} s, total {t2 - t0:.2f} s')\n"
-    )
-    times, peak = measure(roads, args.repeat)
-    report("tangsel road graph + travel-time catchments, process", times, peak)
+    # the analysis: a scaling line with every step's time (bench_scale.py)
+    from bench_scale import bench_scale
 
-    from bench_cluster import bench_clustering  # pamgeo's DBSCAN against scikit-learn's
+    bench_scale(args.repeat, (3824, 50_000) if args.quick else (3824, 50_000, 820_000))
+    if not args.quick:
+        from bench_cluster import bench_clustering  # pamgeo's DBSCAN against scikit-learn's
 
-    bench_clustering(args.repeat)
-
-    # --- flood ---
-    flood_tangsel = (
-        "import time\n"
-        "from pamgeo.core.config import load_config\n"
-        "from pamgeo.ingest.region import load_region\n"
-        "from pamgeo.analysis import flood as F\n"
-        "cfg = load_config('tangsel')\n"
-        f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
-        "t = time.perf_counter()\n"
-        "layers = F.FloodLayers(waterways=F.merge_waterways(d.waterways), lakes=d.flood_lakes, events=d.flood_events,"
-        " polygons=d.flood_polygons, rasters=tuple(d.flood_rasters),"
-        " flood_kelurahan=d.flood_prone.groupby('kode_kel')['lokasi'].agg(list).to_dict())\n"
-        "out = F.classify_points(d.tps.geometry, layers, cfg.flood, kode_kel=d.tps['kode_kel'])\n"
-        "dt = time.perf_counter() - t\n"
-        "print(f'    classify {len(out):,} TPS against all Tangsel flood layers: {dt:.2f} s in-process; '"
-        " f'{out.flood_class.value_counts().to_dict()}')\n"
-    )
-    times, peak = measure(flood_tangsel, args.repeat)
-    report("flood classes, 3,824 Tangsel TPS, process", times, peak)
-    flood_820k = (
-        "import time, numpy as np, geopandas as gpd\n"
-        "from pamgeo.core.config import load_config\n"
-        "from pamgeo.ingest.region import load_region\n"
-        "from pamgeo.analysis import flood as F\n"
-        "cfg = load_config('tangsel')\n"
-        f"d = load_region(cfg, __import__('pathlib').Path({str(WORK)!r}))\n"
-        "minx, miny, maxx, maxy = d.kota.total_bounds\n"
-        "rng = np.random.default_rng(5)\n"
-        "pts = gpd.GeoSeries(gpd.points_from_xy(rng.uniform(minx, maxx, 820_000), rng.uniform(miny, maxy, 820_000)), crs=d.kota.crs)\n"
-        "layers = F.FloodLayers(waterways=F.merge_waterways(d.waterways))\n"
-        "t = time.perf_counter()\n"
-        "out = F.classify_points(pts, layers, cfg.flood)\n"
-        "print(f'    classify 820,000 points against the river corridors: {time.perf_counter() - t:.2f} s in-process')\n"
-    )
-    times, peak = measure(flood_820k, args.repeat)
-    report("flood corridors, 820,000 synthetic TPS, process", times, peak)
-
+        bench_clustering(args.repeat)
+    # the print maps, per step (bench_print.py)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "bench_print.py"), "--repeat", str(args.repeat),
+                    "--build-dir", str(WORK)], check=True)
     if not args.skip_run:
-        bench_run(args.repeat)
+        bench_run(args.rounds)
 
     baseline = "import geopandas, pamgeo.ingest.validate, pamgeo.ingest.io\n"
     times, peak = measure(baseline, args.repeat)
