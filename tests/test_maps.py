@@ -487,3 +487,103 @@ def test_shared_route_stretches_are_drawn_once():
     assert out.geometry.length.round(6).tolist() == [50.0, 80.0, 300.0, 20.0]
     assert shapely.equals(shapely.union_all(out.geometry.to_numpy()), shapely.union_all(routes.geometry.to_numpy()))
     assert drawn_once(routes.iloc[:0]).empty
+
+
+# --- what a run keeps between its maps changes none of them (issue 15) -------------------------
+
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def _document(page: str) -> str:
+    """The map document of a briefing fragment, its random element ids numbered in order."""
+    (doc,) = embedded_documents(page)
+    seen: dict[str, int] = {}
+    return _ELEMENT_ID.sub(lambda m: f"id{seen.setdefault(m.group(0), len(seen))}", doc)
+
+
+def _frame(page: str) -> str:
+    """The fragment around the map document (the compressed document and its id left out)."""
+    page = re.sub(r'(<script type="application/gzip"[^>]*>).*?(</script>)', r"\1\2", page, flags=re.S)
+    return re.sub(r"pamgeo-map-[0-9a-f]{12}", "pamgeo-map-", page)
+
+
+def test_a_kept_memo_changes_no_map(toy_data, toy_analysis):
+    import base64
+    import gzip
+    import hashlib
+
+    from pamgeo.render import briefing
+
+    def pages(memo):
+        return [briefing.kecamatan_map_html(toy_data, code, toy_analysis, lang=lang, base_memo=memo)
+                for lang in ("id", "en") for code in toy_data.kecamatan_codes()] + \
+               [briefing.kota_map_html(toy_data, toy_analysis, lang=lang, base_memo=memo) for lang in ("id", "en")]
+
+    alone = pages(None)
+    memo: dict = {}
+    fresh, kept = pages(memo), pages(memo)  # the second time, everything the memo keeps is there
+    for a, f, k in zip(alone, fresh, kept, strict=True):
+        assert _document(a) == _document(f) == _document(k)
+        assert _frame(a) == _frame(f) == _frame(k)
+        for page in (f, k):  # the document compressed as gzip.compress(level 9) compresses it alone
+            (doc,) = embedded_documents(page)
+            packed = gzip.compress(doc.encode(), compresslevel=9, mtime=0)
+            assert f'id="pamgeo-map-{hashlib.sha1(doc.encode()).hexdigest()[:12]}"' in page
+            assert f'data-encoding="base85" id="pamgeo-map-{hashlib.sha1(doc.encode()).hexdigest()[:12]}-gz">' \
+                   f'{base64.b85encode(packed).decode()}</script>' in page
+
+
+def test_documents_compressed_with_a_memo_are_those_compressed_alone():
+    import base64
+    import gzip
+    import os
+
+    from pamgeo.render.maps import b85encode, gzip_document
+
+    shared = os.urandom(20_000).hex().encode()  # 40 KB the documents begin with
+    docs = [shared + os.urandom(n).hex().encode() for n in (0, 1, 5000, 70_000)] + [b"<!doctype html>", b""]
+    memo: dict = {}
+    for doc in docs * 2:
+        assert gzip_document(doc, memo) == gzip.compress(doc, compresslevel=9, mtime=0)
+    for n in (0, 1, 2, 3, 4, 5, 1001):
+        data = os.urandom(n)
+        assert b85encode(data) == base64.b85encode(data).decode()
+
+
+def test_properties_read_a_column_at_a_time_are_those_read_a_row_at_a_time():
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from pamgeo.render.webmap_encoding import (
+        _escape,
+        column_values,
+        escaped_values,
+        property_columns,
+        to_geojson,
+    )
+
+    n = 6
+    frame = gpd.GeoDataFrame({
+        "text": pd.Series(["a<b", None, "{x}", "a<b", "", "é"], dtype="str"),
+        "string": pd.Series(["x", None, "y", "x", "&", "z"], dtype="string"),
+        "int": np.arange(n), "float": [1.5, np.nan, 2.0, -0.0, np.inf, 3.25], "bool": [True, False] * 3,
+        "Int64": pd.Series([1, None, 3, 4, None, 6], dtype="Int64"),
+        "object": pd.Series(["t", 1, 2.5, None, np.float64(np.nan), True], dtype=object),
+        "category": pd.Series(["p", "q", "p", None, "q", "p"], dtype="category"),
+    }, geometry=shapely.points(np.arange(n), np.zeros(n)), crs="EPSG:4326")
+    names = [c for c in frame.columns if c != "geometry"]
+    for keep in (None, np.array([True, False, True, True, False, True])):
+        rows = frame.loc[keep, names] if keep is not None else frame[names]
+        records = rows.to_dict("records")  # how to_geojson read them a row at a time
+        want = [[_escape(r[name]) for r in records] for name in names]
+        assert property_columns(frame, names, keep) == want
+    for name in names:
+        assert column_values(frame[name]) == list(frame[name]) or name in ("float", "object")  # NaN != NaN
+    # a list of texts is written as the column pandas makes of it
+    texts = ["<a>", None, float("nan"), "b", "{{c}}"]
+    assert escaped_values(texts) == escaped_values(pd.Series(texts)) == ["&lt;a&gt;", None, None, "b", "&#123;&#123;c&#125;&#125;"]
+    # points are written as shapely writes them
+    fc = to_geojson(frame, ["int"])
+    assert [f["geometry"] for f in fc["features"]] == [shapely.geometry.mapping(g) for g in frame.geometry]

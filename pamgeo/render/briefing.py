@@ -83,7 +83,7 @@ def kecamatan_map_html(data: RegionData, kode_kec: str, analysis: Analysis, *, l
     """The kecamatan map as an embeddable, self-contained iframe (``base_memo``: see
     :func:`pamgeo.render.maps.base_layers`)."""
     return map_iframe(kecamatan_map(data, kode_kec, analysis, lang=lang, base_memo=base_memo),
-                      height=height, lang=lang)
+                      height=height, lang=lang, memo=base_memo)
 
 
 def class_table(analysis: Analysis, kode_kec: str | None = None, *, lang: str = "id") -> str:
@@ -291,7 +291,8 @@ def overview_header(data: RegionData, analysis: Analysis, *, lang: str = "id") -
 def kota_map_html(data: RegionData, analysis: Analysis, *, lang: str = "id", height: int = 720,
                   base_memo: dict | None = None) -> str:
     """The region overview map as an embeddable, self-contained iframe."""
-    return map_iframe(kota_map(data, analysis, lang=lang, base_memo=base_memo), height=height, lang=lang)
+    return map_iframe(kota_map(data, analysis, lang=lang, base_memo=base_memo), height=height, lang=lang,
+                      memo=base_memo)
 
 
 def position_check_table(analysis: Analysis, kode_kec: str, *, lang: str = "id") -> str:

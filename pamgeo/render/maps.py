@@ -28,6 +28,17 @@ first view after every layer is added, so each is projected and drawn once
 (:func:`base_map`, ``fit=False``); the reserve's routes draw their shared stretches once
 (:func:`pamgeo.render.webmap_layers.drawn_once`); the search makes its index when first used;
 and the map document is inflated while the page is read (``assets/inflate.js``).
+
+And they are made with little CPU (a run draws its maps one after another in one kernel): what
+every map writes alike is made once per run and kept in the run's memo of base layers
+(:func:`base_layers`, made ahead while the analysis runs; Leaflet, the police units, the
+compressor past the beginning the documents share, :func:`gzip_document`); each map takes its
+TPS and the columns its layers read once (:func:`tps_in_area`); the layers' properties are
+read and escaped a column at a time, the zones cut as arrays
+(:func:`pamgeo.render.webmap_layers.zones_in`); and no rendered script is compiled as a
+template again when it has no template syntax
+(:func:`pamgeo.render.webmap_elements.template_text`). The pages are byte for byte those made
+without the memo (``tests/test_maps.py``).
 """
 
 from __future__ import annotations
@@ -38,23 +49,26 @@ import hashlib
 import html
 import json
 import re
+import struct
+import zlib
 
 import geopandas as gpd
+import numpy as np
 import offlinefolium as folium
 
 from pamgeo.analysis.changes import changes_points
 from pamgeo.analysis.pipeline import Analysis
 from pamgeo.core.i18n import t
-from pamgeo.ingest.io import WGS84
 from pamgeo.ingest.region import RegionData
 from pamgeo.render.changes import add_changes
 from pamgeo.render.headline import pockets_with_rawan
-from pamgeo.render.webmap_assets import LEAFLET_CSS, LEAFLET_JS, asset_text, leaflet_css
-from pamgeo.render.webmap_base import BASE_MARGIN_M, MAJOR_ROADS, add_base, base_layers
+from pamgeo.render.webmap_assets import LEAFLET_CSS, asset_text
+from pamgeo.render.webmap_base import MAJOR_ROADS, add_base, base_layers, map_assets
 from pamgeo.render.webmap_elements import (
     Attribution,
     FitView,
     Fullscreen,
+    LeafletMap,
     Legend,
     Runtime,
     Scale,
@@ -64,6 +78,7 @@ from pamgeo.render.webmap_elements import (
 from pamgeo.render.webmap_encoding import escape_text, simplify
 from pamgeo.render.webmap_layers import (
     CLASS_STYLE,
+    TPS_COLUMNS,
     add_catchments,
     add_cut_tps,
     add_flood,
@@ -81,13 +96,18 @@ _B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-
 #: the legend opens by itself on screens at least this tall, on maps at least SMALL_MAP tall
 SMALL_SCREEN_PX = 900
 SMALL_MAP_PX = 500
+#: the key of the compressor after the beginning the map documents share (:func:`gzip_document`)
+#: in a memo of base layers
+GZIP_KEY = "gzip"
+#: the shortest beginning of the map documents worth compressing once (:func:`gzip_document`)
+MIN_SHARED = 32_768
 # attributes in any order: notebook converters rewrite the tags
 _PAYLOAD = re.compile(r'<script\b([^>]*\btype="application/gzip"[^>]*)>(.*?)</script>', re.S)
 _SRCDOC = re.compile(r'<iframe\b[^>]*\bsrcdoc="([^"]*)"')
 
 
 def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lang: str = "id",
-             fit: bool = True) -> folium.Map:
+             fit: bool = True, memo: dict | None = None) -> folium.Map:
     """An empty map fitted to ``bounds`` (EPSG:4326 minx, miny, maxx, maxy), offline-ready.
 
     A metric scale; the online tiles an optional layer, off by default, with a note on the map
@@ -97,12 +117,14 @@ def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lan
     added last sets it: Leaflet adds the layers to a map without a view when it gets one, so
     every layer is projected, cut to the view and drawn once, at the first view (with a view
     from the start, each is drawn twice: at the bounds, then at the first view).
+
+    ``memo`` (the run's memo of base layers, :func:`base_layers`) keeps what every map writes
+    alike, made once (:func:`~pamgeo.render.webmap_base.map_assets`).
     """
-    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25)
+    scripts, css, provider = map_assets(memo)
+    m = LeafletMap(scripts, tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25)
     if not fit:
         m.options.pop("zoom", None)  # Leaflet sets a view at start only when it is given a zoom
-    m.default_js = list(LEAFLET_JS)
-    css = leaflet_css()
     if css is None:
         m.default_css = list(LEAFLET_CSS)
     else:
@@ -110,7 +132,7 @@ def base_map(data: RegionData, bounds: tuple[float, float, float, float], *, lan
         m.get_root().header.add_child(stylesheet(css), name="leaflet_css")
     m.get_root().header.add_child(stylesheet(asset_text("map.css")), name="pamgeo_css")
     Runtime().add_to(m)  # before any layer: the layers are built by it
-    tiles = folium.TileLayer("OpenStreetMap", name=t("online_tiles", lang), overlay=True, show=False,
+    tiles = folium.TileLayer(provider, name=t("online_tiles", lang), overlay=True, show=False,
                              control=True).add_to(m)
     TileNote(tiles, t("tiles_offline", lang)).add_to(m)
     Scale().add_to(m)
@@ -151,17 +173,16 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
     ``add_*`` function appends its symbols to. The first view keeps the rawan and sangat rawan
     TPS clear of the controls (:class:`~pamgeo.render.webmap_elements.FitView`).
     """
-    # every layer is cut to the area and a margin of BASE_MARGIN_M around it: context at
-    # the edge of the map, not whole neighbouring kelurahan, roads and rivers in every page
-    view = area.buffer(BASE_MARGIN_M)
-    bounds = tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds)
-    m = base_map(data, bounds, lang=lang, fit=False)  # the view: FitView, last
-    legend: list[LegendEntry] = []
+    # every layer is cut to the area and a margin of BASE_MARGIN_M around it (the base's view):
+    # context at the edge of the map, not whole neighbouring kelurahan, roads and rivers in every page
     base = base_layers(data, kode_kec, area, minor_roads=minor_roads, memo=base_memo)
+    view, bounds = base["view"], base["bounds"]
+    m = base_map(data, bounds, lang=lang, fit=False, memo=base_memo)  # the view: FitView, last
+    legend: list[LegendEntry] = []
     kel_layer = add_base(m, base, lang=lang, legend=legend)
-    add_flood(m, analysis, view, lang=lang, legend=legend)
+    add_flood(m, analysis, view, lang=lang, legend=legend, nearby=base["nearby"])
     add_catchments(m, analysis, view, lang=lang, legend=legend)
-    in_area = analysis.tps if kode_kec is None else analysis.tps[analysis.tps["kode_kec"] == kode_kec]
+    in_area = tps_in_area(analysis.tps, kode_kec)
     add_routes(m, analysis.routes, set(in_area["tps_id"]), lang=lang, legend=legend)
     # the pockets the page's table lists (those holding TPS of this area): map and table agree
     pockets = analysis.pockets.polygons
@@ -171,10 +192,10 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
     tps_layer = add_tps(m, in_area, lang=lang, compact=kode_kec is None, legend=legend)
     add_cut_tps(m, in_area, lang=lang, detour_report_min=analysis.detour_report_min, legend=legend)
     if analysis.class_changes is not None:  # what changed between the two latest official lists
-        moved = changes_points(analysis.class_changes, in_area)
+        moved = changes_points(analysis.class_changes, in_area[["tps_id", in_area.geometry.name]])
         add_changes(m, moved, lang=lang, legend=legend)
     add_staging(m, analysis.staging, lang=lang, legend=legend)
-    add_police(m, data.police_posts, lang=lang, legend=legend)
+    add_police(m, data.police_posts, lang=lang, legend=legend, memo=base_memo)
     add_tools(m, tps_layer, kel_layer, lang=lang)
     if legend:
         Legend(legend_rows(legend), {"title": t("legend", lang), "small_screen": SMALL_SCREEN_PX,
@@ -185,12 +206,22 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
     return m
 
 
+def tps_in_area(tps: gpd.GeoDataFrame, kode_kec: str | None) -> gpd.GeoDataFrame:
+    """The TPS of kecamatan ``kode_kec`` (None: all) with the columns the layers read
+    (:data:`~pamgeo.render.webmap_layers.TPS_COLUMNS`): taken once per map, not the
+    analysis' fifty columns in every layer."""
+    columns = [i for i, c in enumerate(tps.columns) if c in TPS_COLUMNS or c == tps.geometry.name]
+    rows = slice(None) if kode_kec is None else np.flatnonzero((tps["kode_kec"] == kode_kec).to_numpy())
+    return tps.iloc[rows, columns]
+
+
 def map_html(m: folium.Map) -> str:
     """The map as a complete standalone HTML document."""
     return m.get_root().render()
 
 
-def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: bool = True) -> str:
+def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: bool = True,
+               memo: dict | None = None) -> str:
     """The map as an ``<iframe>`` for embedding in a briefing page, self-contained and offline.
 
     Parameters
@@ -207,6 +238,9 @@ def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: 
         so the map loads in its frame while the rest of the page is laid out; the standard
         ``DecompressionStream`` if that fails), which makes the page four to six times smaller.
         Without it the document goes, HTML-escaped, into ``srcdoc``.
+    memo
+        The run's memo of base layers (:func:`base_layers`): the maps of a run begin alike
+        (Leaflet, the stylesheets), and that beginning is compressed once (:func:`gzip_document`).
 
     Returns
     -------
@@ -221,11 +255,11 @@ def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: 
                 f'style="{style}" {attrs}></iframe></div>')
     raw = doc.encode("utf-8")
     frame_id = "pamgeo-map-" + hashlib.sha1(raw).hexdigest()[:12]
-    packed = gzip.compress(raw, compresslevel=9, mtime=0)
+    packed = gzip_document(raw, memo)
     # base85 (5 characters per 4 bytes; base64 needs 5.33). Its alphabet has no "/", so the
     # text cannot end the <script> block; "<!--" could change how the block is parsed, and in
     # that (rare) case base64 is used
-    encoding, payload = "base85", base64.b85encode(packed).decode("ascii")
+    encoding, payload = "base85", b85encode(packed)
     if "<!--" in payload:
         encoding, payload = "base64", base64.b64encode(packed).decode("ascii")
     args = ", ".join(json.dumps(a) for a in (frame_id, t("map_old_browser", lang), _B85))
@@ -235,6 +269,49 @@ def map_iframe(m: folium.Map, height: int = 640, *, lang: str = "id", compress: 
             f'title="{html.escape(t("map_title", lang))}"></iframe>'
             f'<script type="application/gzip" data-encoding="{encoding}" id="{frame_id}-gz">{payload}</script>'
             f"<script>{js}</script></div>")
+
+
+def gzip_document(raw: bytes, memo: dict | None = None) -> bytes:
+    """``gzip.compress(raw, compresslevel=9, mtime=0)``, the beginning the documents share
+    compressed once per ``memo``.
+
+    Deflate writes the same stream however its input is handed to it (it waits for enough of
+    it to choose each match), so the compressor's state after the shared beginning (Leaflet and
+    the stylesheets: 170 KB of each map document) is kept and copied for each document. The
+    beginning is found by comparing a document with the one before it.
+    """
+    if memo is None:
+        return gzip.compress(raw, compresslevel=9, mtime=0)
+    kept = memo.get(GZIP_KEY)
+    if kept is None or "state" not in kept or not raw.startswith(kept["prefix"]):
+        n = _common_prefix(raw, kept["last"]) if kept is not None else 0
+        if n < MIN_SHARED:
+            memo[GZIP_KEY] = {"last": raw}  # nothing shared (yet)
+            return gzip.compress(raw, compresslevel=9, mtime=0)
+        state = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate, as gzip.compress writes it
+        kept = memo[GZIP_KEY] = {"prefix": raw[:n], "last": raw, "state": state, "head": state.compress(raw[:n])}
+    state = kept["state"].copy()
+    body = state.compress(raw[len(kept["prefix"]):]) + state.flush()
+    header = gzip.compress(b"", compresslevel=9, mtime=0)[:10]
+    return header + kept["head"] + body + struct.pack("<LL", zlib.crc32(raw), len(raw) & 0xFFFFFFFF)
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """The length of the longest common beginning of ``a`` and ``b``."""
+    n = min(len(a), len(b))
+    differ = np.frombuffer(a, dtype=np.uint8, count=n) != np.frombuffer(b, dtype=np.uint8, count=n)
+    return int(differ.argmax()) if differ.any() else n
+
+
+def b85encode(data: bytes) -> str:
+    """``base64.b85encode(data)`` as text, vectorised (the standard one takes 15 ms for a map)."""
+    pad = -len(data) % 4
+    words = np.frombuffer(data + b"\0" * pad, dtype=">u4").astype(np.int64)
+    digits = np.empty((len(words), 5), dtype=np.int64)
+    for i in range(4, -1, -1):
+        words, digits[:, i] = np.divmod(words, 85)
+    text = np.frombuffer(_B85.encode("ascii"), dtype=np.uint8)[digits].tobytes().decode("ascii")
+    return text[:len(text) - pad]
 
 
 def embedded_documents(page: str) -> list[str]:
@@ -254,14 +331,18 @@ def embedded_documents(page: str) -> list[str]:
 
 __all__ = [
     "CLASS_STYLE",
+    "GZIP_KEY",
     "MAJOR_ROADS",
+    "b85encode",
     "base_layers",
     "base_map",
     "briefing_map",
     "embedded_documents",
+    "gzip_document",
     "kecamatan_map",
     "kota_map",
     "map_html",
     "map_iframe",
     "simplify",
+    "tps_in_area",
 ]

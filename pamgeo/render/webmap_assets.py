@@ -24,6 +24,7 @@ LEAFLET_JS = tuple(js for js in folium.Map.default_js if js[0] == "leaflet")
 LEAFLET_CSS = tuple(css for css in folium.Map.default_css if css[0] == "leaflet_css")
 
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_SCRIPT = re.compile(r"<script>.*?</script>", re.S)
 _PNG = re.compile(r"background-image:\s*url\(data:image/png;base64,[A-Za-z0-9+/=]+\);")
 
 
@@ -40,6 +41,29 @@ class _LeafletStylesheet(JSCSSMixin):
     default_css = LEAFLET_CSS
 
 
+class _LeafletScript(JSCSSMixin):
+    """An element with Leaflet's script as its only asset (as :class:`_LeafletStylesheet`)."""
+
+    default_js = LEAFLET_JS
+    default_css = ()
+
+
+def leaflet_scripts() -> list[tuple[str, str]]:
+    """Leaflet's script as offlinefolium writes it into the header of a map: ``(name, html)``.
+
+    offlinefolium compiles the 150 KB as a Jinja template for every map it renders; a map
+    given these (:func:`pamgeo.render.maps.base_map`) writes them as they are.
+    """
+    figure = folium.Figure()
+    script = _LeafletScript()
+    figure.add_child(script)
+    script.render()
+    found = _SCRIPT.findall(figure.header.render())
+    if len(found) != len(LEAFLET_JS):
+        raise ValueError("offlinefolium no longer embeds Leaflet's script as a <script> block")
+    return [(name, text) for (name, _), text in zip(LEAFLET_JS, found, strict=True)]
+
+
 def leaflet_css() -> str | None:
     """Leaflet's CSS as offlinefolium embeds it, without the three PNG images the maps never
     show (layer-control toggle, collapsed=False; default marker icon, no markers): 4.6 KB of
@@ -54,4 +78,4 @@ def leaflet_css() -> str | None:
     return _PNG.sub("", found.group(1))
 
 
-__all__ = ["LEAFLET_CSS", "LEAFLET_JS", "asset_text", "leaflet_css"]
+__all__ = ["LEAFLET_CSS", "LEAFLET_JS", "asset_text", "leaflet_css", "leaflet_scripts"]

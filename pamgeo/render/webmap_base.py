@@ -12,11 +12,13 @@ import geopandas as gpd
 import numpy as np
 import offlinefolium as folium
 import shapely
+import xyzservices
 
 from pamgeo.core.i18n import t
 from pamgeo.ingest.io import WGS84
 from pamgeo.ingest.region import RegionData
 from pamgeo.render import palette as P
+from pamgeo.render.webmap_assets import leaflet_css, leaflet_scripts
 from pamgeo.render.webmap_elements import (
     GeoJson,
     RoadLabels,
@@ -30,6 +32,14 @@ MAJOR_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "p
 
 
 BASE_MARGIN_M = 300.0
+
+
+#: flood reports this far around a map's view are drawn on it
+NEARBY_M = 2000
+
+
+#: the key of :func:`map_assets` in a memo of base layers
+ASSETS_KEY = "assets"
 
 
 #: street names: one label every LABEL_SPACING_M along a named road (at least one on a piece
@@ -181,19 +191,28 @@ def drop_slivers(gdf: gpd.GeoDataFrame, min_area_m2: float = 10_000) -> gpd.GeoD
 
     Catchments and isochrones grown along roads are fragmented (hundreds of parts under a
     hectare); on a briefing map those specks carry no information but most of the bytes.
+    Each feature left is a MultiPolygon of its polygons kept, each with its rings kept.
     """
-    out = gdf.copy()
-    geoms = []
-    for geom in out.geometry:
-        polys = []
-        for part in shapely.get_parts(geom):
-            if part.geom_type != "Polygon" or part.area < min_area_m2:
-                continue
-            holes = [r for r in part.interiors if shapely.Polygon(r).area >= min_area_m2]
-            polys.append(shapely.Polygon(part.exterior, holes))
-        geoms.append(shapely.MultiPolygon(polys) if polys else None)
-    out["geometry"] = geoms
-    return out[out.geometry.notna()]
+    present, geoms = sliver_free(gdf.geometry.to_numpy(), min_area_m2)
+    out = gdf.iloc[present]  # a new frame (copy on write): setting its geometry leaves gdf as it is
+    out["geometry"] = gpd.GeoSeries(geoms, index=out.index, crs=gdf.crs)
+    return out
+
+
+def sliver_free(geoms: np.ndarray, min_area_m2: float = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`drop_slivers` of an array of geometries: the positions of those left, and what is
+    left of them."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    big = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts) & (shapely.area(parts) >= min_area_m2)
+    parts, owner = parts[big], owner[big]
+    out = np.full(len(geoms), None, dtype=object)
+    if len(parts):
+        rings, polygon = shapely.get_rings(parts, return_index=True)  # each polygon's exterior, then its holes
+        exterior = np.r_[True, polygon[1:] != polygon[:-1]]
+        kept = exterior | (shapely.area(shapely.polygons(rings)) >= min_area_m2)
+        shapely.multipolygons(shapely.polygons(rings[kept], indices=polygon[kept]), indices=owner, out=out)
+    present = np.flatnonzero(~shapely.is_missing(out))
+    return present, out[present]
 
 
 def clip(gdf: gpd.GeoDataFrame, area) -> gpd.GeoDataFrame:
@@ -201,10 +220,18 @@ def clip(gdf: gpd.GeoDataFrame, area) -> gpd.GeoDataFrame:
 
     Only the features crossing the area's edge are intersected; those inside stay as they are.
     """
+    rows, cut = clipped(gdf.geometry.to_numpy(), area)
+    out = gdf.iloc[rows]  # a new frame (copy on write): setting its geometry leaves gdf as it is
+    out["geometry"] = gpd.GeoSeries(cut, index=out.index, crs=gdf.crs)
+    return out
+
+
+def clipped(geoms: np.ndarray, area) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clip` of an array of geometries: the positions of those in the area, and what of
+    them is in it."""
     shapely.prepare(area)
-    geoms = gdf.geometry.to_numpy()
-    out = gdf[shapely.intersects(area, geoms)].copy()
-    geoms = out.geometry.to_numpy()
+    rows = np.flatnonzero(shapely.intersects(area, geoms))
+    geoms = geoms[rows]
     inside = shapely.contains_properly(area, geoms)
     cut = geoms.copy()
     cut[~inside] = shapely.intersection(geoms[~inside], area)
@@ -214,8 +241,22 @@ def clip(gdf: gpd.GeoDataFrame, area) -> gpd.GeoDataFrame:
         dim = shapely.get_dimensions(geoms[i])
         parts = [p for p in shapely.get_parts(cut[i]) if shapely.get_dimensions(p) == dim]
         cut[i] = shapely.union_all(parts) if parts else shapely.Point()
-    out["geometry"] = gpd.GeoSeries(cut, index=out.index, crs=gdf.crs)
-    return out[~out.geometry.is_empty]
+    left = ~shapely.is_empty(cut)
+    return rows[left], cut[left]
+
+
+def map_assets(memo: dict | None = None) -> tuple[list[tuple[str, str]], str | None, Any]:
+    """What every web map writes alike: Leaflet's script and stylesheet as offlinefolium writes
+    them (:func:`~pamgeo.render.webmap_assets.leaflet_scripts`, :func:`~pamgeo.render.webmap_assets.leaflet_css`)
+    and the online tiles' provider (folium's "OpenStreetMap": xyzservices reads its whole list
+    of providers to find it). Made once per ``memo`` (a memo of base layers, :func:`base_layers`).
+    """
+    if memo is not None and ASSETS_KEY in memo:
+        return memo[ASSETS_KEY]
+    assets = (leaflet_scripts(), leaflet_css(), xyzservices.providers.query_name("OpenStreetMap Mapnik"))
+    if memo is not None:
+        memo[ASSETS_KEY] = assets
+    return assets
 
 
 def base_layers(data: RegionData, kode_kec: str | None, area=None, *, minor_roads: bool = True,
@@ -224,7 +265,9 @@ def base_layers(data: RegionData, kode_kec: str | None, area=None, *, minor_road
 
     Keys ``kelurahan``, ``kecamatan``, ``roads`` (minor, major), ``waterways`` and ``labels``
     (street names, :func:`_road_labels`), cut to ``area`` (default: the kecamatan, or the
-    region) and a margin of ``BASE_MARGIN_M``.
+    region) and a margin of ``BASE_MARGIN_M``; and the map's areas: ``bounds`` (of ``area``,
+    EPSG:4326 minx, miny, maxx, maxy), ``view`` (``area`` and the margin, what every layer is
+    cut to) and ``nearby`` (the view and ``NEARBY_M`` around it: flood reports).
 
     ``memo`` is a dict the caller keeps for this one region object (the run layer does, see
     :mod:`pamgeo.run.session`): layers found there are reused, layers drawn are put there.
@@ -246,7 +289,9 @@ def base_layers(data: RegionData, kode_kec: str | None, area=None, *, minor_road
     layers = {"kelurahan": layer_data(clip(data.kelurahan, view), ["kelurahan", "kode_kel", "kecamatan"], simplify_m=5),
               "kecamatan": layer_data(kec, ["kecamatan"], simplify_m=5),
               "roads": _roads_data(roads, view), "waterways": _waterways_data(data.waterways, view),
-              "labels": _road_labels(roads, view)}
+              "labels": _road_labels(roads, view),
+              "bounds": tuple(gpd.GeoSeries([area], crs=data.kecamatan.crs).to_crs(WGS84).total_bounds),
+              "view": view, "nearby": view.buffer(NEARBY_M)}
     if kept is not None:
         kept[key] = layers
     return layers

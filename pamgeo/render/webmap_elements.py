@@ -1,21 +1,26 @@
 """The folium/branca elements of the web maps: compact GeoJSON layers, details, controls.
 
 Each element follows folium's documented extension pattern, a :class:`~branca.element.MacroElement`
-with a ``_template`` whose ``script`` macro writes one line of JavaScript; the code behind that
-line is a file in ``pamgeo/render/assets`` (:mod:`pamgeo.render.webmap_assets`), read when the
-element is made. Branca compiles every rendered script once more as a Jinja template, so the
-assets hold no ``{{``, ``{%`` or ``{#`` (tests check it), and text from data reaches them
-escaped (:func:`pamgeo.render.webmap_encoding.escape_text`). The layers' data does not go through
-that second compilation at all: :class:`GeoJson` writes it verbatim.
+with a ``_template`` whose macro (``script_text``, :class:`Macro`) writes one line of JavaScript;
+the code behind that line is a file in ``pamgeo/render/assets`` (:mod:`pamgeo.render.webmap_assets`),
+read when the element is made. Branca compiles every rendered script once more as a Jinja
+template, so the assets hold no ``{{``, ``{%`` or ``{#`` (tests check it), and text from data
+reaches them escaped (:func:`pamgeo.render.webmap_encoding.escape_text`); a script without any
+of those comes out of that compilation as it went in, so :class:`Macro` writes it as it is
+(:func:`template_text`: compiling the dozens of scripts of a map, Leaflet among them, was a
+fifth of the time to make it). The layers' data does not go through that second compilation
+at all: :class:`GeoJson` writes it verbatim.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from itertools import chain
 from typing import Any
 
 import offlinefolium as folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from pamgeo.render.webmap_assets import asset_text
@@ -41,12 +46,68 @@ class Verbatim(Element):
         return self.text
 
 
+# what starts a Jinja expression, statement or comment
+_TEMPLATE_SYNTAX = re.compile(r"\{[{%#]")
+
+
+def template_text(text: str) -> Element:
+    """An element that writes ``text`` as ``branca.element.Element(text)`` does, which compiles it
+    as a Jinja template and renders that: plain text (no ``{{``, ``{%``, ``{#``, no carriage
+    return) comes out as it is, less one final newline, so it is not compiled (a map has dozens
+    of such texts, Leaflet's 150 KB among them); any other text still is.
+    """
+    if "\r" in text or _TEMPLATE_SYNTAX.search(text):
+        return Element(text)
+    return Verbatim(text[:-1] if text.endswith("\n") else text)
+
+
+class NamedOnce:
+    """An element whose name (:meth:`~branca.element.Element.get_name`, asked for hundreds of
+    times per map: every child writes its parent's) is made once."""
+
+    def get_name(self) -> str:
+        name = getattr(self, "pamgeo_name", None)
+        if name is None:
+            name = self.pamgeo_name = super().get_name()
+        return name
+
+
+class Macro(NamedOnce, MacroElement):
+    """A :class:`~branca.element.MacroElement` whose script goes into the page as branca's
+    would (:func:`template_text`), without compiling it once more: its template names the macro
+    ``script_text``, not ``script`` (which MacroElement would compile)."""
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("You cannot render this Element if it is not in a Figure.")
+        figure.script.add_child(template_text(self._template.module.script_text(self, kwargs)), name=self.get_name())
+        super().render(**kwargs)  # no macro of its own left to write: the children, if any
+
+
 def stylesheet(css: str) -> Verbatim:
     """A ``<style>`` block for a figure's header."""
     return Verbatim(f"<style>{css}</style>")
 
 
-class Details(MacroElement):
+class LeafletMap(NamedOnce, folium.Map):
+    """folium's Map, given Leaflet's script as offlinefolium writes it (``scripts``: ``(name,
+    html)``, :func:`pamgeo.render.webmap_assets.leaflet_scripts`, made once per run) rather than
+    compiling it as a template again for every map. Its ``default_js`` stays empty."""
+
+    def __init__(self, scripts: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.default_js = []
+        self.scripts = list(scripts)
+
+    def render(self, **kwargs):
+        header = self.get_root().header
+        for name, text in self.scripts:  # where offlinefolium puts them: first thing the map renders
+            header.add_child(Verbatim(text), name=name)
+        super().render(**kwargs)
+
+
+class Details(Macro):
     """Tooltip or popup of a :class:`GeoJson` layer: a table of properties, empty ones left out.
 
     Replaces folium's GeoJsonTooltip/GeoJsonPopup, which write the same 40 lines of
@@ -55,7 +116,7 @@ class Details(MacroElement):
     """
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         {{ this._parent.get_name() }}.bind{{ this.kind }}(pamgeo.table({{ this.fields|tojson }}, {{ this.labels|tojson }}), {{ this.options|tojson }});
         {% endmacro %}
     """)
@@ -79,7 +140,7 @@ def popup(fields: list[str], aliases: list[str], max_width: int = 380) -> Detail
     return Details(fields, aliases, popup=True, max_width=max_width)
 
 
-class GeoJson(folium.GeoJson):
+class GeoJson(NamedOnce, folium.GeoJson):
     """A GeoJSON layer written compactly: packed geometries, a style table, one line of script.
 
     Folium's GeoJson writes a styler switch listing feature ids, an onEachFeature and an add
@@ -128,22 +189,37 @@ class GeoJson(folium.GeoJson):
                 self.add_child(child)
 
     def _style_table(self) -> dict[str, Any]:
-        """The distinct styles of the features, and each feature's style number if they differ."""
+        """The distinct styles of the features, and each feature's style number if they differ.
+
+        A style object the function returned before is not written out again (style functions
+        return one dict per style, and change none they returned).
+        """
         styles: list[dict] = []
         index: list[int] = []
         seen: dict[str, int] = {}
+        known: dict[int, int] = {}  # id of a style returned -> its number
+        returned: list[dict] = []  # every style returned, alive while its id is known
         if self.style:
             for feature in self.data["features"]:
                 style = self.style_function(feature)
-                key = json.dumps(style, sort_keys=True)
-                if key not in seen:
-                    seen[key] = len(styles)
-                    styles.append(style)
-                index.append(seen[key])
+                number = known.get(id(style))
+                if number is None:
+                    key = json.dumps(style, sort_keys=True)
+                    if key not in seen:
+                        seen[key] = len(styles)
+                        styles.append(style)
+                    number = known[id(style)] = seen[key]
+                    returned.append(style)
+                index.append(number)
         opts: dict[str, Any] = {"styles": styles or [{}]}
         if len(styles) > 1:
             opts["index"] = index
         return opts
+
+    def find_identifier(self) -> str:
+        """Not needed: folium's style map by feature id is not written (:meth:`render`). folium's
+        own looks for a unique property in every feature, and numbers the features without one."""
+        return "feature.id"
 
     def render(self, **kwargs):
         opts = self._style_table()
@@ -154,7 +230,7 @@ class GeoJson(folium.GeoJson):
         if self.mark:
             opts["mark"] = self.mark
         if self.table:
-            names = dict.fromkeys(k for f in self.data["features"] for k in (f.get("properties") or {}))
+            names = dict.fromkeys(chain.from_iterable(f.get("properties") or {} for f in self.data["features"]))
             self.js_data = point_table(self.data, [k for k in names if k not in self.style_only])
             if "index" in opts:
                 opts["index"] = encode_column(opts["index"])
@@ -173,13 +249,13 @@ class GeoJson(folium.GeoJson):
                              name=self.get_name() + "_add")
 
 
-class Runtime(MacroElement):
+class Runtime(Macro):
     """The ``pamgeo`` object every map's layers use (``assets/runtime.js``): unpacking, layers,
     tables for details, and ``pamgeo.points`` (``assets/points.js``), the layer of a point table.
     Added to a map before any layer."""
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         var pamgeo = {{ this.code }}({{ this.depth|tojson }}, {{ this.scale|tojson }}, {{ this.alphabet|tojson }});
         pamgeo.points = {{ this.points }}(pamgeo, {{ this._parent.get_name() }});
         {% endmacro %}
@@ -191,13 +267,13 @@ class Runtime(MacroElement):
         self.depth, self.scale, self.alphabet = GEOJSON_DEPTH, 10 ** POLYLINE_PRECISION, CODE_ALPHABET
 
 
-class _Control(MacroElement):
+class _Control(Macro):
     """A map control whose code is an asset file (``asset``): a function called with the map,
     the control's words and its position."""
 
     asset = ""
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         {{ this.code }}({{ this._parent.get_name() }}, {{ this.labels|tojson }}, {{ this.position|tojson }});
         {% endmacro %}
     """)
@@ -222,11 +298,11 @@ class Fullscreen(_Control):
     asset = "fullscreen.js"
 
 
-class Attribution(MacroElement):
+class Attribution(Macro):
     """Adds data attribution to Leaflet's attribution control (there is no tile layer)."""
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
         {% endmacro %}
     """)
@@ -236,11 +312,11 @@ class Attribution(MacroElement):
         self.text = text
 
 
-class Box(MacroElement):
+class Box(Macro):
     """A fixed HTML box (legend, note) as a Leaflet control (``assets/box.js``)."""
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         {{ this.code }}({{ this._parent.get_name() }}, {{ this.html|tojson }}, {{ this.position|tojson }}, {{ this.css_class|tojson }});
         {% endmacro %}
     """)
@@ -251,7 +327,7 @@ class Box(MacroElement):
         self.html, self.position, self.css_class = html_text, position, css_class
 
 
-class Legend(MacroElement):
+class Legend(Macro):
     """The map's legend (``assets/legend.js``), made from what the map draws.
 
     ``rows`` are ``(layer, html)`` pairs (:func:`pamgeo.render.webmap_legend.legend_rows`): the
@@ -261,7 +337,7 @@ class Legend(MacroElement):
     """
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         {{ this.code }}({{ this._parent.get_name() }},
            [{% for layer, row in this.rows %}[{{ layer.get_name() }}, {{ layer.get_name()|tojson }}, {{ row|tojson }}]{{ "," if not loop.last }}{% endfor %}],
            {{ this.labels|tojson }}, {{ this.position|tojson }});
@@ -274,7 +350,7 @@ class Legend(MacroElement):
         self.rows, self.labels, self.position = rows, labels, position
 
 
-class FitView(MacroElement):
+class FitView(Macro):
     """The map's first view (``assets/fit.js``): ``bounds`` as large as they fit, with none of
     the ``points`` (the rawan and sangat rawan TPS) under a control.
 
@@ -286,7 +362,7 @@ class FitView(MacroElement):
     """
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         {{ this.code }}({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.points|tojson }}, {{ this.margin|tojson }});
         {% endmacro %}
     """)
@@ -297,11 +373,11 @@ class FitView(MacroElement):
         self.bounds, self.points, self.margin = bounds, points, margin
 
 
-class Scale(MacroElement):
+class Scale(Macro):
     """Leaflet's scale bar, metric only."""
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         L.control.scale({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
@@ -311,12 +387,12 @@ class Scale(MacroElement):
         self.options = {"position": position, "metric": True, "imperial": False, "maxWidth": max_width}
 
 
-class TileNote(MacroElement):
+class TileNote(Macro):
     """A note on the map when the optional online base map cannot load (no internet), removed
     with the layer (``assets/tilenote.js``)."""
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         {{ this.code }}({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.text|tojson }}, {{ this.position|tojson }});
         {% endmacro %}
     """)
@@ -363,7 +439,7 @@ class Measure(_Control):
     asset = "measure.js"
 
 
-class Search(MacroElement):
+class Search(Macro):
     """One search box for TPS ids and kelurahan names, with the browser's own suggestions
     (``assets/search.js``).
 
@@ -378,7 +454,7 @@ class Search(MacroElement):
     """
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
+        {% macro script_text(this, kwargs) %}
         {{ this.code }}({{ this._parent.get_name() }},
            [{% for t in this.targets %}{group: {{ t.layer.get_name() }}, key: {{ t.key|tojson }}, zoom: {{ t.zoom }}}{{ "," if not loop.last }}{% endfor %}],
            {{ this.labels|tojson }}, {{ this.position|tojson }}, {{ (this.get_name() ~ "-list")|tojson }});
@@ -398,8 +474,11 @@ __all__ = [
     "FitView",
     "Fullscreen",
     "GeoJson",
+    "LeafletMap",
     "Legend",
+    "Macro",
     "Measure",
+    "NamedOnce",
     "RoadLabels",
     "Runtime",
     "Scale",
@@ -408,5 +487,6 @@ __all__ = [
     "Verbatim",
     "popup",
     "stylesheet",
+    "template_text",
     "tooltip",
 ]

@@ -14,10 +14,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from itertools import compress
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import polyline
 import shapely
 
@@ -92,22 +94,122 @@ def to_geojson(gdf: gpd.GeoDataFrame, properties: list[str], *, simplify_m: floa
     packed
         Geometries as Encoded Polylines, straight from the coordinate arrays: the same result
         as ``pack_geojson(to_geojson(...))``, without building the number lists first.
+
+    The properties are read a column at a time (:func:`property_columns`), each distinct text
+    escaped once: a map's layers have tens of thousands of values, most of them repeated.
     """
-    geoms = gdf.geometry
+    geometries, keep = geojson_geometries(gdf.geometry.to_numpy(), gdf.crs, simplify_m=simplify_m,
+                                          precision=precision, packed=packed)
+    return feature_collection(geometries, properties, property_columns(gdf, properties, keep))
+
+
+def geojson_geometries(geoms: np.ndarray, crs: Any, *, simplify_m: float = 0.0, precision: float = 1e-5,
+                       packed: bool = False) -> tuple[list[dict], np.ndarray]:
+    """The GeoJSON geometries of :func:`to_geojson` (of ``geoms`` in ``crs``), and which of
+    ``geoms`` they are (a boolean mask: missing and empty geometries are left out)."""
     if simplify_m > 0:
-        geoms = gpd.GeoSeries(simplify(geoms.to_numpy(), simplify_m), index=gdf.index, crs=gdf.crs)
-    geoms = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(WGS84)
-    geoms = shapely.set_precision(shapely.force_2d(geoms.to_numpy()), precision)
+        geoms = simplify(geoms, simplify_m)
+    geoms = np.asarray(gpd.array.from_shapely(geoms, crs=crs).to_crs(WGS84))
+    geoms = shapely.set_precision(shapely.force_2d(geoms), precision)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     geoms = geoms[keep]
-    records = gdf.loc[keep, properties].to_dict("records") if properties else [{}] * len(geoms)
     if packed:
         geometries = [{"type": kind, "coordinates": coords} for kind, coords in _packed_geometries(geoms)]
+    elif len(geoms) and (shapely.get_type_id(geoms) == 0).all():  # points: as shapely's mapping writes them
+        geometries = [{"type": "Point", "coordinates": tuple(xy)} for xy in shapely.get_coordinates(geoms).tolist()]
     else:
         geometries = [shapely.geometry.mapping(g) for g in geoms]
-    features = [{"type": "Feature", "properties": {k: _escape(v) for k, v in props.items()}, "geometry": geom}
-                for geom, props in zip(geometries, records, strict=True)]
+    return geometries, keep
+
+
+def feature_collection(geometries: list[dict], properties: list[str], columns: list[list]) -> dict:
+    """A FeatureCollection of ``geometries`` with the ``properties`` given a list of values each."""
+    rows = zip(*columns, strict=True) if columns else [()] * len(geometries)
+    features = [{"type": "Feature", "properties": dict(zip(properties, row, strict=True)), "geometry": geom}
+                for geom, row in zip(geometries, rows, strict=True)]
     return {"type": "FeatureCollection", "features": features}
+
+
+def property_columns(gdf: pd.DataFrame, properties: list[str], keep: np.ndarray | None = None) -> list[list]:
+    """The values of the ``properties`` columns of the rows ``keep`` (a boolean mask; default all),
+    escaped for a map (:func:`_escape`), a list per column.
+
+    The values ``gdf.loc[keep, properties].to_dict("records")`` gives (Python scalars, missing
+    values None), read a column at a time (:func:`column_values`), each distinct text escaped once.
+    """
+    if not gdf.columns.is_unique:  # a name for several columns: as pandas reads it
+        frame = gdf.loc[keep, properties] if keep is not None else gdf[properties]
+        records = frame.to_dict("records")
+        return [[_escape(r[name]) for r in records] for name in properties]
+    every = keep is None or bool(np.all(keep))
+    out = []
+    for name in properties:
+        col = gdf[name]
+        values = column_values(col)
+        if not every:
+            values = list(compress(values, keep))
+        out.append(_escape_column(values, col.dtype))
+    return out
+
+
+def escaped_values(values: pd.Series | list) -> list:
+    """A column's values escaped for a map, as :func:`to_geojson` writes them. A list is escaped
+    value by value (texts escaped, NaN and other missing values None): as :func:`to_geojson`
+    writes a column of those values when pandas keeps them as they are (texts, missing values)."""
+    if isinstance(values, pd.Series):
+        return _escape_column(column_values(values), values.dtype)
+    return _escape_column(values, np.dtype(object))
+
+
+def column_values(col: pd.Series) -> list:
+    """The values of a column as iterating it gives them (Python scalars for NumPy columns), fast."""
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufO":
+        return col.to_numpy().tolist()
+    if isinstance(dtype, pd.StringDtype):  # texts, and the dtype's missing value (tests check it)
+        return col.to_numpy(dtype=object).tolist()
+    return list(col)
+
+
+def _escape_column(values: list, dtype: Any) -> list:
+    """:func:`_escape` of each value of a column of ``dtype`` (of its Python scalar,
+    :func:`_native`, for an object or pandas extension column, as pandas' ``to_dict`` gives it)."""
+    if isinstance(dtype, np.dtype) and dtype.kind in "biu":  # Python ints and bools: as they are
+        return values
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [None if v != v else v for v in values]
+    if isinstance(dtype, pd.StringDtype):  # texts and missing values only: each distinct one escaped once
+        escaped = {v: escape_text(v) if type(v) is str else _escape(_native(v)) for v in set(values)}
+        return [escaped[v] for v in values]
+    boxed = not isinstance(dtype, np.dtype) or dtype.kind == "O"
+    texts: dict[str, str] = {}
+    out = []
+    for v in values:
+        if type(v) is str:
+            e = texts.get(v)
+            if e is None:
+                e = texts[v] = escape_text(v)
+        else:
+            e = _escape(_native(v) if boxed else v)
+        out.append(e)
+    return out
+
+
+def _native(value: Any) -> Any:
+    """A Python scalar for a NumPy or pandas scalar, as ``DataFrame.to_dict`` gives it."""
+    if pd.api.types.is_float(value):
+        return float(value)
+    if pd.api.types.is_integer(value):
+        return int(value)
+    if pd.api.types.is_bool(value):
+        return bool(value)
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    if value is pd.NA:
+        return None
+    return value
 
 
 def layer_data(gdf: gpd.GeoDataFrame, properties: list[str], **kwargs: Any) -> dict:
@@ -237,10 +339,16 @@ def encode_column(values: list) -> list | dict:
     in ``d``; with one value in every row, ``{"d": [value]}``. Otherwise, or when the dictionary
     would not be smaller, the plain list.
     """
-    values = [None if v is None or v == "" or (isinstance(v, float) and v != v) else v for v in values]
-    keys = [(type(v), v) for v in values]  # True, 1 and 1.0 are equal in Python, not in the page
-    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
-    distinct = [v for _, v in index]
+    if set(map(type, values)) <= {str, type(None)}:  # texts: each its own key
+        values = [v or None for v in values]
+        keys = values
+        index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+        distinct = list(index)
+    else:
+        values = [None if v is None or v == "" or (isinstance(v, float) and v != v) else v for v in values]
+        keys = [(type(v), v) for v in values]  # True, 1 and 1.0 are equal in Python, not in the page
+        index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+        distinct = [v for _, v in index]
     base = len(CODE_ALPHABET)
     width = 1 if len(distinct) <= base else 2 if len(distinct) <= base * base else 0
     if not width:
@@ -290,7 +398,9 @@ def encode_parts(values: list, sep: str = "; ") -> list | dict:
     width = 1 if len(index) <= base else 2 if len(index) <= base * base else 0
     if not width:
         return plain
-    codes = [None if r is None else _codes(np.array([index[p] for p in r], dtype=np.int64), width) for r in rows]
+    text = _codes(np.arange(len(index), dtype=np.int64), width)  # each part's code, then each row's
+    code = {part: text[i * width:(i + 1) * width] for part, i in index.items()}
+    codes = [None if r is None else "".join([code[p] for p in r]) for r in rows]
     out = {"d": list(index), "s": sep, "r": codes}
     return out if len(json.dumps(out)) < len(json.dumps(plain)) else plain
 
@@ -327,12 +437,16 @@ def point_table(fc: dict, properties: list[str] | None = None) -> dict:
     coords = [f["geometry"]["coordinates"] for f in features]
     xy = np.array([_unpack(c, 0) if _is_packed(c) else c for c in coords], dtype=float).reshape(-1, 2)
     text, _ = _polyline_text(xy, np.array([0, len(xy)]))
+    props = [f.get("properties") or {} for f in features]
     if properties is None:
-        properties = list(dict.fromkeys(k for f in features for k in (f.get("properties") or {})))
+        properties = list(dict.fromkeys(k for p in props for k in p))
     cols = {}
     for name in properties:
-        values = [(f.get("properties") or {}).get(name) for f in features]
-        several = any(isinstance(v, str) and PARTS_SEP in v for v in values)
+        values = [p.get(name) for p in props]
+        # (joined by a character not in the separator: a match is within one text)
+        texts = filter(None, values) if set(map(type, values)) <= {str, type(None)} else \
+            [v for v in values if isinstance(v, str)]
+        several = PARTS_SEP in "\0".join(texts)
         col = encode_parts(values, PARTS_SEP) if several else encode_column(values)
         if col != {"d": [None]}:
             cols[name] = col
@@ -396,15 +510,20 @@ __all__ = [
     "CODE_ALPHABET",
     "GEOJSON_DEPTH",
     "POLYLINE_PRECISION",
+    "column_values",
     "cut_braces",
     "decode_column",
     "encode_column",
     "encode_parts",
     "encode_polyline",
     "escape_text",
+    "escaped_values",
+    "feature_collection",
+    "geojson_geometries",
     "layer_data",
     "pack_geojson",
     "point_table",
+    "property_columns",
     "simplify",
     "to_geojson",
     "unpack_geojson",

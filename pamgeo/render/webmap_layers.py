@@ -15,6 +15,7 @@ Colours come from :mod:`pamgeo.render.palette`.
 from __future__ import annotations
 
 import html
+import math
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +29,7 @@ from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_la
 from pamgeo.ingest.io import WGS84
 from pamgeo.render import palette as P
 from pamgeo.render.webmap_assets import asset_text
-from pamgeo.render.webmap_base import clip, drop_slivers
+from pamgeo.render.webmap_base import NEARBY_M, clip, clipped, sliver_free
 from pamgeo.render.webmap_elements import (
     Box,
     GeoJson,
@@ -38,7 +39,14 @@ from pamgeo.render.webmap_elements import (
     stylesheet,
     tooltip,
 )
-from pamgeo.render.webmap_encoding import escape_text, layer_data, to_geojson
+from pamgeo.render.webmap_encoding import (
+    column_values,
+    escape_text,
+    escaped_values,
+    feature_collection,
+    geojson_geometries,
+    layer_data,
+)
 from pamgeo.render.webmap_legend import add_entry
 
 CLASS_STYLE = {c: {"fillColor": P.CLASS_COLOURS[c], "color": P.CLASS_OUTLINES[c]} for c in CLASSES}
@@ -84,6 +92,19 @@ def planned_units(posts: pd.DataFrame) -> pd.Series:
     return status.str.startswith(PLANNED_WORDS)
 
 
+#: the columns of the TPS table the layers read (:func:`add_tps`, :func:`add_cut_tps`, :func:`must_see`,
+#: :func:`add_routes`; ``pamgeo.analysis.flood.access_status``, ``pamgeo.analysis.changes.changes_points``)
+TPS_COLUMNS = ("tps_id", "kelurahan", "alamat", "risk_class", "position_source", "risk_class_source",
+               "risk_class_date", "risk_reasons", "pocket_id", "risk_score", "rayon", "polsek", "response_min",
+               "flood_class", "flood_reasons", "access_cut", "raster_not_modelled", "detour_min",
+               "cut_unreachable", "position_note", "position_check")
+
+
+#: the columns of the TPS table drawn as "" when it has none (those of the analysis)
+OPTIONAL_TPS_COLUMNS = ("risk_class", "risk_score", "risk_reasons", "rayon", "polsek", "flood_reasons",
+                        "position_note", "position_check")
+
+
 def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = False,
             legend: list | None = None) -> folium.GeoJson:
     """All TPS as one layer of circles, coloured by risk class, with popups and tooltips.
@@ -95,39 +116,32 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
     draw in tens of milliseconds. It sets the ``TPS_DRAWN_MARK`` performance mark.
     """
 
-    t_ = tps.copy()
-    has_risk = "risk_class" in t_
-    if not has_risk:
-        t_["risk_class"] = ""
-    t_["kelas"] = [class_label(c, lang) if c else "" for c in t_["risk_class"]]
-    t_["posisi"] = t_["position_source"].map(lambda s: t(s, lang))
-    for col in ("risk_class_source", "risk_class_date", "risk_reasons", "pocket_id", "risk_score"):
-        if col not in t_:
-            t_[col] = ""
-    t_["sumber_kelas"] = [
-        f"{t(src, lang)} {date}".strip() if src else ""
-        for src, date in zip(t_["risk_class_source"], t_["risk_class_date"], strict=True)
-    ]
-    t_["kantong"] = t_["pocket_id"].fillna("").astype(str)
-    for col in ("rayon", "polsek", "response_min", "flood_class", "flood_reasons", "access_cut"):
-        if col not in t_:
-            t_[col] = ""
-    t_["access_cut"] = [bool(v) if v != "" else False for v in t_["access_cut"]]
-    t_["respon"] = [f"{v:.0f} {t('minutes', lang)}" if isinstance(v, float) and np.isfinite(v)
-                    else ("" if v == "" else t("unreachable", lang)) for v in t_["response_min"]]
+    # each property a list of values, escaped (as to_geojson writes the columns): the table's
+    # own columns, and those made here (texts, as a GeoDataFrame would hold them)
+    n = len(tps)
 
+    def values(col: str, missing: object = "") -> list:
+        return column_values(tps[col]) if col in tps else [missing] * n
+
+    rc = values("risk_class")
+    cols = {"kelas": [class_label(c, lang) if c else "" for c in rc],
+            "posisi": column_values(tps["position_source"].map(lambda s: t(s, lang))),
+            "sumber_kelas": [f"{t(src, lang)} {date}".strip() if src else ""
+                             for src, date in zip(values("risk_class_source"), values("risk_class_date"), strict=True)],
+            "kantong": column_values(tps["pocket_id"].fillna("").astype(str)) if "pocket_id" in tps else [""] * n}
+    access_cut = [bool(v) if v != "" else False for v in values("access_cut")]
+    minutes, unreachable, detour = t("minutes", lang), t("unreachable", lang), t("detour", lang)
+    cols["respon"] = [f"{v:.0f} {minutes}" if isinstance(v, float) and math.isfinite(v)
+                      else ("" if v == "" else unreachable) for v in values("response_min")]
     fl = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
-    t_["banjir"] = [fl.get(c, "") if c else "" for c in t_["flood_class"]]
-    if "raster_not_modelled" in t_:
-        t_["banjir"] = [f"{b} ({t('not_modelled', lang)})" if nm else b
-                        for b, nm in zip(t_["banjir"], t_["raster_not_modelled"], strict=True)]
-    t_["akses"] = [
-        (t("unreachable", lang) if u else f"{t('detour', lang)} {d:.0f} {t('minutes', lang)}") if c is True else ""
-        for c, d, u in zip(t_["access_cut"], t_.get("detour_min", [np.nan] * len(t_)),
-                           t_.get("cut_unreachable", [False] * len(t_)), strict=True)
+    cols["banjir"] = [fl.get(c, "") if c else "" for c in values("flood_class")]
+    if "raster_not_modelled" in tps:
+        cols["banjir"] = [f"{b} ({t('not_modelled', lang)})" if nm else b
+                          for b, nm in zip(cols["banjir"], values("raster_not_modelled"), strict=True)]
+    cols["akses"] = [
+        (unreachable if u else f"{detour} {d:.0f} {minutes}") if c is True else ""
+        for c, d, u in zip(access_cut, values("detour_min", np.nan), values("cut_unreachable", False), strict=True)
     ]
-    for col in ("position_note", "position_check"):
-        t_[col] = t_[col].fillna("") if col in t_ else ""
     fields = ["tps_id", "kelurahan", "kelas", "sumber_kelas", "risk_score", "risk_reasons", "kantong", "rayon",
               "polsek", "respon", "banjir", "flood_reasons", "akses", "posisi", "position_note", "position_check",
               "alamat"]
@@ -139,14 +153,28 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
         keep = ["tps_id", "kelurahan", "kelas", "kantong", "rayon", "respon", "banjir"]
         aliases = [aliases[fields.index(f)] for f in keep]
         fields = keep
+    properties = [*fields, "risk_class", "position_source"]
+
+    def own(name: str) -> pd.Series | list:  # a column of the table, "" in every row if it may lack it
+        if name not in tps and name in OPTIONAL_TPS_COLUMNS:
+            return [""] * n
+        return tps[name].fillna("") if name in ("position_note", "position_check") else tps[name]
+
+    escaped = {name: escaped_values(cols[name] if name in cols else own(name)) for name in properties}
     # drawn in this order: the rawan and sangat rawan TPS last, on top of the others
-    rank = t_["risk_class"].map({"rawan": 1, "sangat_rawan": 2}).fillna(0).to_numpy()
-    t_ = t_.iloc[np.argsort(rank, kind="stable")]
-    gj = to_geojson(t_, [*fields, "risk_class", "position_source"])  # written as one table (GeoJson table=True)
+    order = np.argsort([{"rawan": 1, "sangat_rawan": 2}.get(c, 0) for c in rc], kind="stable")
+    geometries, drawn = geojson_geometries(tps.geometry.to_numpy()[order], tps.crs)
+    drawn = order[drawn]  # the rows drawn, in order
+    gj = feature_collection(geometries, properties,  # written as one table (GeoJson table=True)
+                            [[escaped[name][i] for i in drawn.tolist()] for name in properties])
+    styles: dict[tuple, dict] = {}  # one dict per style (GeoJson writes each once)
 
     def style(feature: dict) -> dict:
         p = feature["properties"]
-        return tps_style(p["risk_class"], p["position_source"] == "estimated")
+        key = (p["risk_class"], p["position_source"] == "estimated")
+        if key not in styles:
+            styles[key] = tps_style(*key)
+        return styles[key]
 
     layer = GeoJson(
         gj, name=f"{t('tps', lang)} ({len(tps)})",
@@ -155,7 +183,7 @@ def add_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, compact: bool = 
         popup=popup(fields, aliases=aliases, max_width=380),
         tooltip=tooltip(["tps_id", "kelas"]), table=True, mark=TPS_DRAWN_MARK,
     ).add_to(m)
-    present = set(t_["risk_class"])
+    present = set(rc)
     estimated = tps["position_source"] == "estimated"
     for cls in [c for c in CLASSES if c in present] + ([""] if present - set(CLASSES) else []):
         label = f"TPS {class_label(cls, lang)}" if cls else t("tps", lang)
@@ -211,38 +239,65 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str, legend: list | N
     colour = dict(zip(rayons, rayon_colours(len(rayons)), strict=True))
     outline = dict(zip(rayons, rayon_colours(len(rayons), P.RAYON_OUTLINES), strict=True))
     for method, cat in analysis.catchments.items():
-        ray = drop_slivers(clip(cat.rayon, area))
-        if ray.empty:
+        rows, geoms = zones_in(cat.rayon, area, 10_000)
+        if not len(rows):
             continue
+        values = column_values(cat.rayon["rayon"])
+        drawn = [values[i] for i in rows]
+        escaped = escaped_values(cat.rayon["rayon"])
         # keys as they appear in the (escaped) GeoJSON properties
         styles = {escape_text(r): {"color": outline[r], "weight": 2, "opacity": 0.8, "fillColor": colour[r],
                                    "fillOpacity": 0.35} for r in rayons}
         other = {"color": "#555555", "weight": 2, "opacity": 0.8, "fillColor": "#ffffff", "fillOpacity": 0.35}
         layer = GeoJson(
-            layer_data(ray, ["rayon"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION),
+            rows_data(geoms, cat.rayon.crs, {"rayon": [escaped[i] for i in rows]}, simplify_m=ZONE_SIMPLIFY_M,
+                      precision=ZONE_PRECISION),
             name=f"{t('catchment', lang)}: {t('method_' + method, lang)}",
             show=method == analysis.catchment_method,
             style_function=lambda f, s_=styles, o_=other: s_.get(f["properties"].get("rayon"), o_),
             tooltip=tooltip(["rayon"]),
             interactive=True,
         ).add_to(m)
-        for r in [r for r in rayons if r in set(ray["rayon"])]:
+        for r in [r for r in rayons if r in set(drawn)]:
             add_entry(legend, layer, r, "area", styles[escape_text(r)])
     tt = analysis.catchments.get("travel_time")
     if tt is not None and tt.isochrones is not None:
-        iso = drop_slivers(clip(tt.isochrones, area))
-        if iso.empty:
+        rows, geoms = zones_in(tt.isochrones, area, 10_000)
+        if not len(rows):
             return
+        values = column_values(tt.isochrones["band_min"])
+        drawn = [values[i] for i in rows]
+        escaped = escaped_values(tt.isochrones["band_min"])
         bands = list(dict.fromkeys(tt.isochrones["band_min"]))
         bstyle = {escape_text(b): {"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": 0.35}
                   for b, c in zip(bands, band_colours(len(bands)), strict=True)}
         layer = GeoJson(
-            layer_data(iso, ["band_min"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION), name=t("isochrones", lang),
+            rows_data(geoms, tt.isochrones.crs, {"band_min": [escaped[i] for i in rows]}, simplify_m=ZONE_SIMPLIFY_M,
+                      precision=ZONE_PRECISION), name=t("isochrones", lang),
             show=False, style_function=lambda f, s_=bstyle: s_[f["properties"]["band_min"]],
             tooltip=tooltip(["band_min"], aliases=[t("minutes", lang)]),
         ).add_to(m)
-        for b in [b for b in bands if b in set(iso["band_min"])]:
+        for b in [b for b in bands if b in set(drawn)]:
             add_entry(legend, layer, f"{t('isochrones', lang)}: {b}", "area", bstyle[escape_text(b)])
+
+
+def zones_in(zones: gpd.GeoDataFrame, area, min_area_m2: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``zones`` in ``area`` and their geometries cut to it (:func:`clip`), without the
+    slivers smaller than ``min_area_m2`` if given (:func:`~pamgeo.render.webmap_base.drop_slivers`): what those give, as
+    arrays (no frame made for each step)."""
+    rows, geoms = clipped(zones.geometry.to_numpy(), area)
+    if min_area_m2 is not None:
+        present, geoms = sliver_free(geoms, min_area_m2)
+        rows = rows[present]
+    return rows, geoms
+
+
+def rows_data(geoms: np.ndarray, crs, columns: dict[str, list], **kwargs) -> dict:
+    """:func:`layer_data` of ``geoms`` (in ``crs``) with these properties: escaped values, a
+    list each (:func:`~pamgeo.render.webmap_encoding.escaped_values`), one per geometry."""
+    geometries, keep = geojson_geometries(geoms, crs, packed=True, **kwargs)
+    kept = np.flatnonzero(keep).tolist()
+    return feature_collection(geometries, list(columns), [[values[i] for i in kept] for values in columns.values()])
 
 
 def rayon_colours(n: int, colours: tuple[str, ...] = P.RAYON_COLOURS) -> list[str]:
@@ -299,21 +354,25 @@ def drawn_once(lines: gpd.GeoDataFrame, grid_m: float = 0.01) -> gpd.GeoDataFram
     b = np.round(coords[within + 1] / grid_m).astype(np.int64)
     flip = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
     keys = np.column_stack([np.where(flip[:, None], b, a), np.where(flip[:, None], a, b)])
-    # the last occurrence of each segment: the first in the reversed order
-    _, first = np.unique(keys[::-1], axis=0, return_index=True)
+    # the last occurrence of each segment: the first in the reversed order (a stable sort keeps
+    # the occurrences of a segment in order; np.unique(axis=0) does the same, several times slower)
+    reverse = keys[::-1]
+    order = np.lexsort(reverse.T[::-1])
+    ranked = reverse[order]
+    first = order[np.r_[True, (ranked[1:] != ranked[:-1]).any(axis=1)]]
     keep = np.zeros(len(keys), dtype=bool)
     keep[len(keys) - 1 - first] = True
-    out = []
-    for i in range(len(lines)):
-        mine = keep & (owner[within] == i)
-        ks = within[mine]
-        if not len(ks):
-            out.append(None)
-            continue
-        # runs of consecutive kept segments, each a line through its vertices
-        breaks = np.flatnonzero(np.diff(ks) != 1) + 1
-        runs = [shapely.linestrings(coords[np.r_[run, run[-1] + 1]]) for run in np.split(ks, breaks)]
-        out.append(shapely.multilinestrings(runs))
+    # runs of consecutive kept segments, each a line through its vertices: a run never spans two
+    # parts (a part's last vertex begins no segment), so never two lines
+    ks = within[keep]
+    out = np.full(len(lines), None, dtype=object)
+    if len(ks):
+        starts = np.r_[0, np.flatnonzero(np.diff(ks) != 1) + 1]
+        counts = np.diff(np.r_[starts, len(ks)]) + 1  # vertices of each run: its segments' and the last end
+        run = np.repeat(np.arange(len(starts)), counts)
+        vertices = ks[starts][run] + np.arange(len(run)) - np.repeat(np.cumsum(counts) - counts, counts)
+        drawn = shapely.linestrings(coords[vertices], indices=run)
+        shapely.multilinestrings(drawn, indices=owner[ks[starts]], out=out)
     kept = lines.copy()
     kept["geometry"] = gpd.GeoSeries(out, index=lines.index, crs=lines.crs)
     return kept[kept.geometry.notna()]
@@ -323,43 +382,55 @@ def _flood_classes(present) -> list[str]:
     return [c for c in FLOOD_LEVELS[1:] if c in set(present)]
 
 
-def add_flood(m: folium.Map, analysis, area, *, lang: str, legend: list | None = None) -> None:
-    """Flood evidence: river corridors, hazard polygons and raster classes, lakes, reports, flooded roads."""
+def add_flood(m: folium.Map, analysis, area, *, lang: str, legend: list | None = None, nearby=None) -> None:
+    """Flood evidence: river corridors, hazard polygons and raster classes, lakes, reports, flooded roads.
+
+    ``nearby``: ``area`` and ``NEARBY_M`` around it, where reports are drawn (made if not given).
+    """
 
     layers = analysis.flood_layers
     if layers is None:
         return
     lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     if analysis.flood_corridors is not None and not analysis.flood_corridors.empty:
-        corr = drop_slivers(clip(analysis.flood_corridors, area), 2_000)
-        corr["kelas"] = corr["flood_class"].map(lab)
+        corr = analysis.flood_corridors
+        rows, geoms = zones_in(corr, area, 2_000)
+        classes = column_values(corr["flood_class"])
+        drawn = [classes[i] for i in rows]
+        columns = {"flood_class": escaped_values(corr["flood_class"]),
+                   "kelas": escaped_values([lab.get(c) for c in classes]), "band": escaped_values(corr["band"])}
         styles = {c: {"color": P.FLOOD_COLOURS[c], "weight": 0, "fillColor": P.FLOOD_COLOURS[c], "fillOpacity": 0.25}
                   for c in P.FLOOD_COLOURS}
-        layer = GeoJson(layer_data(corr, ["flood_class", "kelas", "band"], simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION),
+        layer = GeoJson(rows_data(geoms, corr.crs, {k: [v[i] for i in rows] for k, v in columns.items()},
+                                  simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION),
                         name=t("flood_corridors", lang), show=False,
                         style_function=lambda f, s_=styles: s_[f["properties"]["flood_class"]],
                         tooltip=tooltip(["kelas", "band"])).add_to(m)
-        for c in _flood_classes(corr["flood_class"]):
+        for c in _flood_classes(drawn):
             add_entry(legend, layer, f"{t('flood_corridors', lang)}: {lab[c]}", "area", styles[c])
     if analysis.flood_hazard is not None:
-        hz = clip(analysis.flood_hazard, area)
-        if not hz.empty:
-            hz["kelas"] = hz["flood_class"].map(lab)
+        hz = analysis.flood_hazard
+        rows, geoms = zones_in(hz, area)
+        if len(rows):
+            classes = column_values(hz["flood_class"])
+            columns = {"flood_class": escaped_values(hz["flood_class"]),
+                       "kelas": escaped_values([lab.get(c) for c in classes]), "label": escaped_values(hz["label"])}
             styles = {c: {"color": P.FLOOD_COLOURS[c], "weight": 1, "fillColor": P.FLOOD_COLOURS[c], "fillOpacity": 0.45}
                       for c in P.FLOOD_COLOURS}
-            layer = GeoJson(layer_data(hz, ["flood_class", "kelas", "label"], simplify_m=5), name=t("flood_hazard", lang),
+            layer = GeoJson(rows_data(geoms, hz.crs, {k: [v[i] for i in rows] for k, v in columns.items()}, simplify_m=5),
+                            name=t("flood_hazard", lang),
                             style_function=lambda f, s_=styles: s_[f["properties"]["flood_class"]],
                             tooltip=tooltip(["label", "kelas"])).add_to(m)
-            for c in _flood_classes(hz["flood_class"]):
+            for c in _flood_classes([classes[i] for i in rows]):
                 add_entry(legend, layer, f"{t('flood_class', lang)}: {lab[c]}", "area", styles[c])
-    _add_flood_points(m, analysis, area, lang=lang, legend=legend)
+    _add_flood_points(m, analysis, area, lang=lang, legend=legend, nearby=nearby)
 
 
-def _add_flood_points(m: folium.Map, analysis, area, *, lang: str, legend: list | None) -> None:
+def _add_flood_points(m: folium.Map, analysis, area, *, lang: str, legend: list | None, nearby=None) -> None:
     """Lakes, flood reports and the roads flooded in the high class."""
     layers = analysis.flood_layers
     if layers.lakes is not None and not layers.lakes.empty:
-        lk = layers.lakes[layers.lakes.intersects(area)].copy()
+        lk = layers.lakes[shapely.intersects(layers.lakes.geometry.to_numpy(), area)].copy()
         if not lk.empty:
             lk["posisi"] = lk["position_source"].map(lambda s_: t(s_, lang))
             style = {"color": P.LAKE_LINE, "weight": 1.5, "dashArray": "4 3", "fillColor": P.LAKE_FILL, "fillOpacity": 0.6}
@@ -367,7 +438,8 @@ def _add_flood_points(m: folium.Map, analysis, area, *, lang: str, legend: list 
                             style_function=lambda f: style, tooltip=tooltip(["name", "posisi"])).add_to(m)
             add_entry(legend, layer, t("lakes", lang), "area", style)
     if layers.events is not None and not layers.events.empty:
-        ev = layers.events[layers.events.intersects(area.buffer(2000))].copy()
+        near = area.buffer(NEARBY_M) if nearby is None else nearby
+        ev = layers.events[shapely.intersects(layers.events.geometry.to_numpy(), near)].copy()
         if not ev.empty:
             ev["kedalaman"] = ev["depth_cm"].map(lambda v: "" if pd.isna(v) else f"{v:.0f} cm")
             style = {"color": P.FLOOD_LINE, "weight": 2, "fill": True, "fillColor": P.WATER_COLOUR,
@@ -380,12 +452,12 @@ def _add_flood_points(m: folium.Map, analysis, area, *, lang: str, legend: list 
         idx = np.flatnonzero(analysis.edge_flood_class == "tinggi")
         if len(idx):
             geoms = analysis.graph.edge_geometries(idx)
+            geoms = geoms[shapely.intersects(geoms, area)]
             lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
-            fr = gpd.GeoDataFrame({"kelas": [lab["tinggi"]] * len(geoms)}, geometry=list(geoms), crs=analysis.tps.crs)
-            fr = fr[fr.intersects(area)]
-            if not fr.empty:
+            if len(geoms):
                 style = {"color": P.FLOOD_LINE, "weight": 6, "opacity": 0.8, "dashArray": "2 6"}
-                layer = GeoJson(layer_data(fr, ["kelas"]), name=t("flooded_roads", lang),
+                layer = GeoJson(rows_data(geoms, analysis.tps.crs, {"kelas": escaped_values([lab["tinggi"]] * len(geoms))}),
+                                name=t("flooded_roads", lang),
                                 style_function=lambda f: style,
                                 tooltip=tooltip(["kelas"], aliases=[t("flooded_roads", lang)])).add_to(m)
                 add_entry(legend, layer, t("flooded_roads", lang), "line", style)
@@ -397,13 +469,15 @@ def add_cut_tps(m: folium.Map, tps: gpd.GeoDataFrame, *, lang: str, detour_repor
     minutes (dashed ring), as two layers; shorter detours are not drawn."""
     if "access_cut" not in tps:
         return
-    status = access_status(tps, detour_report_min)
+    status = access_status(tps, detour_report_min).to_numpy()
+    columns = [c for c in ("tps_id", "kelurahan", "detour_min", "response_min") if c in tps]
     for kind, style in (("unreachable", {"color": P.FLOOD_LINE, "weight": 4, "fill": False, "radius": 12}),
                         ("detour", {"color": P.FLOOD_LINE, "weight": 2, "dashArray": "4 3", "fill": False,
                                     "radius": 11})):
-        sel = tps[status == kind].copy()
-        if sel.empty:
+        rows = np.flatnonzero(status == kind)
+        if not len(rows):
             continue
+        sel = tps.iloc[rows][[*columns, tps.geometry.name]]  # the columns drawn (a new frame: copy on write)
         sel["jalan_memutar"] = ([t("unreachable", lang)] * len(sel) if kind == "unreachable" else
                                 [f"+{a:.0f} {t('minutes', lang)}" for a in sel["detour_min"] - sel["response_min"]])
         layer = GeoJson(
@@ -453,16 +527,34 @@ PLANNED_STYLE = {"fillColor": P.PLANNED_FILL, "color": P.PLANNED_RING, "weight":
                  "radius": 8, "dashArray": "3 2"}
 
 
-def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str, legend: list | None = None) -> None:
-    """Police units: existing ones filled black, planned ones hollow and dashed."""
-    if posts is None or posts.empty:
-        return
+def police_data(posts: gpd.GeoDataFrame, lang: str) -> tuple[dict, bool, bool, bool]:
+    """The police layer's data (:func:`add_police`) and whether it has existing units, planned
+    ones, units at an approximate position."""
     p = posts.copy()
     p["posisi"] = p["position_source"].map(lambda s: t(s, lang))
     if "status" not in p:
         p["status"] = ""
     p["rencana"] = planned_units(p).map({True: "1", False: ""})
     gj = layer_data(p, ["unit", "level", "status", "posisi", "rencana"])
+    planned = p["rencana"] == "1"
+    return gj, bool((~planned).any()), bool(planned.any()), bool((p["position_source"] == "approximate").any())
+
+
+def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str, legend: list | None = None,
+               memo: dict | None = None) -> None:
+    """Police units: existing ones filled black, planned ones hollow and dashed.
+
+    ``memo``: a memo of base layers for the region the ``posts`` are of (the same units on
+    every map of a run; :func:`pamgeo.render.maps.base_layers`), which keeps their layer's data.
+    """
+    if posts is None or posts.empty:
+        return
+    if memo is None:
+        gj, existing, planned, approximate = police_data(posts, lang)
+    else:
+        if ("police", lang) not in memo:
+            memo[("police", lang)] = police_data(posts, lang)
+        gj, existing, planned, approximate = memo[("police", lang)]
     layer = GeoJson(
         gj, name=t("police_posts", lang),
         marker=folium.CircleMarker(radius=8),
@@ -473,12 +565,11 @@ def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str, lege
                              t("status", lang), t("position_source", lang)]),
         tooltip=tooltip(["unit"]),
     ).add_to(m)
-    planned = p["rencana"] == "1"
-    if (~planned).any():
+    if existing:
         add_entry(legend, layer, t("police_posts", lang), "point", POLICE_STYLE)
-    if planned.any():
+    if planned:
         add_entry(legend, layer, t("police_planned", lang), "point", PLANNED_STYLE)
-    if (p["position_source"] == "approximate").any():
+    if approximate:
         add_entry(legend, layer, t("approx_police_note", lang), "note")
 
 
@@ -486,10 +577,10 @@ def must_see(tps: gpd.GeoDataFrame) -> list[list[float]]:
     """[lat, lon] of the TPS a map's first view must not hide under a control (rawan, sangat rawan)."""
     if "risk_class" not in tps or tps.empty:
         return []
-    sel = tps[tps["risk_class"].isin(PRIORITY_CLASSES)]
+    sel = tps.geometry[tps["risk_class"].isin(PRIORITY_CLASSES).to_numpy()]
     if sel.empty:
         return []
-    xy = shapely.get_coordinates(sel.geometry.to_crs(WGS84).to_numpy())
+    xy = shapely.get_coordinates(sel.to_crs(WGS84).to_numpy())
     return np.round(xy[:, ::-1], 5).tolist()
 
 
@@ -511,9 +602,13 @@ __all__ = [
     "add_tools",
     "add_tps",
     "band_colours",
+    "clip",
     "drawn_once",
     "must_see",
     "planned_units",
+    "police_data",
     "rayon_colours",
+    "rows_data",
     "tps_style",
+    "zones_in",
 ]
