@@ -113,3 +113,32 @@ def test_analysis_with_stored_half_equals_analysis_from_scratch(built):
     assert stored.routes.geometry.geom_equals(fresh.routes.geometry).all()
     for m, cat in fresh.catchments.items():
         assert cat.rayon.geometry.geom_equals(stored.catchments[m].rayon.geometry).all()
+
+
+def test_map_base_layers_stored_with_the_build_equal_drawn_ones(built, monkeypatch):
+    """The maps' base layers are stored by `prepare_build`; a kernel's memo filled from the file
+    holds exactly what drawing them gives, and nothing is drawn again."""
+    from pamgeo.render import maps
+
+    cfg, build = built
+    cache.prepare_build(cfg, build)
+    assert len(list(region_dir(cfg, build).glob("mapbases-*.pickle"))) == 1
+    data = load_region(cfg, build)
+    drawn: dict = {}
+    for code, minor in [(None, False)] + [(c, True) for c in data.kecamatan_codes()]:
+        maps.base_layers(data, code, minor_roads=minor, memo=drawn)
+    calls = []
+    real = maps.base_layers
+    monkeypatch.setattr(maps, "base_layers", lambda *a, **k: calls.append(a) or real(*a, **k))
+    memo: dict = {}
+    cache.map_bases(data, memo, build_dir=build)
+    assert calls == [] and set(memo) == set(drawn)
+    for key, layers in drawn.items():
+        assert set(memo[key]) == set(layers)
+        for name, value in layers.items():
+            assert memo[key][name] == value, (key, name)
+    # a region not loaded from a build: drawn, not stored
+    fresh = build_region(cfg)
+    memo2: dict = {}
+    cache.map_bases(fresh, memo2)
+    assert len(calls) == len(drawn) and set(memo2) == set(drawn)

@@ -31,6 +31,7 @@ from pamgeo.ingest.region import RegionData, load_region, region_dir
 
 KEEP = 4  # results kept per region (one per recent parameter set)
 KEEP_PREPARED = 2  # region-level halves kept per region (the current build's and one before)
+KEEP_MAP_BASES = 2  # the maps' base layers, likewise
 
 # Why not joblib.Memory (or diskcache): they key a call by hashing its arguments, here the whole
 # region (GeoDataFrames of TPS, roads, boundaries). Measured on a 3,824-TPS kota: joblib.hash takes
@@ -118,7 +119,35 @@ def prepare_build(cfg: RegionConfig, build_dir: Path | None = None) -> Path:
     """
     data = load_region(cfg, build_dir)
     prepared_region(data, build_dir)
+    map_bases(data, {}, build_dir=build_dir)  # the maps' base layers, stored the same way
     return region_dir(cfg, build_dir) / f"prepared-{prepared_key(data)}.pickle"
+
+
+def _map_bases_path(data: RegionData, build_dir: Path | None) -> Path:
+    return region_dir(data.config, build_dir) / f"mapbases-{prepared_key(data)}.pickle"
+
+
+def is_map_base_key(key) -> bool:
+    """A key of :func:`pamgeo.render.maps.base_layers` in a memo: ``(kode_kec or None, minor_roads)``."""
+    return isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], bool)
+
+
+def map_bases(data: RegionData, memo: dict, codes: list[str] | None = None, build_dir: Path | None = None) -> None:
+    """Put the base layers of the region's maps into ``memo``: the overview's and those of the
+    kecamatan ``codes`` (default all). Like the region-level half of the analysis they depend only
+    on the build (and pamgeo's code), so they are stored beside it: read from there when they
+    are, drawn and stored when not (a region not loaded from a build: drawn only)."""
+    from pamgeo.render.maps import base_layers
+
+    wanted = [(None, False)] + [(c, True) for c in (codes if codes is not None else data.kecamatan_codes())]
+    stored = data.meta.get("inputs") and not all(k in memo for k in wanted)
+    if stored:
+        memo.update({k: v for k, v in (_read(_map_bases_path(data, build_dir)) or {}).items() if k not in memo})
+    missing = [k for k in wanted if k not in memo]
+    for code, minor in missing:
+        base_layers(data, code, minor_roads=minor, memo=memo)
+    if stored and missing:
+        _write({k: v for k, v in memo.items() if is_map_base_key(k)}, _map_bases_path(data, build_dir), KEEP_MAP_BASES)
 
 
 def cached_analysis(data: RegionData, build_dir: Path | None = None, **params):

@@ -18,8 +18,7 @@ from typing import Any, NamedTuple
 from pamgeo.analysis.pipeline import Analysis
 from pamgeo.core.config import RegionConfig, load_config
 from pamgeo.ingest.region import RegionData, load_region, region_dir
-from pamgeo.render.maps import base_layers
-from pamgeo.run.cache import cached_analysis
+from pamgeo.run.cache import cached_analysis, map_bases
 
 
 class BriefingInputs(NamedTuple):
@@ -71,9 +70,7 @@ def prepare_run(region, *, build_dir=None, codes: list[str] | None = None) -> No
     overview and of the kecamatan ``codes`` (default: all) drawn.
     """
     _, data, memo = run_region_data(region, build_dir)
-    base_layers(data, None, minor_roads=False, memo=memo)
-    for code in codes if codes is not None else data.kecamatan_codes():
-        base_layers(data, code, memo=memo)
+    map_bases(data, memo, codes, build_dir)  # stored beside the build: read, or drawn and stored
 
 
 def analysis_for(data: RegionData, analysis_file: str | os.PathLike[str] | None = None, *,
