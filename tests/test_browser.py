@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -120,7 +121,12 @@ def test_kecamatan_page_offline(browser, tmp_path_factory, toy_config_path):
     assert browser.execute_script("return document.querySelectorAll('.pamgeo-search option').length") >= 8 + 2
     tps_id = browser.execute_script(SEARCH_JS)
     box.send_keys(tps_id.lower() + Keys.ENTER)  # any case
+    # the popup opens once the map has flown there (asynchronously): wait for it, at most 10 s
+    deadline = time.monotonic() + 10
     found = browser.execute_script(SEARCH_JS, tps_id)
+    while tps_id not in found["popup"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = browser.execute_script(SEARCH_JS, tps_id)
     assert tps_id in found["popup"] and found["zoom"] >= 17, found
     box.clear()
     box.send_keys("zzz" + Keys.ENTER)
