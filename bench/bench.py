@@ -57,6 +57,21 @@ def report(name: str, times: list[float], peak_kib: int, extra: str = "") -> Non
           f"peak RSS {peak_kib / 1024:7.0f} MiB  {extra}", flush=True)
 
 
+def sample_in_polygon(geom, n: int, rng) -> tuple[list[float], list[float]]:
+    """``n`` points drawn uniformly inside ``geom`` (rejection sampling in its bounds)."""
+    import shapely
+
+    minx, miny, maxx, maxy = geom.bounds
+    xs: list[float] = []
+    ys: list[float] = []
+    while len(xs) < n:
+        x, y = rng.uniform(minx, maxx, 4 * n + 10), rng.uniform(miny, maxy, 4 * n + 10)
+        ok = shapely.contains_xy(geom, x, y)
+        xs += list(x[ok])
+        ys += list(y[ok])
+    return xs[:n], ys[:n]
+
+
 def make_tps_file(n: int, path: Path) -> None:
     """A KPU-style TPS list of ``n`` rows placed inside the Tangsel kelurahan (names, not codes)."""
     import numpy as np
@@ -72,18 +87,10 @@ def make_tps_file(n: int, path: Path) -> None:
     counts[: n - counts.sum()] += 1
     rows = []
     for (_, k), c in zip(kel.iterrows(), counts, strict=True):
-        minx, miny, maxx, maxy = k.geometry.bounds
-        xs, ys = [], []
-        while len(xs) < c:
-            x, y = rng.uniform(minx, maxx, 4 * c + 10), rng.uniform(miny, maxy, 4 * c + 10)
-            import shapely
-
-            ok = shapely.contains_xy(k.geometry, x, y)
-            xs += list(x[ok])
-            ys += list(y[ok])
         import geopandas as gpd
 
-        g = gpd.GeoSeries(gpd.points_from_xy(xs[:c], ys[:c]), crs=kel.crs).to_crs(WGS84)
+        xs, ys = sample_in_polygon(k.geometry, c, rng)
+        g = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=kel.crs).to_crs(WGS84)
         for i, p in enumerate(g, start=1):
             rows.append((k.kecamatan.upper(), k.kelurahan.upper(), f"{i:03d}" if i <= 999 else str(i),
                          f"Jl. Contoh No. {i}", round(p.y, 6), round(p.x, 6), 250))

@@ -43,7 +43,6 @@ def make_dense_tps_file(path: Path, n: int = N_DENSE, kecamatan: str = DENSE_KEC
     import geopandas as gpd
     import numpy as np
     import pandas as pd
-    import shapely
 
     from pamgeo.core.config import load_config
     from pamgeo.ingest.io import WGS84, read_kelurahan
@@ -61,16 +60,11 @@ def make_dense_tps_file(path: Path, n: int = N_DENSE, kecamatan: str = DENSE_KEC
     counts[dense] = share
     rng = np.random.default_rng(7000)
     rows = []
+    from bench import sample_in_polygon  # here, not at top: bench.py imports this file
+
     for (_, k), c in zip(kel.iterrows(), counts, strict=True):
-        minx, miny, maxx, maxy = k.geometry.bounds
-        xs: list[float] = []
-        ys: list[float] = []
-        while len(xs) < c:
-            x, y = rng.uniform(minx, maxx, 4 * c + 10), rng.uniform(miny, maxy, 4 * c + 10)
-            ok = shapely.contains_xy(k.geometry, x, y)
-            xs += list(x[ok])
-            ys += list(y[ok])
-        g = gpd.GeoSeries(gpd.points_from_xy(xs[:c], ys[:c]), crs=kel.crs).to_crs(WGS84)
+        xs, ys = sample_in_polygon(k.geometry, c, rng)
+        g = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=kel.crs).to_crs(WGS84)
         for i, p in enumerate(g, start=1):
             rows.append((k.kecamatan.upper(), k.kelurahan.upper(), f"{i:03d}", f"Jl. Contoh Raya No. {i}",
                          round(p.y, 6), round(p.x, 6), int(rng.integers(180, 300))))
