@@ -36,11 +36,20 @@ def _wait_for_notebooks(proc: subprocess.Popen, reports: Path, timeout: float = 
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         kids = psutil.Process(proc.pid).children(recursive=True)
-        kernels = [k for k in kids if "ipykernel" in " ".join(_cmdline(k))]
+        # a kernel: launched (ipykernel in its command line) or forked from a notebook worker
+        # (a child of a child of the run)
+        kernels = [k for k in kids if "ipykernel" in " ".join(_cmdline(k)) or _ppid(k) not in (proc.pid, None)]
         if kernels and list(reports.glob(".toy.tmp-*")):
             return kids
         time.sleep(0.05)
     raise AssertionError("the run never reached its notebooks")
+
+
+def _ppid(p: psutil.Process) -> int | None:
+    try:
+        return p.ppid()
+    except psutil.Error:
+        return None
 
 
 def _cmdline(p: psutil.Process) -> list[str]:

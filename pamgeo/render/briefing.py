@@ -18,7 +18,6 @@ from pamgeo.core.i18n import number, t, tf
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_label
 from pamgeo.ingest.region import RegionData
 from pamgeo.render.headline import pockets_with_rawan
-from pamgeo.render.maps import kecamatan_map, kota_map, map_iframe
 
 
 def _kec_row(data: RegionData, kode_kec: str) -> pd.Series:
@@ -82,6 +81,8 @@ def kecamatan_map_html(data: RegionData, kode_kec: str, analysis: Analysis, *, l
                        height: int = 660, base_memo: dict | None = None) -> str:
     """The kecamatan map as an embeddable, self-contained iframe (``base_memo``: see
     :func:`pamgeo.render.maps.base_layers`)."""
+    from pamgeo.render.maps import kecamatan_map, map_iframe  # the map code (folium) only where a map is drawn
+
     return map_iframe(kecamatan_map(data, kode_kec, analysis, lang=lang, base_memo=base_memo),
                       height=height, lang=lang, memo=base_memo)
 
@@ -291,6 +292,8 @@ def overview_header(data: RegionData, analysis: Analysis, *, lang: str = "id") -
 def kota_map_html(data: RegionData, analysis: Analysis, *, lang: str = "id", height: int = 720,
                   base_memo: dict | None = None) -> str:
     """The region overview map as an embeddable, self-contained iframe."""
+    from pamgeo.render.maps import kota_map, map_iframe
+
     return map_iframe(kota_map(data, analysis, lang=lang, base_memo=base_memo), height=height, lang=lang,
                       memo=base_memo)
 

@@ -176,46 +176,58 @@ class Style:
     opacity: float = 1.0
 
 
-def gpkg_layers(data: RegionData, analysis: Analysis, lang: str) -> dict[str, tuple[gpd.GeoDataFrame, Style]]:
-    """Every layer of the briefing's maps, in WGS84, with its style; absent layers are left out."""
+def gpkg_layers(data: RegionData, analysis: Analysis, lang: str, part: str | None = None
+                ) -> dict[str, tuple[gpd.GeoDataFrame, Style]]:
+    """Every layer of the briefing's maps, in WGS84, with its style; absent layers are left out.
+
+    ``part="region"`` gives only the layers that depend on the region alone (boundaries, roads,
+    rivers, flood hazard, catchment areas, police units and staging points: of the analysis only
+    its region-level half, :mod:`pamgeo.analysis.prepared`); ``part="tps"`` the others (the
+    reserve's routes, the pockets, the TPS). The default is both, in that order.
+    """
+    if part not in (None, "region", "tps"):
+        raise ValueError(f"part must be None, 'region' or 'tps', not {part!r}")
     layers: dict[str, tuple[gpd.GeoDataFrame, Style]] = {}
 
     def add(name: str, frame: gpd.GeoDataFrame | None, style: Style) -> None:
         if frame is not None and not frame.empty:
             layers[name] = (frame.to_crs(WGS84).reset_index(drop=True), style)
 
-    add("kelurahan", data.kelurahan[["kode_kel", "kelurahan", "kode_kec", "kecamatan", "geometry"]],
-        Style("fill", "#ffffff", size=0.3, opacity=0.0))
-    add("kecamatan", data.kecamatan[["kode_kec", "kecamatan", "geometry"]], Style("fill", "#111111", size=0.8, opacity=0.0))
-    if data.roads is not None:
-        add("roads", data.roads[[c for c in ("road_class", "name", "geometry") if c in data.roads]],
-            Style("line", _palette.ROAD_MAJOR, size=0.3))
-    if data.waterways is not None:
-        add("waterways", data.waterways[[c for c in ("name", "geometry") if c in data.waterways]],
-            Style("line", _palette.WATER_COLOUR, size=0.5))
-    add("flood_hazard", analysis.flood_hazard, _categories("fill", "flood_class", FLOOD_COLOURS, lang, flood=True))
-    add("flood_corridors", analysis.flood_corridors,
-        _categories("fill", "flood_class", FLOOD_COLOURS, lang, flood=True)
-        if analysis.flood_corridors is not None and "flood_class" in analysis.flood_corridors else Style("fill", "#4292c6"))
-    for method, cat in analysis.catchments.items():
-        rayons = tuple(sorted(cat.rayon["rayon"].astype(str).unique()))
-        add(f"rayon_{method}", cat.rayon, Style("fill", categories=tuple(
-            (r, r, RAYON_COLOURS[i % len(RAYON_COLOURS)]) for i, r in enumerate(rayons)), attribute="rayon",
-            opacity=0.25))
-        add(f"polsek_{method}", cat.polsek, Style("fill", "#555555", size=0.4, opacity=0.0))
-        if cat.isochrones is not None and "band_min" in cat.isochrones:
-            bands = list(dict.fromkeys(cat.isochrones["band_min"]))  # "0-5", "5-10", ..., "30+", in order
-            add(f"isochrones_{method}", cat.isochrones, Style("fill", categories=tuple(
-                (b, f"{b} {t('minutes', lang)}", BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)])
-                for i, b in enumerate(bands)), attribute="band_min", opacity=0.35))
-    add("reserve_routes", analysis.routes, Style("line", _palette.ROUTE_COLOUR, size=0.6))
-    pockets = analysis.pockets.polygons
-    add("pockets", pockets, Style("fill", _palette.POCKET_COLOUR, size=0.6, opacity=0.2))
-    add("tps", gpd.GeoDataFrame(tps_export(analysis.tps), geometry=analysis.tps.geometry.to_numpy(),
-                                crs=analysis.tps.crs),
-        _categories("marker", "risk_class", CLASS_COLOURS, lang))
-    add("police_units", data.police_posts, Style("marker", _palette.POLICE_FILL, size=3.0))
-    add("staging_points", analysis.staging, Style("marker", _palette.STAGING_COLOUR, size=3.6))
+    if part != "tps":
+        add("kelurahan", data.kelurahan[["kode_kel", "kelurahan", "kode_kec", "kecamatan", "geometry"]],
+            Style("fill", "#ffffff", size=0.3, opacity=0.0))
+        add("kecamatan", data.kecamatan[["kode_kec", "kecamatan", "geometry"]],
+            Style("fill", "#111111", size=0.8, opacity=0.0))
+        if data.roads is not None:
+            add("roads", data.roads[[c for c in ("road_class", "name", "geometry") if c in data.roads]],
+                Style("line", _palette.ROAD_MAJOR, size=0.3))
+        if data.waterways is not None:
+            add("waterways", data.waterways[[c for c in ("name", "geometry") if c in data.waterways]],
+                Style("line", _palette.WATER_COLOUR, size=0.5))
+        add("flood_hazard", analysis.flood_hazard, _categories("fill", "flood_class", FLOOD_COLOURS, lang, flood=True))
+        add("flood_corridors", analysis.flood_corridors,
+            _categories("fill", "flood_class", FLOOD_COLOURS, lang, flood=True)
+            if analysis.flood_corridors is not None and "flood_class" in analysis.flood_corridors
+            else Style("fill", "#4292c6"))
+        for method, cat in analysis.catchments.items():
+            rayons = tuple(sorted(cat.rayon["rayon"].astype(str).unique()))
+            add(f"rayon_{method}", cat.rayon, Style("fill", categories=tuple(
+                (r, r, RAYON_COLOURS[i % len(RAYON_COLOURS)]) for i, r in enumerate(rayons)), attribute="rayon",
+                opacity=0.25))
+            add(f"polsek_{method}", cat.polsek, Style("fill", "#555555", size=0.4, opacity=0.0))
+            if cat.isochrones is not None and "band_min" in cat.isochrones:
+                bands = list(dict.fromkeys(cat.isochrones["band_min"]))  # "0-5", "5-10", ..., "30+", in order
+                add(f"isochrones_{method}", cat.isochrones, Style("fill", categories=tuple(
+                    (b, f"{b} {t('minutes', lang)}", BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)])
+                    for i, b in enumerate(bands)), attribute="band_min", opacity=0.35))
+        add("police_units", data.police_posts, Style("marker", _palette.POLICE_FILL, size=3.0))
+        add("staging_points", analysis.staging, Style("marker", _palette.STAGING_COLOUR, size=3.6))
+    if part != "region":
+        add("reserve_routes", analysis.routes, Style("line", _palette.ROUTE_COLOUR, size=0.6))
+        add("pockets", analysis.pockets.polygons, Style("fill", _palette.POCKET_COLOUR, size=0.6, opacity=0.2))
+        add("tps", gpd.GeoDataFrame(tps_export(analysis.tps), geometry=analysis.tps.geometry.to_numpy(),
+                                    crs=analysis.tps.crs),
+            _categories("marker", "risk_class", CLASS_COLOURS, lang))
     return layers
 
 

@@ -6,6 +6,10 @@ under a key made of all of them: the build's input checksums and time, the param
 deployment presets file and a hash of every pamgeo source file. Change any of them and the key
 changes, so a stale result is never read; the latest few results are kept.
 
+The region itself is stored the same way (``region-<key>.pickle``): the GeoPackage stays the
+build's record (open it in QGIS), the pickle is what a run reads, ten times faster
+(:func:`cached_region`).
+
 The region-level half of the analysis (:func:`pamgeo.analysis.prepared.prepare_region`: river
 corridors, road graph, road-edge flood classes, catchment areas, the reserve's reach) is stored
 the same way, once per region build (``prepared-<key>.pickle``): ``pamgeo data build`` writes it
@@ -14,6 +18,7 @@ right after the region (:func:`prepare_build`), and an analysis reads it instead
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -32,6 +37,7 @@ from pamgeo.ingest.region import RegionData, load_region, region_dir
 KEEP = 4  # results kept per region (one per recent parameter set)
 KEEP_PREPARED = 2  # region-level halves kept per region (the current build's and one before)
 KEEP_MAP_BASES = 2  # the maps' base layers, likewise
+KEEP_REGION = 2  # the region as read from the build, likewise
 
 # Why not joblib.Memory (or diskcache): they key a call by hashing its arguments, here the whole
 # region (GeoDataFrames of TPS, roads, boundaries). Measured on a 3,824-TPS kota: joblib.hash takes
@@ -64,6 +70,40 @@ def prepared_key(data: RegionData) -> str:
     blob = json.dumps({"inputs": data.meta.get("inputs"), "built_at": data.meta.get("built_at"),
                        "code": _code_hash()}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _region_key(cfg: RegionConfig, build_dir: Path | None) -> str | None:
+    """Key of the stored region of ``cfg``'s build: its inputs and time, the GeoPackage's size and
+    time and pamgeo's code; None when there is no build to read."""
+    folder = region_dir(cfg, build_dir)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        st = (folder / "region.gpkg").stat()
+    except (OSError, ValueError):
+        return None
+    blob = json.dumps({"inputs": meta.get("inputs"), "built_at": meta.get("built_at"),
+                       "gpkg": [st.st_size, st.st_mtime_ns], "code": _code_hash()}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def cached_region(cfg: RegionConfig, build_dir: Path | None = None) -> RegionData:
+    """:func:`~pamgeo.ingest.region.load_region`, from the pickle stored beside the build when it
+    is there (for a kota of 3,800 TPS: 0.03 s against 0.35 s from the GeoPackage), else read and stored.
+
+    The stored region is the one the GeoPackage holds, keyed by the build (:func:`_region_key`):
+    a rebuild, a changed GeoPackage or a new pamgeo reads the GeoPackage again. Its ``config``
+    is ``cfg``, the config as loaded now.
+    """
+    key = _region_key(cfg, build_dir)
+    if key is None:
+        return load_region(cfg, build_dir)  # explains what is missing
+    path = region_dir(cfg, build_dir) / f"region-{key}.pickle"
+    data = _read(path)
+    if isinstance(data, RegionData):
+        return dataclasses.replace(data, config=cfg)
+    data = load_region(cfg, build_dir)
+    _write(data, path, KEEP_REGION)
+    return data
 
 
 def _read(path: Path):
@@ -117,7 +157,7 @@ def prepare_build(cfg: RegionConfig, build_dir: Path | None = None) -> Path:
     Computed from the stored build (as every analysis reads it), so the two always agree.
     Returns the file written.
     """
-    data = load_region(cfg, build_dir)
+    data = cached_region(cfg, build_dir)  # and the region itself, stored for the runs to read
     prepared_region(data, build_dir)
     map_bases(data, {}, build_dir=build_dir)  # the maps' base layers, stored the same way
     return region_dir(cfg, build_dir) / f"prepared-{prepared_key(data)}.pickle"
@@ -148,6 +188,32 @@ def map_bases(data: RegionData, memo: dict, codes: list[str] | None = None, buil
         base_layers(data, code, minor_roads=minor, memo=memo)
     if stored and missing:
         _write({k: v for k, v in memo.items() if is_map_base_key(k)}, _map_bases_path(data, build_dir), KEEP_MAP_BASES)
+
+
+def region_geopackage(data: RegionData, analysis, lang: str, build_dir: Path | None = None) -> Path | None:
+    """A GeoPackage of the region's layers with their styles in ``lang``
+    (:func:`pamgeo.run.tables.write_geopackage` with ``part="region"``), stored beside the build:
+    each run's GeoPackage starts as a copy of it. Written by the first run after a build that
+    needs it; None for a region not loaded from a build."""
+    if not data.meta.get("inputs"):
+        return None
+    from pamgeo.run.tables import write_geopackage
+
+    folder = region_dir(data.config, build_dir)
+    path = folder / f"gpkgbase-{prepared_key(data)}-{lang}.gpkg"
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gpkgbase-", suffix=".gpkg")
+        os.close(fd)
+        try:
+            write_geopackage(data, analysis, Path(tmp), lang, part="region")
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        old = sorted(folder.glob("gpkgbase-*.gpkg"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[KEEP_PREPARED * 2:]:  # two builds' worth, in two languages
+            stale.unlink(missing_ok=True)
+    return path
 
 
 def cached_analysis(data: RegionData, build_dir: Path | None = None, **params):

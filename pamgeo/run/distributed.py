@@ -123,15 +123,14 @@ def member_task(run: dict, *, build_dir: str, reports_dir: str, regions_dir: str
     try:
         from pamgeo.analysis.national import member_summary
         from pamgeo.core.config import load_config
-        from pamgeo.ingest.region import load_region
-        from pamgeo.run.cache import cached_analysis
+        from pamgeo.run.cache import cached_analysis, cached_region
         from pamgeo.run.runner import run_region
 
         result = run_region(run["config_path"], workers=1, build_dir=Path(build_dir), reports_dir=Path(reports_dir),
                             regions_dir=Path(regions_dir) if regions_dir else None, language=language,
                             progress=False)
         cfg = load_config(run["config_path"])
-        data = load_region(cfg, Path(build_dir))
+        data = cached_region(cfg, Path(build_dir))
         analysis, _ = cached_analysis(data, Path(build_dir), lang=language or cfg.region.language)
         summary = member_summary(data, analysis, counted=run["counted"], reserve_peleton=run["reserve_peleton"],
                                  peleton_size=cfg.police.peleton_size if cfg.police else 30)

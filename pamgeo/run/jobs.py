@@ -35,15 +35,27 @@ if TYPE_CHECKING:
 BODY_MARKER = "<!--pamgeo:body-->"  # where a worker puts a notebook's outputs in its page
 
 
-def _warm_worker(kernel_name: str | None = None) -> None:
+def _warm_worker(kernel_name: str | None = None, region: tuple | None = None) -> None:
     """Pool initializer of a notebook worker: its kernel, papermill and nbconvert, set up while
-    the main process computes the analysis."""
+    the main process computes the analysis.
+
+    With ``region`` (``(region, build_dir, cfg, data)``: a worker forked after the main process
+    read the region) the kernel is a fork of this worker (:func:`pamgeo.run.kernels.kernel`
+    with ``fork=True``): it starts with pamgeo imported and the region kept for the run's
+    notebooks (:func:`pamgeo.run.session.keep_region`). Otherwise it is launched as a new
+    process that imports and reads them itself.
+    """
     import multiprocessing.util
 
     reset_jupyter_event_loop()
     # worker processes end with os._exit: atexit would not run, multiprocessing finalizers do
     multiprocessing.util.Finalize(None, stop_kernels, exitpriority=10)
-    if kernel_name:  # launched first: it boots and imports pamgeo while this worker imports
+    if kernel_name and region is not None:
+        from pamgeo.run.session import keep_region
+
+        keep_region(*region)
+        kernel(kernel_name, wait=False, fork=True)
+    elif kernel_name:  # launched first: it boots and imports pamgeo while this worker imports
         kernel(kernel_name, wait=False)  # papermill and nbconvert; the first notebook waits for it
 
     import nbformat
@@ -143,14 +155,14 @@ def _run_print_job(job: dict, start: float) -> dict:
     import pickle
 
     from pamgeo.core.config import load_config
-    from pamgeo.ingest.region import load_region
+    from pamgeo.run.cache import cached_region
 
     result = {"name": job["name"], "kind": "print", "parameters": job["parameters"], "output": job["page_rel"],
               "status": "ok"}
     try:
         data = _PRINT_DATA.get("data")
         if data is None:  # a pool that was not handed the region (a kernel per notebook)
-            data = load_region(load_config(job["config_path"]), job["build_dir"])
+            data = cached_region(load_config(job["config_path"]), job["build_dir"])
         with open(job["analysis_file"], "rb") as fh:
             analysis = pickle.load(fh)
         write_print_maps(data, analysis, job["codes"], Path(job["folder"]), job["lang"],
@@ -193,27 +205,46 @@ def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str,
             gc.unfreeze()
 
 
+def can_fork_kernels() -> bool:
+    """Whether kernels can be forked from a worker (POSIX ``fork``; not on Windows)."""
+    import os
+
+    return hasattr(os, "fork") and os.environ.get("PAMGEO_FORK_KERNELS", "1") != "0"
+
+
 @dataclass
 class Workers:
     """The worker processes of a parallel run.
 
     ``notebooks`` runs the notebook jobs; ``prints`` the print maps. With kept kernels
     (the default) they are separate: N - 1 notebook processes, each with its kernel, and one
-    print process started by :meth:`start_prints` once the region is read. With a kernel per
-    notebook, one pool of N processes takes every job.
+    print process. Where processes can fork, both are forked by :meth:`start_forked` once the
+    region is read: each kernel is a fork of its worker and starts with the region in memory.
+    Elsewhere the notebook processes start at once and their kernels boot as new processes.
+    With a kernel per notebook, one pool of N processes takes every job.
     """
 
-    notebooks: Executor
+    notebooks: Executor | None
     prints: Executor | None = None
     kernel: str = KERNEL_NAME
     reuse_kernels: bool = True
+    n_notebooks: int = 1
 
-    def start_prints(self, data=None) -> Executor:
-        """The print pool, forked now (after the region ``data`` is read) if not started yet."""
+    def start_forked(self, region: tuple | None = None) -> None:
+        """Fork the processes not started yet, now that the main process read the region.
+
+        ``region`` is ``(region, build_dir, cfg, data)`` as the run's notebooks name it: the
+        notebook workers keep it for their kernels, the print process draws from ``data``.
+        """
+        data = region[3] if region else None
+        if self.notebooks is None:
+            self.notebooks = ProcessPoolExecutor(max_workers=self.n_notebooks, initializer=_warm_worker,
+                                                 initargs=(self.kernel, region))
+            for _ in range(self.n_notebooks):
+                self.notebooks.submit(_noop)
         if self.prints is None:
             self.prints = ProcessPoolExecutor(max_workers=1, initializer=_warm_print_worker, initargs=(data,))
             self.prints.submit(_noop)
-        return self.prints
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the processes (and their kernels); ``wait=False`` only asks them to stop, and a
@@ -225,19 +256,23 @@ class Workers:
 def start_workers(workers: int, *, kernel: str = KERNEL_NAME, reuse_kernels: bool = True) -> Workers:
     """Start the worker processes of a run with ``workers`` processes in parallel (``workers`` >= 2).
 
-    With ``reuse_kernels`` each notebook process launches its kernel at once: the kernel boots
-    and imports pamgeo while the process imports papermill and nbconvert.
+    With ``reuse_kernels`` and where processes fork, nothing starts yet: the run forks its
+    workers once it has read the region (:meth:`Workers.start_forked`). Elsewhere each
+    notebook process launches its kernel at once: the kernel boots and imports pamgeo while
+    the process imports papermill and nbconvert.
     """
     if workers < 2:
         raise ValueError("start_workers needs at least 2 workers; a serial run needs none")
     ensure_kernel(kernel)
     if reuse_kernels:
+        if can_fork_kernels():
+            return Workers(None, None, kernel, True, workers - 1)
         pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_warm_worker, initargs=(kernel,))
         for _ in range(workers - 1):
             pool.submit(_noop)
-        return Workers(pool, None, kernel, True)
+        return Workers(pool, None, kernel, True, workers - 1)
     # a kernel per notebook: kernel start-up dominates, so every worker takes any job
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker)
     for _ in range(workers):
         pool.submit(_noop)
-    return Workers(pool, pool, kernel, False)
+    return Workers(pool, pool, kernel, False, workers)

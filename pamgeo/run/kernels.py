@@ -13,6 +13,7 @@ import contextlib
 import functools
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,17 +75,21 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
 _KERNELS: dict[str, Any] = {}
 # run by a kernel as it starts (IPython's exec_lines), before it reports ready: the imports, then
 # gc.freeze() so that garbage collections (one at every namespace reset) skip the modules' objects
-_KERNEL_WARMUP = ("import pamgeo.analysis.pipeline, pamgeo.render.briefing, pamgeo.core.config, pamgeo.ingest.region",
+_KERNEL_WARMUP = ("import pamgeo.analysis.pipeline, pamgeo.render.briefing, pamgeo.render.maps, pamgeo.core.config, "
+                  "pamgeo.ingest.region",
                   "from IPython.display import HTML, display",
                   "import gc; gc.freeze()")
 
 
-def kernel(name: str, *, wait: bool = True):
+def kernel(name: str, *, wait: bool = True, fork: bool = False):
     """This process's running kernel ``name`` with an empty user namespace, started if needed.
 
-    A kernel that died (a notebook crashed it) is replaced by a new one. With ``wait=False``
-    the kernel is only launched: it boots and imports pamgeo on its own while this process
-    goes on, and a later call waits for it.
+    A kernel that died (a notebook crashed it) is replaced by a new one, started as a new
+    process. With ``wait=False`` the kernel is only launched: it boots on its own while this
+    process goes on, and a later call waits for it. With ``fork=True`` (POSIX) a kernel that
+    must be started is a fork of this process (:class:`ForkedKernelProvisioner`): it starts
+    with this process's modules and kept state (:mod:`pamgeo.run.session`) instead of
+    importing and reading them again.
     """
     from jupyter_client.manager import KernelManager
 
@@ -99,6 +104,8 @@ def kernel(name: str, *, wait: bool = True):
 
         sockets = tempfile.mkdtemp(prefix="pamgeo-kernel-")
         km = KernelManager(kernel_name=name, transport="ipc", ip=os.path.join(sockets, "ipc"))
+        if fork and hasattr(os, "fork"):
+            km.provisioner = forked_provisioner(km)
         km.start_kernel(cwd=str(notebooks_dir()),
                         extra_arguments=[f"--IPKernelApp.exec_lines={line}" for line in _KERNEL_WARMUP]
                         + ["--HistoryManager.enabled=False"])
@@ -108,6 +115,110 @@ def kernel(name: str, *, wait: bool = True):
         return km
     kernel_execute(km, "get_ipython().reset(new_session=True)")
     return km
+
+
+class _ForkedProcess:
+    """The ``subprocess.Popen`` methods jupyter_client's :class:`LocalProvisioner` uses, for a
+    kernel that is a forked child of this process."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.returncode = -1
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _forked_kernel_main(argv: list[str], cwd: str | None, env: dict | None, parent: int) -> None:
+    """The body of a forked kernel: ipykernel's own application, in a process of its own."""
+    code = 1
+    try:
+        os.setsid()  # a session of its own, as jupyter_client's launcher gives a kernel
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)  # not the parent's handlers (pamgeo.run.interrupt)
+        if cwd:
+            os.chdir(cwd)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        # as for a launched kernel: it ends when its parent does (ipykernel's ParentPollerUnix)
+        os.environ["JPY_PARENT_PID"] = str(parent)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        import asyncio
+
+        asyncio.set_event_loop(asyncio.new_event_loop())  # not one shared with the parent
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(argv)
+        app.start()
+        code = 0
+    except BaseException:  # reported, then this process ends as a kernel would
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)  # never back into the parent's code (its pools, its finalizers)
+
+
+def forked_provisioner(km):
+    """A kernel provisioner (jupyter_client's extension point for how a kernel process starts)
+    that forks this process instead of launching the kernel's command.
+
+    The kernel is ipykernel's :class:`~ipykernel.kernelapp.IPKernelApp`, given the command's
+    arguments from ``-f <connection file>`` on; everything else (connection file, ports,
+    shutdown, interrupt, restart) is jupyter_client's :class:`LocalProvisioner`.
+    """
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkedKernelProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            argv = cmd[cmd.index("-f"):]
+            env, cwd = kwargs.get("env"), kwargs.get("cwd")
+            parent = os.getpid()
+            pid = os.fork()
+            if pid == 0:
+                _forked_kernel_main(argv, cwd, env, parent)
+            self.process = _ForkedProcess(pid)
+            self.pid = self.pgid = pid
+            self.cwd = cwd
+            return self.connection_info
+
+    import uuid
+
+    km.kernel_id = km.kernel_id or str(uuid.uuid4())
+    return ForkedKernelProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
 
 
 def _kernel_client(km):

@@ -11,14 +11,17 @@ index page.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import pickle
 import shutil
+import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,13 +38,19 @@ from pamgeo.ingest.region import (
     RegionData,
     build_region,
     is_current,
-    load_region,
     region_dir,
     write_region,
 )
 from pamgeo.render.notes import account_note, classes_note, coverage_notes
 from pamgeo.render.page import render_page
-from pamgeo.run.cache import KEEP, analysis_key, cached_analysis, prepare_build
+from pamgeo.run.cache import (
+    KEEP,
+    analysis_key,
+    cached_analysis,
+    cached_region,
+    prepare_build,
+    region_geopackage,
+)
 from pamgeo.run.interrupt import remove_stale_folders, stop_descendants, stopping_on_signals
 from pamgeo.run.jobs import BODY_MARKER, Workers, run_job, start_workers
 from pamgeo.run.kernels import KERNEL_NAME, ensure_kernel, stop_kernels
@@ -90,7 +99,7 @@ def _region(cfg: RegionConfig, build_dir: Path | None, progress: bool, run: _Run
         write_region(build_region(cfg, progress=progress), build_dir)
         prepare_build(cfg, build_dir)
     run.lap("build_check")
-    data = load_region(cfg, build_dir)
+    data = cached_region(cfg, build_dir)
     run.lap("load_region")
     return data
 
@@ -199,6 +208,14 @@ def _job_order(jobs: list[dict], data: RegionData) -> list[int]:
     return sorted(range(len(jobs)), key=key)
 
 
+def lower_priority(niceness: int = 10) -> None:
+    """Lower the priority of the calling thread (Linux, where the nice value is a thread's);
+    elsewhere nothing, since it would lower the whole process's."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+
+
 def _execute(jobs: list[dict], order: list[int], pools: Workers | None, *, progress: bool, label: str,
              meanwhile) -> list[dict]:
     """Run the jobs (in the pools, or here one after another) and return their results in the
@@ -213,11 +230,15 @@ def _execute(jobs: list[dict], order: list[int], pools: Workers | None, *, progr
         if pools is not None:
             futures = {(pools.prints if jobs[i].get("kind") == "print" else pools.notebooks).submit(
                 run_job, jobs[i]): i for i in order}
-            meanwhile()  # at the end it would hold up the run on its own
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                if bar:
-                    bar.update()
+            # beside the pools, at a lower priority: on a busy machine the notebooks and print
+            # maps (the run's critical path) go first, and this fills the gaps they leave
+            with ThreadPoolExecutor(1, thread_name_prefix="pamgeo-tables", initializer=lower_priority) as side:
+                side_done = side.submit(meanwhile)
+                for fut in as_completed(futures):
+                    results[futures[fut]] = fut.result()
+                    if bar:
+                        bar.update()
+                side_done.result()
         else:
             for i in order:
                 results[i] = run_job(jobs[i])
@@ -249,7 +270,8 @@ def _write_exports(run: _Run, data: RegionData, analysis: Analysis, build_dir: P
     if not kept.is_dir():
         staging = Path(tempfile.mkdtemp(dir=kept.parent, prefix=".exports-"))
         try:
-            write_tables(data, analysis, staging, run.lang, csv_sep=csv_sep)
+            write_tables(data, analysis, staging, run.lang, csv_sep=csv_sep,
+                         gpkg_base=region_geopackage(data, analysis, run.lang, build_dir))
             os.replace(staging, kept)
         except OSError:  # another run put it there meanwhile
             if not kept.is_dir():
@@ -389,9 +411,10 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
         data = _region(cfg, build_dir, progress, run)
         run.notes = [account_note(data.account, lang), *coverage_notes(data.meta.get("coverage"), lang)]
         if pools is not None:
-            # the print process, forked now: it shares the region read above and imports
-            # matplotlib while this process computes the analysis
-            pools.start_prints(data)
+            # the processes forked now share the region read above: the print process imports
+            # matplotlib, the notebook processes their kernels (forks of them, with the region)
+            # and papermill, while this process computes the analysis
+            pools.start_forked((cfg.config_path, bdir, cfg, data))
         codes = _codes(cfg, data, kecamatan)
         if pools is not None and pools.reuse_kernels:
             _prepare_workers(pools, run, workers, bdir, codes)

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 
 from pamgeo.analysis.pipeline import Analysis
 from pamgeo.core.config import RegionConfig, load_config
-from pamgeo.ingest.region import RegionData, load_region, region_dir
-from pamgeo.run.cache import cached_analysis, map_bases
+from pamgeo.ingest.region import RegionData, region_dir
+from pamgeo.run.cache import cached_analysis, cached_region, map_bases
 
 
 class BriefingInputs(NamedTuple):
@@ -47,18 +47,30 @@ def _file_state(path) -> tuple:
     return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def _region_key(region, build_dir, cfg: RegionConfig) -> tuple:
+    folder = region_dir(cfg, build_dir)
+    return (str(region), str(build_dir), _file_state(cfg.config_path), _file_state(folder / "region.gpkg"),
+            _file_state(folder / "meta.json"))
+
+
+def keep_region(region, build_dir, cfg: RegionConfig, data: RegionData) -> None:
+    """Keep ``data``, already read by the caller, as the region of a run's notebooks named
+    ``(region, build_dir)``: what a worker does before its kernel is forked from it
+    (:mod:`pamgeo.run.jobs`), so that the kernel starts with the region in memory."""
+    _RUN_REGION.clear()
+    _RUN_REGION[_region_key(region, build_dir, cfg)] = (cfg, data, {})
+
+
 def run_region_data(region, build_dir=None) -> tuple[RegionConfig, RegionData, dict]:
     """``(cfg, data, base_layers memo)`` of a ``pamgeo run``, read once per kernel.
 
     Read again when the config file or the build (``region.gpkg``, ``meta.json``) changed.
     """
     cfg = load_config(region)
-    folder = region_dir(cfg, build_dir)
-    key = (str(region), str(build_dir), _file_state(cfg.config_path), _file_state(folder / "region.gpkg"),
-           _file_state(folder / "meta.json"))
+    key = _region_key(region, build_dir, cfg)
     if key not in _RUN_REGION:
         _RUN_REGION.clear()  # one region at a time
-        _RUN_REGION[key] = (cfg, load_region(cfg, build_dir), {})
+        _RUN_REGION[key] = (cfg, cached_region(cfg, build_dir), {})
     return _RUN_REGION[key]
 
 
@@ -104,7 +116,7 @@ def briefing_inputs(region, *, build_dir=None, analysis_file: str | None = None,
         cfg, data, memo = run_region_data(region, build_dir)
     else:
         cfg = load_config(region)
-        data, memo = load_region(cfg, build_dir), {}
+        data, memo = cached_region(cfg, build_dir), {}
     lang = language or cfg.region.language
     result = analysis_for(data, analysis_file, build_dir=build_dir, lang=lang, **params)
     out = BriefingInputs(cfg, data, lang, result, memo)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sqlite3
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -106,12 +107,22 @@ def write_plotting(analysis: Analysis, folder: Path, lang: str, *, csv_sep: str 
     _excel(folder / "plotting.xlsx", {name: for_readers(frame, lang) for name, frame in sheets.items()})
 
 
-def write_geopackage(data: RegionData, analysis: Analysis, path: Path, lang: str) -> list[str]:
+def write_geopackage(data: RegionData, analysis: Analysis, path: Path, lang: str, *,
+                     part: str | None = None, base: Path | None = None) -> list[str]:
     """Every layer of the briefing's maps in one GeoPackage, each with a QGIS style stored in it
     (the ``layer_styles`` table QGIS reads), so that it opens in QGIS looking like the briefing.
-    Returns the layer names."""
-    layers = gpkg_layers(data, analysis, lang)
+    Returns the layer names written.
+
+    ``part`` as in :func:`~pamgeo.render.exports.gpkg_layers`. ``base`` is a GeoPackage of the
+    region's layers (written with ``part="region"`` for the same region, build and language):
+    it is copied to ``path`` and only the TPS layers are added, each GeoPackage layer costing
+    a fixed 20-30 ms to write however small.
+    """
     path.unlink(missing_ok=True)
+    if base is not None:
+        shutil.copyfile(base, path)
+        part = "tps"
+    layers = gpkg_layers(data, analysis, lang, part=part)
     for name, (frame, _) in layers.items():
         frame.to_file(path, layer=name, driver="GPKG")
     with contextlib.closing(sqlite3.connect(path)) as db, db:
@@ -131,10 +142,12 @@ def write_geopackage(data: RegionData, analysis: Analysis, path: Path, lang: str
     return list(layers)
 
 
-def write_tables(data: RegionData, analysis: Analysis, folder: Path, lang: str, *, csv_sep: str = ",") -> None:
+def write_tables(data: RegionData, analysis: Analysis, folder: Path, lang: str, *, csv_sep: str = ",",
+                 gpkg_base: Path | None = None) -> None:
     """The run's files beside its pages: ``tps.csv/.xlsx``, ``pockets.csv``, ``plotting.csv/.xlsx``
-    and ``pamgeo_<region>.gpkg``."""
+    and ``pamgeo_<region>.gpkg`` (from ``gpkg_base``, the region's layers, when given: see
+    :func:`write_geopackage`)."""
     write_tps_tables(analysis, folder, lang, csv_sep=csv_sep)
     analysis.pockets.table.to_csv(folder / "pockets.csv", index=False, sep=csv_sep, encoding="utf-8-sig")
     write_plotting(analysis, folder, lang, csv_sep=csv_sep)
-    write_geopackage(data, analysis, folder / f"pamgeo_{data.config.region.id}.gpkg", lang)
+    write_geopackage(data, analysis, folder / f"pamgeo_{data.config.region.id}.gpkg", lang, base=gpkg_base)
