@@ -36,20 +36,20 @@ def _wait_for_notebooks(proc: subprocess.Popen, reports: Path, timeout: float = 
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         kids = psutil.Process(proc.pid).children(recursive=True)
-        # a kernel: launched (ipykernel in its command line) or forked from a notebook worker
-        # (a child of a child of the run)
-        kernels = [k for k in kids if "ipykernel" in " ".join(_cmdline(k)) or _ppid(k) not in (proc.pid, None)]
+        # a kernel: launched (ipykernel in its command line) or forked by the run
+        # (pamgeo.run.forked: a session of its own)
+        kernels = [k for k in kids if "ipykernel" in " ".join(_cmdline(k)) or _session_leader(k)]
         if kernels and list(reports.glob(".toy.tmp-*")):
             return kids
         time.sleep(0.05)
     raise AssertionError("the run never reached its notebooks")
 
 
-def _ppid(p: psutil.Process) -> int | None:
+def _session_leader(p: psutil.Process) -> bool:
     try:
-        return p.ppid()
-    except psutil.Error:
-        return None
+        return os.getsid(p.pid) == p.pid
+    except OSError:
+        return False
 
 
 def _cmdline(p: psutil.Process) -> list[str]:

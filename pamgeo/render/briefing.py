@@ -81,7 +81,8 @@ def kecamatan_map_html(data: RegionData, kode_kec: str, analysis: Analysis, *, l
                        height: int = 660, base_memo: dict | None = None) -> str:
     """The kecamatan map as an embeddable, self-contained iframe (``base_memo``: see
     :func:`pamgeo.render.maps.base_layers`)."""
-    from pamgeo.render.maps import kecamatan_map, map_iframe  # the map code (folium) only where a map is drawn
+    # the map code (folium and friends) is imported only where a map is drawn
+    from pamgeo.render.maps import kecamatan_map, map_iframe
 
     return map_iframe(kecamatan_map(data, kode_kec, analysis, lang=lang, base_memo=base_memo),
                       height=height, lang=lang, memo=base_memo)

@@ -10,22 +10,28 @@ imports geopandas, reads the region and computes the analysis.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pamgeo.core.codes import undotted
 from pamgeo.core.resources import notebooks_dir
+from pamgeo.run import forked
 from pamgeo.run._compat import reset_jupyter_event_loop
 from pamgeo.run.kernels import (
     KERNEL_NAME,
+    KERNEL_WARMUP,
     engine_name,
     ensure_kernel,
     kernel,
     kernel_execute,
     notebook_body,
+    reserve,
     stop_kernels,
 )
 
@@ -35,26 +41,22 @@ if TYPE_CHECKING:
 BODY_MARKER = "<!--pamgeo:body-->"  # where a worker puts a notebook's outputs in its page
 
 
-def _warm_worker(kernel_name: str | None = None, region: tuple | None = None) -> None:
+def _warm_worker(kernel_name: str | None = None, kernel_folder: str | None = None, slots: int = 0) -> None:
     """Pool initializer of a notebook worker: its kernel, papermill and nbconvert, set up while
-    the main process computes the analysis.
+    the main process imports the rest, reads the region and computes the analysis.
 
-    With ``region`` (``(region, build_dir, cfg, data)``: a worker forked after the main process
-    read the region) the kernel is a fork of this worker (:func:`pamgeo.run.kernels.kernel`
-    with ``fork=True``): it starts with pamgeo imported and the region kept for the run's
-    notebooks (:func:`pamgeo.run.session.keep_region`). Otherwise it is launched as a new
-    process that imports and reads them itself.
+    With ``kernel_folder`` the main process forks the kernel once it has read the region
+    (:mod:`pamgeo.run.forked`): this worker only writes the kernel's connection file
+    (:func:`~pamgeo.run.kernels.reserve`). Otherwise it launches its kernel at once, as a new
+    process that imports pamgeo and reads the region itself.
     """
     import multiprocessing.util
 
     reset_jupyter_event_loop()
     # worker processes end with os._exit: atexit would not run, multiprocessing finalizers do
     multiprocessing.util.Finalize(None, stop_kernels, exitpriority=10)
-    if kernel_name and region is not None:
-        from pamgeo.run.session import keep_region
-
-        keep_region(*region)
-        kernel(kernel_name, wait=False, fork=True)
+    if kernel_name and kernel_folder:
+        reserve(kernel_name, kernel_folder, slots)
     elif kernel_name:  # launched first: it boots and imports pamgeo while this worker imports
         kernel(kernel_name, wait=False)  # papermill and nbconvert; the first notebook waits for it
 
@@ -111,7 +113,7 @@ def run_job(job: dict) -> dict | None:
     result = {"name": job["name"], "notebook": job["template"], "parameters": job["parameters"],
               "output": job["page_rel"], "status": "ok"}
     try:
-        km = kernel(job["kernel"]) if job.get("reuse_kernel") else None
+        km = kernel(job["kernel"], adopt=job.get("kernel_pids")) if job.get("reuse_kernel") else None
         nb = pm.execute_notebook(job["template"], job["executed"], parameters=job["parameters"],
                                  kernel_name=job["kernel"], progress_bar=False, cwd=str(notebooks_dir()),
                                  log_output=False, km=km, engine_name=engine_name() if km else None,
@@ -133,7 +135,7 @@ def _prepare_kernel_job(job: dict) -> None:
     code = (f"import pamgeo.run.session\npamgeo.run.session.prepare_run({job['region']!r}, "
             f"build_dir={job['build_dir']!r}, codes={job['codes']!r})")
     with contextlib.suppress(Exception):
-        kernel_execute(kernel(job["kernel"]), code)
+        kernel_execute(kernel(job["kernel"], adopt=job.get("kernel_pids")), code)
 
 
 def _prepare_print_job(job: dict) -> None:
@@ -205,44 +207,44 @@ def write_print_maps(data, analysis, codes: list[str], folder: Path, lang: str,
             gc.unfreeze()
 
 
-def can_fork_kernels() -> bool:
-    """Whether kernels can be forked from a worker (POSIX ``fork``; not on Windows)."""
-    import os
-
-    return hasattr(os, "fork") and os.environ.get("PAMGEO_FORK_KERNELS", "1") != "0"
-
-
 @dataclass
 class Workers:
     """The worker processes of a parallel run.
 
     ``notebooks`` runs the notebook jobs; ``prints`` the print maps. With kept kernels
     (the default) they are separate: N - 1 notebook processes, each with its kernel, and one
-    print process. Where processes can fork, both are forked by :meth:`start_forked` once the
-    region is read: each kernel is a fork of its worker and starts with the region in memory.
-    Elsewhere the notebook processes start at once and their kernels boot as new processes.
-    With a kernel per notebook, one pool of N processes takes every job.
+    print process forked by :meth:`start_forked` once the region is read. Where kernels can be
+    forked (:func:`pamgeo.run.forked.available`), :meth:`start_forked` forks them too, from the
+    main process, one per notebook process (``kernel_files`` are their connection files,
+    ``kernel_pids`` the forked processes). With a kernel per notebook, one pool of N processes
+    takes every job.
     """
 
-    notebooks: Executor | None
+    notebooks: Executor
     prints: Executor | None = None
     kernel: str = KERNEL_NAME
     reuse_kernels: bool = True
-    n_notebooks: int = 1
+    kernel_folder: str | None = None
+    kernel_files: list[str] = field(default_factory=list)
+    kernel_pids: dict[str, int] = field(default_factory=dict)
 
     def start_forked(self, region: tuple | None = None) -> None:
-        """Fork the processes not started yet, now that the main process read the region.
+        """Fork what waited for the region: the kernels (if forked) and the print process.
 
-        ``region`` is ``(region, build_dir, cfg, data)`` as the run's notebooks name it: the
-        notebook workers keep it for their kernels, the print process draws from ``data``.
+        ``region`` is ``(region, build_dir, cfg, data)`` as the run's notebooks name it: each
+        kernel keeps it for its notebooks (:func:`pamgeo.run.session.keep_region`), the print
+        process draws from ``data``.
         """
-        data = region[3] if region else None
-        if self.notebooks is None:
-            self.notebooks = ProcessPoolExecutor(max_workers=self.n_notebooks, initializer=_warm_worker,
-                                                 initargs=(self.kernel, region))
-            for _ in range(self.n_notebooks):
-                self.notebooks.submit(_noop)
+        if self.kernel_files and not self.kernel_pids:
+            from pamgeo.run.forked import fork_kernel, kernel_arguments
+            from pamgeo.run.session import keep_region
+
+            for path in self.kernel_files:
+                self.kernel_pids[path] = fork_kernel(
+                    path, cwd=str(notebooks_dir()), arguments=kernel_arguments(KERNEL_WARMUP),
+                    before=(lambda: keep_region(*region)) if region else None)
         if self.prints is None:
+            data = region[3] if region else None
             self.prints = ProcessPoolExecutor(max_workers=1, initializer=_warm_print_worker, initargs=(data,))
             self.prints.submit(_noop)
 
@@ -251,28 +253,38 @@ class Workers:
         later ``shutdown()`` waits for them."""
         for pool in {self.notebooks, self.prints} - {None}:
             pool.shutdown(wait=wait, cancel_futures=True)
+        if wait:
+            if self.kernel_pids:
+                from pamgeo.run.forked import reap
+
+                reap(list(self.kernel_pids.values()))
+                self.kernel_pids.clear()
+            if self.kernel_folder:
+                shutil.rmtree(self.kernel_folder, ignore_errors=True)
 
 
 def start_workers(workers: int, *, kernel: str = KERNEL_NAME, reuse_kernels: bool = True) -> Workers:
     """Start the worker processes of a run with ``workers`` processes in parallel (``workers`` >= 2).
 
-    With ``reuse_kernels`` and where processes fork, nothing starts yet: the run forks its
-    workers once it has read the region (:meth:`Workers.start_forked`). Elsewhere each
-    notebook process launches its kernel at once: the kernel boots and imports pamgeo while
-    the process imports papermill and nbconvert.
+    With ``reuse_kernels``: ``workers - 1`` notebook processes start now and import papermill
+    and nbconvert while the main process imports the rest. Their kernels are forked by the
+    main process once it has read the region (:meth:`Workers.start_forked`) where that is
+    possible; elsewhere each notebook process launches its kernel now, which boots and imports
+    pamgeo meanwhile.
     """
     if workers < 2:
         raise ValueError("start_workers needs at least 2 workers; a serial run needs none")
     ensure_kernel(kernel)
     if reuse_kernels:
-        if can_fork_kernels():
-            return Workers(None, None, kernel, True, workers - 1)
-        pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_warm_worker, initargs=(kernel,))
-        for _ in range(workers - 1):
+        n = workers - 1
+        folder = tempfile.mkdtemp(prefix="pamgeo-kernels-") if forked.available() else None
+        pool = ProcessPoolExecutor(max_workers=n, initializer=_warm_worker, initargs=(kernel, folder, n))
+        for _ in range(n):
             pool.submit(_noop)
-        return Workers(pool, None, kernel, True, workers - 1)
+        files = [os.path.join(folder, f"kernel-{i}.json") for i in range(n)] if folder else []
+        return Workers(pool, None, kernel, True, folder, files)
     # a kernel per notebook: kernel start-up dominates, so every worker takes any job
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker)
     for _ in range(workers):
         pool.submit(_noop)
-    return Workers(pool, pool, kernel, False, workers)
+    return Workers(pool, pool, kernel, False)

@@ -13,7 +13,6 @@ import contextlib
 import functools
 import os
 import shutil
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,25 +74,32 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
 _KERNELS: dict[str, Any] = {}
 # run by a kernel as it starts (IPython's exec_lines), before it reports ready: the imports, then
 # gc.freeze() so that garbage collections (one at every namespace reset) skip the modules' objects
-_KERNEL_WARMUP = ("import pamgeo.analysis.pipeline, pamgeo.render.briefing, pamgeo.render.maps, pamgeo.core.config, "
+KERNEL_WARMUP = ("import pamgeo.analysis.pipeline, pamgeo.render.briefing, pamgeo.render.maps, pamgeo.core.config, "
                   "pamgeo.ingest.region",
                   "from IPython.display import HTML, display",
                   "import gc; gc.freeze()")
 
 
-def kernel(name: str, *, wait: bool = True, fork: bool = False):
+def kernel(name: str, *, wait: bool = True, adopt: dict[str, int] | None = None):
     """This process's running kernel ``name`` with an empty user namespace, started if needed.
 
-    A kernel that died (a notebook crashed it) is replaced by a new one, started as a new
-    process. With ``wait=False`` the kernel is only launched: it boots on its own while this
-    process goes on, and a later call waits for it. With ``fork=True`` (POSIX) a kernel that
-    must be started is a fork of this process (:class:`ForkedKernelProvisioner`): it starts
-    with this process's modules and kept state (:mod:`pamgeo.run.session`) instead of
-    importing and reading them again.
+    A kernel that died (a notebook crashed it) is replaced by a new one. With ``wait=False``
+    the kernel is only launched: it boots and imports pamgeo on its own while this process
+    goes on, and a later call waits for it. A kernel reserved for this worker
+    (:func:`reserve`) is the one ``adopt`` (connection file -> pid) names: forked by the main
+    process (:mod:`pamgeo.run.forked`).
     """
     from jupyter_client.manager import KernelManager
 
     km = _KERNELS.get(name)
+    if km is not None and getattr(km, "pamgeo_reserved", False):
+        pid = (adopt or {}).get(km.connection_file)
+        if pid is None:
+            raise RuntimeError(f"kernel {name}: its connection file {km.connection_file} names no forked kernel")
+        from pamgeo.run.forked import adopt_kernel
+
+        adopt_kernel(km, pid)
+        km.pamgeo_reserved = False
     if km is not None and not km.is_alive():
         stop_kernels()
         km = None
@@ -102,13 +108,11 @@ def kernel(name: str, *, wait: bool = True, fork: bool = False):
         # absolute path: the kernel runs in the notebooks' folder, this process elsewhere
         import tempfile
 
+        from pamgeo.run.forked import kernel_arguments
+
         sockets = tempfile.mkdtemp(prefix="pamgeo-kernel-")
         km = KernelManager(kernel_name=name, transport="ipc", ip=os.path.join(sockets, "ipc"))
-        if fork and hasattr(os, "fork"):
-            km.provisioner = forked_provisioner(km)
-        km.start_kernel(cwd=str(notebooks_dir()),
-                        extra_arguments=[f"--IPKernelApp.exec_lines={line}" for line in _KERNEL_WARMUP]
-                        + ["--HistoryManager.enabled=False"])
+        km.start_kernel(cwd=str(notebooks_dir()), extra_arguments=kernel_arguments(KERNEL_WARMUP))
         km.pamgeo_sockets = sockets
         _KERNELS[name] = km
     if not wait:
@@ -117,108 +121,24 @@ def kernel(name: str, *, wait: bool = True, fork: bool = False):
     return km
 
 
-class _ForkedProcess:
-    """The ``subprocess.Popen`` methods jupyter_client's :class:`LocalProvisioner` uses, for a
-    kernel that is a forked child of this process."""
+def reserve(name: str, folder: str, slots: int) -> str:
+    """In a notebook worker of a run whose main process forks the kernels: take one of the
+    ``slots`` connection files in ``folder`` (``kernel-<i>.json``), write it and keep its kernel
+    manager as this process's kernel ``name``, adopted when a job names its pid (:func:`kernel`).
+    Returns the connection file."""
+    from pamgeo.run.forked import reserve_kernel
 
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:  # reaped elsewhere
-                self.returncode = -1
-                return self.returncode
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        if self.returncode is None:
-            try:
-                _, status = os.waitpid(self.pid, 0)
-                self.returncode = os.waitstatus_to_exitcode(status)
-            except ChildProcessError:
-                self.returncode = -1
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signum)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-
-def _forked_kernel_main(argv: list[str], cwd: str | None, env: dict | None, parent: int) -> None:
-    """The body of a forked kernel: ipykernel's own application, in a process of its own."""
-    code = 1
-    try:
-        os.setsid()  # a session of its own, as jupyter_client's launcher gives a kernel
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_DFL)  # not the parent's handlers (pamgeo.run.interrupt)
-        if cwd:
-            os.chdir(cwd)
-        if env is not None:
-            os.environ.clear()
-            os.environ.update(env)
-        # as for a launched kernel: it ends when its parent does (ipykernel's ParentPollerUnix)
-        os.environ["JPY_PARENT_PID"] = str(parent)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
-        import asyncio
-
-        asyncio.set_event_loop(asyncio.new_event_loop())  # not one shared with the parent
-        from ipykernel.kernelapp import IPKernelApp
-
-        app = IPKernelApp.instance()
-        app.initialize(argv)
-        app.start()
-        code = 0
-    except BaseException:  # reported, then this process ends as a kernel would
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        os._exit(code)  # never back into the parent's code (its pools, its finalizers)
-
-
-def forked_provisioner(km):
-    """A kernel provisioner (jupyter_client's extension point for how a kernel process starts)
-    that forks this process instead of launching the kernel's command.
-
-    The kernel is ipykernel's :class:`~ipykernel.kernelapp.IPKernelApp`, given the command's
-    arguments from ``-f <connection file>`` on; everything else (connection file, ports,
-    shutdown, interrupt, restart) is jupyter_client's :class:`LocalProvisioner`.
-    """
-    from jupyter_client.provisioning import LocalProvisioner
-
-    class ForkedKernelProvisioner(LocalProvisioner):
-        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-            argv = cmd[cmd.index("-f"):]
-            env, cwd = kwargs.get("env"), kwargs.get("cwd")
-            parent = os.getpid()
-            pid = os.fork()
-            if pid == 0:
-                _forked_kernel_main(argv, cwd, env, parent)
-            self.process = _ForkedProcess(pid)
-            self.pid = self.pgid = pid
-            self.cwd = cwd
-            return self.connection_info
-
-    import uuid
-
-    km.kernel_id = km.kernel_id or str(uuid.uuid4())
-    return ForkedKernelProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+    for i in range(slots):
+        path = os.path.join(folder, f"kernel-{i}.json")
+        try:
+            os.close(os.open(path + ".taken", os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
+        km = reserve_kernel(name, path)
+        km.pamgeo_reserved = True
+        _KERNELS[name] = km
+        return path
+    raise RuntimeError(f"{folder}: all {slots} kernel connection files are taken")
 
 
 def _kernel_client(km):
@@ -261,7 +181,7 @@ def engine_name() -> str:
 
     class KeptClientNotebookClient(PapermillNotebookClient):
         def start_new_kernel_client(self):  # what nbclient's (synchronous) setup_kernel calls
-            if getattr(self.km, "pamgeo_sockets", None) is None:
+            if self.km not in _KERNELS.values():
                 return super().start_new_kernel_client()
             self.kc = _kernel_client(self.km)
             return self.kc

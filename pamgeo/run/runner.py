@@ -83,6 +83,7 @@ class _Run:
     kernel: str
     reuse_kernels: bool
     notes: list[str] = field(default_factory=list)  # on every page: the TPS account, missing data
+    kernel_pids: dict[str, int] = field(default_factory=dict)  # kernels forked for the run (pamgeo.run.forked)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     clock: float = field(default_factory=time.perf_counter)
@@ -124,7 +125,7 @@ def _prepare_workers(pools: Workers, run: _Run, workers: int, bdir: str | None, 
     draws what the print maps show of the region."""
     for _ in range(workers - 1):
         pools.notebooks.submit(run_job, {"kind": "prepare", "kernel": run.kernel, "region": run.cfg.config_path,
-                                         "build_dir": bdir, "codes": codes})
+                                         "build_dir": bdir, "codes": codes, "kernel_pids": run.kernel_pids})
     pools.prints.submit(run_job, {"kind": "prepare-print", "codes": codes, "lang": run.lang})
 
 
@@ -156,7 +157,7 @@ def _plan_jobs(run: _Run, data: RegionData, codes: list[str], *, overview: bool,
     """The notebook jobs (overview, a page per kecamatan) and the print-map job of a run."""
     cfg, lang = run.cfg, run.lang
     estimated = data.estimated_note_key
-    common = {"kernel": run.kernel, "reuse_kernel": run.reuse_kernels}
+    common = {"kernel": run.kernel, "reuse_kernel": run.reuse_kernels, "kernel_pids": run.kernel_pids}
     params = {"region": cfg.config_path, "build_dir": bdir, "language": lang, "analysis_file": str(analysis_file)}
     jobs = []
     if overview:
@@ -411,10 +412,11 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
         data = _region(cfg, build_dir, progress, run)
         run.notes = [account_note(data.account, lang), *coverage_notes(data.meta.get("coverage"), lang)]
         if pools is not None:
-            # the processes forked now share the region read above: the print process imports
-            # matplotlib, the notebook processes their kernels (forks of them, with the region)
-            # and papermill, while this process computes the analysis
+            # forked now, they share the region read above: the kernels (pamgeo.run.forked)
+            # start ipykernel, the print process imports matplotlib, while this process
+            # computes the analysis
             pools.start_forked((cfg.config_path, bdir, cfg, data))
+            run.kernel_pids = pools.kernel_pids
         codes = _codes(cfg, data, kecamatan)
         if pools is not None and pools.reuse_kernels:
             _prepare_workers(pools, run, workers, bdir, codes)

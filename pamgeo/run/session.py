@@ -55,8 +55,8 @@ def _region_key(region, build_dir, cfg: RegionConfig) -> tuple:
 
 def keep_region(region, build_dir, cfg: RegionConfig, data: RegionData) -> None:
     """Keep ``data``, already read by the caller, as the region of a run's notebooks named
-    ``(region, build_dir)``: what a worker does before its kernel is forked from it
-    (:mod:`pamgeo.run.jobs`), so that the kernel starts with the region in memory."""
+    ``(region, build_dir)``: what a kernel forked from a run's main process does first
+    (:mod:`pamgeo.run.forked`), so that it starts with the region in memory."""
     _RUN_REGION.clear()
     _RUN_REGION[_region_key(region, build_dir, cfg)] = (cfg, data, {})
 

@@ -1,0 +1,179 @@
+"""Kernels forked from the main process of a run, once it has read the region.
+
+A Jupyter kernel launched as a new process imports pamgeo and the geospatial stack (1.4 s of
+CPU) and reads the region again, while the run's main process has both in memory already. On
+POSIX, ``pamgeo run`` forks its kernels from the main process instead (:func:`fork_kernel`),
+right after it read the region: each starts with the modules imported and the region kept for
+its notebooks (:func:`pamgeo.run.session.keep_region`), and runs ipykernel's own
+:class:`~ipykernel.kernelapp.IPKernelApp`.
+
+The notebook worker that uses such a kernel is started earlier, before the main process imports
+anything heavy, so that it imports papermill and nbconvert while the main process imports
+geopandas. It writes the kernel's connection file (:func:`reserve_kernel`) and, when the main
+process has forked the kernel, manages it through jupyter_client's
+:class:`~jupyter_client.manager.KernelManager` with a provisioner (jupyter_client's extension
+point for how a kernel process is started and watched) that adopts the forked process
+(:func:`adopt_kernel`): shutdown, interrupt and liveness work as for a launched kernel. The
+main process, its parent, reaps it (:func:`reap`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+CONNECTION_WAIT_S = 120  # how long a forked kernel waits for its worker's connection file
+
+
+def available() -> bool:
+    """Whether kernels can be forked here: Linux (``fork`` and ``/proc``), unless the
+    environment variable ``PAMGEO_FORK_KERNELS`` is ``0`` (then kernels are launched as new
+    processes, as Jupyter does)."""
+    import sys
+
+    return sys.platform.startswith("linux") and os.environ.get("PAMGEO_FORK_KERNELS", "1") != "0"
+
+
+class KernelProcess:
+    """The ``subprocess.Popen`` methods jupyter_client's provisioner uses, for a forked kernel
+    that is not a child of the process that manages it (its parent reaps it)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                state = "X"  # gone (reaped)
+            if state in ("Z", "X"):
+                self.returncode = -1  # not our child: its exit status is its parent's to read
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"kernel {self.pid} still runs")
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def reserve_kernel(name: str, connection_file: str):
+    """In a notebook worker: the kernel manager of the kernel the main process will fork, its
+    connection file (IPC sockets beside it) written now. Adopted later by :func:`adopt_kernel`."""
+    from jupyter_client.manager import KernelManager
+
+    stem = Path(connection_file).with_suffix("")
+    km = KernelManager(kernel_name=name, transport="ipc", ip=f"{stem}-ipc", connection_file=connection_file)
+    km.write_connection_file()
+    return km
+
+
+def adopt_kernel(km, pid: int) -> None:
+    """Let ``km`` (from :func:`reserve_kernel`) manage the kernel process ``pid`` that the main
+    process forked with its connection file."""
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class AdoptedKernelProvisioner(LocalProvisioner):
+        """jupyter_client's local provisioner, for a kernel started elsewhere: nothing to launch."""
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            raise RuntimeError("a forked kernel is not launched again; a new kernel replaces it")
+
+    import uuid
+
+    km.kernel_id = km.kernel_id or str(uuid.uuid4())
+    prov = AdoptedKernelProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+    prov.process, prov.pid, prov.pgid = KernelProcess(pid), pid, pid  # its own session: pgid == pid
+    prov.connection_info = km.get_connection_info()
+    km.provisioner = prov
+
+
+def kernel_arguments(warmup: tuple[str, ...]) -> list[str]:
+    """IPKernelApp arguments of a run's kernel: ``warmup`` lines run as it starts, no history."""
+    return [f"--IPKernelApp.exec_lines={line}" for line in warmup] + ["--HistoryManager.enabled=False"]
+
+
+def fork_kernel(connection_file: str, *, cwd: str, arguments: list[str],
+                before: Callable[[], None] | None = None) -> int:
+    """Fork a kernel from this process; returns its pid (reap it with :func:`reap`).
+
+    The child calls ``before`` (to keep what its notebooks read), waits for ``connection_file``
+    (written by the worker that will use the kernel, :func:`reserve_kernel`) and runs
+    IPKernelApp on it, in a session of its own, in ``cwd``, with stdin from ``/dev/null``. It
+    ends when this process does (ipykernel's parent poller), and never returns into this
+    process's code.
+    """
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        os.setsid()  # as jupyter_client's launcher gives a kernel: signals go to its group only
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)  # not the run's handlers (pamgeo.run.interrupt)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.chdir(cwd)
+        os.environ["JPY_PARENT_PID"] = str(parent)
+        if before is not None:
+            before()
+        _wait_for(connection_file)
+        import asyncio
+
+        asyncio.set_event_loop(asyncio.new_event_loop())  # none shared with the parent
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(["-f", connection_file, *arguments])
+        app.start()
+        code = 0
+    except BaseException:  # reported; the worker sees a dead kernel and says so
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _wait_for(connection_file: str) -> None:
+    deadline = time.monotonic() + CONNECTION_WAIT_S
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            if "key" in json.loads(Path(connection_file).read_text()):
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{connection_file}: no worker wrote it in {CONNECTION_WAIT_S} s")
+        time.sleep(0.01)
+
+
+def reap(pids: list[int]) -> None:
+    """End (if its worker has not) and reap each forked kernel ``pids``: no zombie is left."""
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
