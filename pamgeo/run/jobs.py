@@ -140,17 +140,16 @@ def _prepare_kernel_job(job: dict) -> None:
 
 def _prepare_print_job(job: dict) -> None:
     """In the print process, while the main process computes the analysis: the part of each
-    print map drawn from the region alone (:func:`pamgeo.render.printmap.base_sheet`). Best effort:
-    whatever fails here fails again in the print job, which reports it."""
-    from pamgeo.render.printmap import base_sheet
+    print map drawn from the region alone, stored beside the build
+    (:func:`pamgeo.run.cache.print_bases`). Best effort: whatever fails here fails again in the
+    print job, which reports it."""
+    from pamgeo.run.cache import print_bases
 
     data = _PRINT_DATA.get("data")
     if data is None:
         return
-    sheets = _PRINT_DATA.setdefault("sheets", {})
-    for code in job["codes"]:
-        with contextlib.suppress(Exception):
-            sheets[(code, job["lang"])] = base_sheet(data, code, lang=job["lang"])
+    with contextlib.suppress(Exception):
+        _PRINT_DATA["sheets"] = print_bases(data, job["codes"], job["lang"], job.get("build_dir"))
 
 
 def _run_print_job(job: dict, start: float) -> dict:

@@ -126,7 +126,7 @@ def _prepare_workers(pools: Workers, run: _Run, workers: int, bdir: str | None, 
     for _ in range(workers - 1):
         pools.notebooks.submit(run_job, {"kind": "prepare", "kernel": run.kernel, "region": run.cfg.config_path,
                                          "build_dir": bdir, "codes": codes, "kernel_pids": run.kernel_pids})
-    pools.prints.submit(run_job, {"kind": "prepare-print", "codes": codes, "lang": run.lang})
+    pools.prints.submit(run_job, {"kind": "prepare-print", "codes": codes, "lang": run.lang, "build_dir": bdir})
 
 
 def _report_folders(reports_dir: Path, region_id: str, partial: bool) -> tuple[Path, Path]:
