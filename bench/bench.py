@@ -155,10 +155,14 @@ def _floor_script(n_nb: int, folder: Path) -> Path:
 def bench_run(repeat: int, fresh_kernels: bool = True) -> None:
     """`pamgeo run tangsel` against the papermill floor, interleaved; page sizes; Leaflet-ready time.
 
-    Each round runs the floor, a cold run (no cached analysis: as after a change of the TPS list,
-    parameters or code; the region build and its prepared half stay) and a warm run (analysis
-    cached), in an order that rotates from round to round, so the machine's noise falls on all
-    three alike. Ratios are of medians.
+    Each round runs the floor, a cold run and a warm run, in an order that rotates from round to
+    round, so the machine's noise falls on all three alike. Ratios are of medians.
+
+    Cold: nothing of the analysis is kept, neither the analysis nor the tables and GeoPackage
+    written from it (``analysis-*`` and ``exports-*`` removed), as after a change of the run's
+    parameters or language. What belongs to the region build stays (the region, its
+    region-level analysis, the maps' and print maps' base layers, the GeoPackage's region
+    layers): made once per build. Warm: the analysis and its exports cached.
     """
     import json
     import shutil
@@ -177,6 +181,8 @@ def bench_run(repeat: int, fresh_kernels: bool = True) -> None:
         if kind == "cold":
             for f in (WORK / "tangsel").glob("analysis-*.pickle"):
                 f.unlink()
+            for d in (WORK / "tangsel").glob("exports-*"):
+                shutil.rmtree(d)
         argv = [sys.executable, str(floor)] if kind == "floor" else cmd + (
             ["--fresh-kernels"] if kind == "fresh" else [])
         t = time.perf_counter()
@@ -194,7 +200,7 @@ def bench_run(repeat: int, fresh_kernels: bool = True) -> None:
     med_floor = statistics.median(times["floor"])
     print(f"papermill floor, {n_nb} empty notebooks, 2 workers, a fresh kernel each   median {med_floor:6.2f} s "
           f"(range {min(times['floor']):.2f}-{max(times['floor']):.2f}, n={len(times['floor'])})")
-    labels = {"cold": f"pamgeo run tangsel --workers 2 ({n_nb} notebooks + print maps), cold",
+    labels = {"cold": f"pamgeo run tangsel --workers 2 ({n_nb} notebooks + print maps), cold (analysis and exports made)",
               "warm": "  same, analysis cached (nothing changed since the last run)",
               "fresh": "  same, cold, --fresh-kernels (a kernel per notebook)"}
     for k, label in labels.items():

@@ -142,3 +142,86 @@ def test_map_base_layers_stored_with_the_build_equal_drawn_ones(built, monkeypat
     memo2: dict = {}
     cache.map_bases(fresh, memo2)
     assert len(calls) == len(drawn) and set(memo2) == set(drawn)
+
+
+def test_region_read_from_the_stored_pickle_until_the_build_changes(built, monkeypatch):
+    """`cached_region` stores the region read from the GeoPackage beside it and reads that
+    after; a rebuild (or a damaged file) reads the GeoPackage again. The config is always the
+    one loaded now."""
+    from pamgeo.ingest import region as region_module
+
+    cfg, build = built
+    first = cache.cached_region(cfg, build)
+    [stored] = region_dir(cfg, build).glob("region-*.pickle")
+    reads = []
+    real = region_module.load_region
+    monkeypatch.setattr(cache, "load_region", lambda *a, **k: reads.append(a) or real(*a, **k))
+    again = cache.cached_region(load_config(cfg.config_path), build)
+    assert reads == []
+    assert again.tps.drop(columns="geometry").equals(first.tps.drop(columns="geometry"))
+    assert again.tps.geometry.equals(first.tps.geometry) and again.meta == first.meta
+    assert again.config is not first.config and again.config.config_path == cfg.config_path
+    stored.write_bytes(b"damaged")
+    assert len(cache.cached_region(cfg, build).tps) == len(first.tps) and len(reads) == 1
+    write_region(build_region(cfg), build)  # a new build: new key, the GeoPackage read again
+    cache.cached_region(cfg, build)
+    assert len(reads) == 2
+    assert len(list(region_dir(cfg, build).glob("region-*.pickle"))) <= cache.KEEP_REGION
+
+
+def test_print_base_sheets_stored_with_the_build_draw_the_same_map(built, monkeypatch):
+    """`prepare_build` stores the print maps' base sheets; a print map made from a stored sheet is
+    the PNG made from a freshly drawn one, and nothing is drawn again."""
+    from datetime import UTC, datetime
+
+    from pamgeo.render import printmap
+
+    cfg, build = built
+    cache.prepare_build(cfg, build)
+    assert len(list(region_dir(cfg, build).glob(f"printbases-*-{cfg.region.language}.pickle"))) == 1
+    data = cache.cached_region(cfg, build)
+    analysis, _ = cache.cached_analysis(data, build, lang=cfg.region.language)
+    code = data.kecamatan_codes()[0]
+    moment = datetime(2024, 2, 14, 7, tzinfo=UTC)
+    drawn = printmap.png_bytes(printmap.add_analysis(printmap.base_sheet(data, code, lang=cfg.region.language),
+                                                     analysis, moment=moment))
+    monkeypatch.setattr(printmap, "base_sheet", lambda *a, **k: pytest.fail("drawn again"))
+    sheets = cache.print_bases(data, [code], cfg.region.language, build)
+    assert sheets[(code, cfg.region.language)].data is data
+    assert printmap.png_bytes(printmap.add_analysis(sheets[(code, cfg.region.language)], analysis,
+                                                    moment=moment)) == drawn
+    # each call gives new sheets: adding the analysis to one leaves the stored ones as they were
+    again = cache.print_bases(data, [code], cfg.region.language, build)
+    assert again[(code, cfg.region.language)].fig is not sheets[(code, cfg.region.language)].fig
+
+
+def test_geopackage_from_the_stored_region_layers_equals_one_written_whole(built, tmp_path):
+    """A run's GeoPackage starts from the region's layers stored beside the build and adds the
+    TPS layers: the same layers, rows and styles as one written whole."""
+    import sqlite3
+
+    import geopandas as gpd
+    import pyogrio
+
+    from pamgeo.run.tables import write_geopackage
+
+    cfg, build = built
+    data = cache.cached_region(cfg, build)
+    analysis, _ = cache.cached_analysis(data, build, lang="id")
+    whole, fast = tmp_path / "whole.gpkg", tmp_path / "fast.gpkg"
+    names = write_geopackage(data, analysis, whole, "id")
+    base = cache.region_geopackage(data, analysis, "id", build)
+    assert base is not None and base.exists() and cache.region_geopackage(data, analysis, "id", build) == base
+    assert write_geopackage(data, analysis, fast, "id", base=base) == [n for n in names if n in (
+        "reserve_routes", "pockets", "tps")]
+    layers = sorted(n for n, _ in pyogrio.list_layers(whole))
+    assert sorted(n for n, _ in pyogrio.list_layers(fast)) == layers and "tps" in layers
+    for name in set(layers) - {"layer_styles"}:
+        a, b = gpd.read_file(whole, layer=name), gpd.read_file(fast, layer=name)
+        assert a.equals(b), name
+
+    def styles(path):
+        with sqlite3.connect(path) as db:
+            return sorted(db.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+
+    assert styles(fast) == styles(whole) and len(styles(whole)) == len(names)

@@ -210,11 +210,12 @@ def _job_order(jobs: list[dict], data: RegionData) -> list[int]:
 
 
 def lower_priority(niceness: int = 10) -> None:
-    """Lower the priority of the calling thread (Linux, where the nice value is a thread's);
-    elsewhere nothing, since it would lower the whole process's."""
+    """Lower the priority of the calling thread by ``niceness`` (Linux, where the nice value is
+    a thread's); elsewhere nothing, since it would lower the whole process's."""
     if sys.platform.startswith("linux"):
+        tid = threading.get_native_id()
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+            os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + niceness, 19))
 
 
 def _execute(jobs: list[dict], order: list[int], pools: Workers | None, *, progress: bool, label: str,
