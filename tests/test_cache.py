@@ -212,10 +212,12 @@ def test_geopackage_from_the_stored_region_layers_equals_one_written_whole(built
     names = write_geopackage(data, analysis, whole, "id")
     base = cache.region_geopackage(data, analysis, "id", build)
     assert base is not None and base.exists() and cache.region_geopackage(data, analysis, "id", build) == base
-    assert write_geopackage(data, analysis, fast, "id", base=base) == [n for n in names if n in (
-        "reserve_routes", "pockets", "tps")]
-    layers = sorted(n for n, _ in pyogrio.list_layers(whole))
-    assert sorted(n for n, _ in pyogrio.list_layers(fast)) == layers and "tps" in layers
+    per_run = ("reserve_routes", "pockets", "tps", "police_units", "staging_points")
+    assert write_geopackage(data, analysis, fast, "id", base=base) == [n for n in names if n in per_run]
+    layers = [n for n, _ in pyogrio.list_layers(whole)]
+    assert [n for n, _ in pyogrio.list_layers(fast)] == layers  # in the same order: QGIS draws it
+    assert [n for n in layers if n in per_run][-3:] == ["tps", "police_units", "staging_points"]
+    assert layers.index("tps") > max(layers.index(n) for n in ("kelurahan", "roads", "flood_hazard") if n in layers)
     for name in set(layers) - {"layer_styles"}:
         a, b = gpd.read_file(whole, layer=name), gpd.read_file(fast, layer=name)
         assert a.equals(b), name
@@ -225,3 +227,6 @@ def test_geopackage_from_the_stored_region_layers_equals_one_written_whole(built
             return sorted(db.execute("SELECT f_table_name, styleQML FROM layer_styles"))
 
     assert styles(fast) == styles(whole) and len(styles(whole)) == len(names)
+    base.write_bytes(b"damaged")  # a damaged stored file is written again, not copied into runs
+    assert cache.region_geopackage(data, analysis, "id", build) == base
+    assert {n for n, _ in pyogrio.list_layers(base)} >= {"kelurahan", "kecamatan"}

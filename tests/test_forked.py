@@ -13,6 +13,7 @@ import pytest
 from pamgeo.core.config import load_config
 from pamgeo.ingest.region import build_region, write_region
 from pamgeo.run import cache, forked
+from pamgeo.run.jobs import run_aside
 from pamgeo.run.kernels import (
     _KERNELS,
     KERNEL_WARMUP,
@@ -21,7 +22,6 @@ from pamgeo.run.kernels import (
     reserve,
     stop_kernels,
 )
-from pamgeo.run.runner import lower_priority
 from pamgeo.run.session import keep_region
 
 pytestmark = pytest.mark.skipif(not forked.available(), reason="kernels are forked on Linux only")
@@ -33,6 +33,7 @@ def test_a_forked_kernel_starts_with_the_region_and_leaves_nothing(tmp_path, toy
     data = cache.cached_region(cfg, tmp_path)
     folder = tmp_path / "kernels"
     folder.mkdir()
+    assert forked.available("pamgeo") and not forked.available("no-such-kernel")
     path = reserve("pamgeo", str(folder), 1)  # what a notebook worker does as it starts
     with pytest.raises(RuntimeError, match="taken"):
         reserve("pamgeo", str(folder), 1)
@@ -49,7 +50,9 @@ def test_a_forked_kernel_starts_with_the_region_and_leaves_nothing(tmp_path, toy
             "c.cached_region = None",
             f"cfg, data, memo = s.run_region_data({cfg.config_path!r}, {str(tmp_path)!r})",
             f"assert len(data.tps) == {len(data.tps)} and os.getcwd() == {str(tmp_path)!r}",
-            f"assert os.environ['JPY_PARENT_PID'] == '{os.getpid()}'",
+            f"assert get_ipython().kernel.parent.parent_handle == {os.getpid()}",  # ends with its parent
+            "from pamgeo.run import forked",
+            "assert not forked.available()",  # a run started from a notebook launches its kernels
         ]))
         assert kernel("pamgeo") is km  # kept: the next notebook runs in it, its namespace reset
     finally:
@@ -69,19 +72,23 @@ def test_a_kernel_whose_worker_never_writes_its_connection_file_ends(tmp_path, m
     assert os.waitstatus_to_exitcode(status) == 1
 
 
-def test_tables_thread_runs_at_a_lower_priority():
-    seen = {}
+def test_work_set_aside_runs_in_a_process_at_a_lower_priority():
+    """`run_aside` runs a closure (not pickled: it holds a lock here) in a forked process with
+    a higher nice value; its result and its errors come back."""
+    lock = threading.Lock()
+    ex, fut = run_aside(lambda: (lock.locked(), os.getpid(), os.getpriority(os.PRIO_PROCESS, 0)), niceness=7)
+    ex.shutdown()
+    locked, pid, nice = fut.result()
+    assert locked is False and pid != os.getpid()
+    assert nice == min(os.getpriority(os.PRIO_PROCESS, 0) + 7, 19)
 
-    def side():
-        lower_priority(7)
-        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    def fails():
+        raise ValueError("the tables could not be written")
 
-    before = os.getpriority(os.PRIO_PROCESS, 0)
-    t = threading.Thread(target=side)
-    t.start()
-    t.join()
-    assert seen["thread"] == min(before + 7, 19)
-    assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the rest of the process as it was
+    ex, fut = run_aside(fails)
+    ex.shutdown()
+    with pytest.raises(ValueError, match="could not be written"):
+        fut.result()
 
 
 def test_the_run_process_imports_no_map_code_until_a_map_is_drawn():
@@ -95,3 +102,26 @@ def test_the_run_process_imports_no_map_code_until_a_map_is_drawn():
             "if m in sys.modules]\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_run_with_two_notebook_workers_uses_its_forked_kernels(tmp_path, toy_config_path, monkeypatch):
+    """`--workers 3`: two notebook workers, each adopting one of the two kernels the run forked;
+    every page is made in one of them; afterwards no kernel, zombie or connection file is left."""
+    import tempfile
+
+    from pamgeo.run.runner import run_region
+
+    forkedpids: list[int] = []
+    real = forked.fork_kernel
+    monkeypatch.setattr(forked, "fork_kernel", lambda *a, **k: forkedpids.append(real(*a, **k)) or forkedpids[-1])
+    result = run_region(toy_config_path, workers=3, build_dir=tmp_path / "b", reports_dir=tmp_path / "r",
+                        progress=False)
+    assert result.ok and len(forkedpids) == 2
+    pages = [n for n in result.notebooks if n.get("kind") != "print"]
+    assert pages and {n["kernel_pid"] for n in pages} <= set(forkedpids)
+    for pid in forkedpids:
+        assert not Path(f"/proc/{pid}").exists()  # ended and reaped
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    mine = list(Path(tempfile.gettempdir()).glob(f"{forked.FOLDER_PREFIX}{os.getpid()}-*"))
+    assert mine == []

@@ -180,10 +180,11 @@ def gpkg_layers(data: RegionData, analysis: Analysis, lang: str, part: str | Non
                 ) -> dict[str, tuple[gpd.GeoDataFrame, Style]]:
     """Every layer of the briefing's maps, in WGS84, with its style; absent layers are left out.
 
-    ``part="region"`` gives only the layers that depend on the region alone (boundaries, roads,
-    rivers, flood hazard, catchment areas, police units and staging points: of the analysis only
-    its region-level half, :mod:`pamgeo.analysis.prepared`); ``part="tps"`` the others (the
-    reserve's routes, the pockets, the TPS). The default is both, in that order.
+    ``part="region"`` gives only the layers beneath, which depend on the region alone
+    (boundaries, roads, rivers, flood hazard, catchment areas: of the analysis only its
+    region-level half, :mod:`pamgeo.analysis.prepared`); ``part="tps"`` the others (the
+    reserve's routes, the pockets, the TPS, the police units and staging points on top). The
+    default is both, in that order.
     """
     if part not in (None, "region", "tps"):
         raise ValueError(f"part must be None, 'region' or 'tps', not {part!r}")
@@ -220,14 +221,16 @@ def gpkg_layers(data: RegionData, analysis: Analysis, lang: str, part: str | Non
                 add(f"isochrones_{method}", cat.isochrones, Style("fill", categories=tuple(
                     (b, f"{b} {t('minutes', lang)}", BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)])
                     for i, b in enumerate(bands)), attribute="band_min", opacity=0.35))
-        add("police_units", data.police_posts, Style("marker", _palette.POLICE_FILL, size=3.0))
-        add("staging_points", analysis.staging, Style("marker", _palette.STAGING_COLOUR, size=3.6))
     if part != "region":
         add("reserve_routes", analysis.routes, Style("line", _palette.ROUTE_COLOUR, size=0.6))
         add("pockets", analysis.pockets.polygons, Style("fill", _palette.POCKET_COLOUR, size=0.6, opacity=0.2))
         add("tps", gpd.GeoDataFrame(tps_export(analysis.tps), geometry=analysis.tps.geometry.to_numpy(),
                                     crs=analysis.tps.crs),
             _categories("marker", "risk_class", CLASS_COLOURS, lang))
+        # the police's points last, drawn on top in QGIS as on the briefing's maps (region-level,
+        # but a handful of rows: written with each run to keep that order)
+        add("police_units", data.police_posts, Style("marker", _palette.POLICE_FILL, size=3.0))
+        add("staging_points", analysis.staging, Style("marker", _palette.STAGING_COLOUR, size=3.6))
     return layers
 
 

@@ -48,7 +48,8 @@ KEEP_PRINT_BASES = 4  # the print maps' base sheets: two builds' worth, in two l
 
 
 # the libraries whose objects the stored files pickle: a new version reads the build afresh
-PICKLED_LIBRARIES = ("numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy", "networkx", "matplotlib")
+PICKLED_LIBRARIES = ("numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy", "networkx", "matplotlib",
+                     "rasterio", "affine", "pydantic", "pyogrio")
 
 
 @functools.cache
@@ -85,15 +86,20 @@ def prepared_key(data: RegionData) -> str:
 
 
 def _region_key(cfg: RegionConfig, build_dir: Path | None) -> str | None:
-    """Key of the stored region of ``cfg``'s build: its inputs and time, the GeoPackage's size and
-    time and pamgeo's code; None when there is no build to read."""
+    """Key of the stored region of ``cfg``'s build: its inputs and time, the config file's and the
+    GeoPackage's size and time and pamgeo's code; None when there is no build to read."""
     folder = region_dir(cfg, build_dir)
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         st = (folder / "region.gpkg").stat()
     except (OSError, ValueError):
         return None
-    blob = json.dumps({"inputs": meta.get("inputs"), "built_at": meta.get("built_at"),
+    try:  # the config as well: what load_region takes from it (raster classes, lists) stays current
+        cs = Path(cfg.config_path).stat()
+        config = [str(cfg.config_path), cs.st_size, cs.st_mtime_ns]
+    except (OSError, TypeError):
+        config = None
+    blob = json.dumps({"inputs": meta.get("inputs"), "built_at": meta.get("built_at"), "config": config,
                        "gpkg": [st.st_size, st.st_mtime_ns], "code": _code_hash()}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
@@ -214,6 +220,8 @@ def region_geopackage(data: RegionData, analysis, lang: str, build_dir: Path | N
 
     folder = region_dir(data.config, build_dir)
     path = folder / f"gpkgbase-{prepared_key(data)}-{lang}.gpkg"
+    if path.exists() and not _readable_gpkg(path):
+        path.unlink()  # damaged: written again
     if not path.exists():
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gpkgbase-", suffix=".gpkg")
         os.close(fd)
@@ -250,6 +258,15 @@ def print_bases(data: RegionData, codes: list[str], lang: str, build_dir: Path |
     if stored and missing:
         _write(sheets, path, KEEP_PRINT_BASES)
     return {(code, lang): dataclasses.replace(sheets[code], data=data) for code in codes}
+
+
+def _readable_gpkg(path: Path) -> bool:
+    import pyogrio
+
+    try:
+        return bool(pyogrio.list_layers(path).size)
+    except Exception:
+        return False
 
 
 def cached_analysis(data: RegionData, build_dir: Path | None = None, **params):

@@ -23,7 +23,9 @@ import contextlib
 import json
 import os
 import signal
+import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,27 @@ from typing import Any
 CONNECTION_WAIT_S = 120  # how long a forked kernel waits for its worker's connection file
 
 
-def available() -> bool:
-    """Whether kernels can be forked here: Linux (``fork`` and ``/proc``), unless the
-    environment variable ``PAMGEO_FORK_KERNELS`` is ``0`` (then kernels are launched as new
-    processes, as Jupyter does)."""
-    import sys
+def available(kernel_name: str | None = None) -> bool:
+    """Whether kernels can be forked here: on Linux (``fork`` and ``/proc``), from a process
+    that is not itself a Jupyter kernel (a run started from a notebook launches its kernels),
+    for a kernel ``kernel_name`` whose spec runs ipykernel on this very interpreter (what is
+    forked is this process); unless the environment variable ``PAMGEO_FORK_KERNELS`` is ``0``.
+    Otherwise kernels are launched as new processes, as Jupyter does."""
+    if not sys.platform.startswith("linux") or os.environ.get("PAMGEO_FORK_KERNELS", "1") == "0":
+        return False
+    app = sys.modules.get("ipykernel.kernelapp")
+    if app is not None and app.IPKernelApp.initialized():
+        return False
+    if kernel_name is None:
+        return True
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    return sys.platform.startswith("linux") and os.environ.get("PAMGEO_FORK_KERNELS", "1") != "0"
+    try:
+        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    except NoSuchKernel:
+        return False
+    return (len(argv) > 2 and os.path.realpath(argv[0]) == os.path.realpath(sys.executable)
+            and "ipykernel_launcher" in argv)
 
 
 class KernelProcess:
@@ -77,6 +93,22 @@ class KernelProcess:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+
+FOLDER_PREFIX = "pamgeo-kernels-"
+
+
+def connection_folder() -> str:
+    """A new temporary folder for the connection files (and IPC sockets) of a run's forked
+    kernels, named after this process; those of runs no longer running (killed) go."""
+    import shutil
+    import tempfile
+
+    for old in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        pid = old.name[len(FOLDER_PREFIX):].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
 
 
 def reserve_kernel(name: str, connection_file: str):
@@ -126,7 +158,14 @@ def fork_kernel(connection_file: str, *, cwd: str, arguments: list[str],
     process's code.
     """
     parent = os.getpid()
-    pid = os.fork()
+    for stream in (sys.stdout, sys.stderr):  # what is buffered is written once, by this process
+        with contextlib.suppress(Exception):
+            stream.flush()
+    with warnings.catch_warnings():
+        # Python 3.12 warns of forking a process with threads (here the run's pools' manager
+        # threads): the child only runs IPKernelApp, which starts its own
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid:
         return pid
     code = 1
@@ -148,7 +187,8 @@ def fork_kernel(connection_file: str, *, cwd: str, arguments: list[str],
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(["-f", connection_file, *arguments])
+        # the parent named explicitly: it may have imported ipykernel (the default is read then)
+        app.initialize(["-f", connection_file, f"--IPKernelApp.parent_handle={parent}", *arguments])
         app.start()
         code = 0
     except BaseException:  # reported; the worker sees a dead kernel and says so
@@ -173,7 +213,10 @@ def _wait_for(connection_file: str) -> None:
 def reap(pids: list[int]) -> None:
     """End (if its worker has not) and reap each forked kernel ``pids``: no zombie is left."""
     for pid in pids:
-        with contextlib.suppress(OSError):
+        try:
             os.killpg(pid, signal.SIGKILL)
+        except OSError:  # gone, or not a session leader yet
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)

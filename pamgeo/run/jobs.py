@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -83,6 +82,35 @@ def _noop() -> None:
     return None
 
 
+# the work of a process started by run_aside, handed over by the fork
+_ASIDE: dict[str, Any] = {}
+
+
+def _aside_init(work, niceness: int) -> None:
+    with contextlib.suppress(OSError):
+        os.nice(niceness)
+    _ASIDE["work"] = work
+
+
+def _aside_run():
+    return _ASIDE.pop("work")()
+
+
+def run_aside(work, *, niceness: int = 10) -> tuple[Executor, Any] | None:
+    """Start ``work()`` (any callable: it is not pickled) in a process forked now, at a lower
+    priority (``niceness`` added): on a busy machine the run's notebooks and print maps go
+    first and this fills the gaps they leave. Returns ``(executor, future)`` (the future holds
+    what ``work`` returns or raised; shut the executor down after), or None where processes do
+    not fork (then run ``work`` yourself)."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    ex = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_aside_init, initargs=(work, niceness))
+    return ex, ex.submit(_aside_run)
+
+
 def _failure(exc: BaseException) -> dict:
     info = {"error": f"{type(exc).__name__}: {exc}".strip()[:2000]}
     for attr in ("cell_index", "exec_count", "ename", "evalue"):
@@ -120,6 +148,8 @@ def run_job(job: dict) -> dict | None:
                                  request_save_on_cell_execute=False)  # written once, at the end
         head, tail = job["page_shell"].split(BODY_MARKER, 1)
         Path(job["page"]).write_text(head + notebook_body(nb) + tail, encoding="utf-8")
+        if km is not None:  # which kernel ran it (the manifest's record of a run)
+            result["kernel_pid"] = km.provisioner.pid
     except Exception as exc:  # one kecamatan failing must not stop the others
         result.update({"status": "failed", **_failure(exc)})
     result["seconds"] = round(time.perf_counter() - start, 2)
@@ -235,8 +265,12 @@ class Workers:
         process draws from ``data``.
         """
         if self.kernel_files and not self.kernel_pids:
+            import gc
+
             from pamgeo.run.forked import fork_kernel, kernel_arguments
             from pamgeo.run.session import keep_region
+
+            gc.freeze()  # the region too: the kernels' collections need not go through it
 
             for path in self.kernel_files:
                 self.kernel_pids[path] = fork_kernel(
@@ -276,7 +310,7 @@ def start_workers(workers: int, *, kernel: str = KERNEL_NAME, reuse_kernels: boo
     ensure_kernel(kernel)
     if reuse_kernels:
         n = workers - 1
-        folder = tempfile.mkdtemp(prefix="pamgeo-kernels-") if forked.available() else None
+        folder = forked.connection_folder() if forked.available(kernel) else None
         pool = ProcessPoolExecutor(max_workers=n, initializer=_warm_worker, initargs=(kernel, folder, n))
         for _ in range(n):
             pool.submit(_noop)

@@ -74,6 +74,7 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
 _KERNELS: dict[str, Any] = {}
 # run by a kernel as it starts (IPython's exec_lines), before it reports ready: the imports, then
 # gc.freeze() so that garbage collections (one at every namespace reset) skip the modules' objects
+FORKED_READY_S = 60  # a forked kernel that does not answer by then is replaced
 KERNEL_WARMUP = ("import pamgeo.analysis.pipeline, pamgeo.render.briefing, pamgeo.render.maps, pamgeo.core.config, "
                   "pamgeo.ingest.region",
                   "from IPython.display import HTML, display",
@@ -100,6 +101,11 @@ def kernel(name: str, *, wait: bool = True, adopt: dict[str, int] | None = None)
 
         adopt_kernel(km, pid)
         km.pamgeo_reserved = False
+        try:  # a forked kernel that does not answer is replaced by a launched one, not waited for
+            _kernel_client(km, timeout=FORKED_READY_S)
+        except Exception:
+            stop_kernels()
+            km = None
     if km is not None and not km.is_alive():
         stop_kernels()
         km = None
@@ -141,7 +147,7 @@ def reserve(name: str, folder: str, slots: int) -> str:
     raise RuntimeError(f"{folder}: all {slots} kernel connection files are taken")
 
 
-def _kernel_client(km):
+def _kernel_client(km, timeout: float = 120):
     """The one client of this process's kernel ``km``, connected and checked ready on first use.
 
     Every notebook a worker runs goes through this client (see :func:`engine_name`): a new
@@ -154,7 +160,7 @@ def _kernel_client(km):
         kc = km.client()
         kc.start_channels()
         try:
-            kc.wait_for_ready(timeout=120)
+            kc.wait_for_ready(timeout=timeout)
         except BaseException:
             kc.stop_channels()
             raise

@@ -11,17 +11,14 @@ index page.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
 import pickle
 import shutil
-import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +49,7 @@ from pamgeo.run.cache import (
     region_geopackage,
 )
 from pamgeo.run.interrupt import remove_stale_folders, stop_descendants, stopping_on_signals
-from pamgeo.run.jobs import BODY_MARKER, Workers, run_job, start_workers
+from pamgeo.run.jobs import BODY_MARKER, Workers, run_aside, run_job, start_workers
 from pamgeo.run.kernels import KERNEL_NAME, ensure_kernel, stop_kernels
 from pamgeo.run.tables import versions, write_tables
 
@@ -209,15 +206,6 @@ def _job_order(jobs: list[dict], data: RegionData) -> list[int]:
     return sorted(range(len(jobs)), key=key)
 
 
-def lower_priority(niceness: int = 10) -> None:
-    """Lower the priority of the calling thread by ``niceness`` (Linux, where the nice value is
-    a thread's); elsewhere nothing, since it would lower the whole process's."""
-    if sys.platform.startswith("linux"):
-        tid = threading.get_native_id()
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + niceness, 19))
-
-
 def _execute(jobs: list[dict], order: list[int], pools: Workers | None, *, progress: bool, label: str,
              meanwhile) -> list[dict]:
     """Run the jobs (in the pools, or here one after another) and return their results in the
@@ -232,15 +220,21 @@ def _execute(jobs: list[dict], order: list[int], pools: Workers | None, *, progr
         if pools is not None:
             futures = {(pools.prints if jobs[i].get("kind") == "print" else pools.notebooks).submit(
                 run_job, jobs[i]): i for i in order}
-            # beside the pools, at a lower priority: on a busy machine the notebooks and print
-            # maps (the run's critical path) go first, and this fills the gaps they leave
-            with ThreadPoolExecutor(1, thread_name_prefix="pamgeo-tables", initializer=lower_priority) as side:
-                side_done = side.submit(meanwhile)
+            # beside the pools, in a process at a lower priority: on a busy machine the notebooks
+            # and print maps (the run's critical path) go first, and this fills their gaps
+            aside = run_aside(meanwhile)
+            if aside is None:
+                meanwhile()
+            try:
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()
                     if bar:
                         bar.update()
-                side_done.result()
+                if aside is not None:
+                    aside[1].result()
+            finally:
+                if aside is not None:  # stopped: not waited for (the run's clean-up ends it)
+                    aside[0].shutdown(wait=aside[1].done(), cancel_futures=True)
         else:
             for i in order:
                 results[i] = run_job(jobs[i])
@@ -430,17 +424,15 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
         jobs = _plan_jobs(run, data, codes, overview=not kecamatan, tmp=tmp, bdir=bdir,
                           analysis_file=analysis_file, class_note=class_note)
 
-        def tables() -> None:
-            # imported here, once the notebooks run: the map code behind the index page's tables
-            # (folium and friends, 0.3 s) need not hold up the start of the run
-            from pamgeo.render.index import summary_html
-
+        def tables() -> None:  # the files beside the pages (in a process of its own, see _execute)
             _write_exports(run, data, analysis, build_dir, tmp, csv_sep)
             _write_validation(run, data, build_dir, tmp, csv_sep)
-            summary.update(html=summary_html(analysis, lang=lang), versions=versions())
 
         results = _execute(jobs, _job_order(jobs, data), pools, progress=progress,
                            label=f"briefing {cfg.region.id}", meanwhile=tables)
+        from pamgeo.render.index import summary_html
+
+        summary.update(html=summary_html(analysis, lang=lang), versions=versions())
     except BaseException:
         if pools is not None:
             pools.shutdown()
@@ -449,12 +441,25 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
         stop_kernels()  # the serial path's kernel (workers stop their own)
     if pools is not None:  # asked to stop now, waited for at the end: the kernels stop meanwhile
         pools.shutdown(wait=False)
-    run.lap("notebooks_and_print_maps")
-    manifest_path = tmp / "manifest.json"
-    all_results = _with_previous(results, manifest_path, partial=bool(kecamatan))
-    analysis_file.unlink()
+    try:
+        return _finish(run, data, analysis, results, tmp, final, analysis_file, codes, workers, summary,
+                       class_note, partial=bool(kecamatan))
+    finally:
+        if pools is not None:
+            pools.shutdown()
+
+
+def _finish(run: _Run, data: RegionData, analysis: Analysis, results: list[dict], tmp: Path, final: Path,
+            analysis_file: Path, codes: list[str], workers: int, summary: dict, class_note: str, *,
+            partial: bool) -> RunResult:
+    """The index page and the manifest of a run whose pages are written; the report moved into place."""
     from pamgeo.render.index import index_body
 
+    cfg, lang = run.cfg, run.lang
+    run.lap("notebooks_and_print_maps")
+    manifest_path = tmp / "manifest.json"
+    all_results = _with_previous(results, manifest_path, partial=partial)
+    analysis_file.unlink()
     index_html = render_page(
         cfg, title=f"{t('index_title', lang)}: {cfg.region.name}",
         subtitle=f"{cfg.sources.tps.election} · {number(len(data.tps), lang)} TPS · {len(data.kecamatan)} "
@@ -476,6 +481,4 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     _move_into_place(tmp, final)
-    if pools is not None:
-        pools.shutdown()
     return RunResult(final, final / "index.html", [dict(r, output=str(final / r["output"])) for r in all_results])
