@@ -46,14 +46,24 @@ def available(kernel_name: str | None = None) -> bool:
         return False
     if kernel_name is None:
         return True
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
-    except NoSuchKernel:
-        return False
+    argv = _kernel_argv(kernel_name)
     return (len(argv) > 2 and os.path.realpath(argv[0]) == os.path.realpath(sys.executable)
             and "ipykernel_launcher" in argv)
+
+
+def _kernel_argv(name: str) -> list[str]:
+    """The command of the kernel spec ``name``, found where jupyter_client looks first (its
+    ``kernels`` folders in ``jupyter_path`` order); [] if there is none. Read here, not through
+    ``KernelSpecManager``, whose import (0.1 s) would hold up the start of every run."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("kernels"):
+        spec = Path(folder) / name / "kernel.json"
+        if spec.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                return list(json.loads(spec.read_text(encoding="utf-8")).get("argv", []))
+            return []
+    return []
 
 
 class KernelProcess:
