@@ -134,9 +134,35 @@ def test_map_base_layers_stored_with_the_build_equal_drawn_ones(built, monkeypat
     cache.map_bases(data, memo, build_dir=build)
     assert calls == [] and set(memo) == set(drawn)
     for key, layers in drawn.items():
-        assert set(memo[key]) == set(layers)
+        assert set(memo[key]) == set(layers) | {"zones"}
         for name, value in layers.items():
             assert memo[key][name] == value, (key, name)
+    # the zones stored with them are those the map would cut from the analysis for its view
+    from pamgeo.render.webmap_zones import zone_frames, zone_geometries
+
+    analysis, _ = cache.cached_analysis(data, build, lang="id")
+    frames = zone_frames(analysis.catchments, analysis.flood_corridors, analysis.flood_hazard)
+    assert "rayon_administrative" in frames and "flood_corridors" in frames
+    for key in drawn:
+        fresh = zone_geometries(frames, memo[key]["view"])
+        assert set(memo[key]["zones"]) == set(fresh)
+        for name, (rows, geometries, keep) in fresh.items():
+            stored_rows, stored_geometries, stored_keep = memo[key]["zones"][name]
+            assert rows.tolist() == stored_rows.tolist() and keep.tolist() == stored_keep.tolist()
+            assert geometries == stored_geometries, (key, name)
+    # and the maps drawn with them are the maps drawn without (ids aside), in both languages
+    import re
+
+    from pamgeo.render import briefing
+    from pamgeo.render.maps import embedded_documents
+
+    without = {k: {n: v for n, v in layers.items() if n != "zones"} for k, layers in memo.items()}
+    code = data.kecamatan_codes()[0]
+    for lang in ("id", "en"):
+        pages = [briefing.kecamatan_map_html(data, code, analysis, lang=lang, base_memo=m) for m in (memo, without)]
+        docs = [re.sub(r"pamgeo-map-[0-9a-f]{12}|[0-9a-f]{32}", "ID", embedded_documents(p)[0]) for p in pages]
+        assert docs[0] == docs[1] and "rayon" in docs[0]
+    calls.clear()
     # a region not loaded from a build: drawn, not stored
     fresh = build_region(cfg)
     memo2: dict = {}

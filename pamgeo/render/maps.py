@@ -35,7 +35,8 @@ every map writes alike is made once per run and kept in the run's memo of base l
 compressor past the beginning the documents share, :func:`gzip_document`); each map takes its
 TPS and the columns its layers read once (:func:`tps_in_area`); the layers' properties are
 read and escaped a column at a time, the zones cut as arrays
-(:func:`pamgeo.render.webmap_layers.zones_in`); and no rendered script is compiled as a
+(:func:`pamgeo.render.webmap_zones.zones_in`) and, in a run, cut and encoded once per build
+(``zones`` of the base layers, :func:`pamgeo.render.webmap_zones.zone_geometries`); and no rendered script is compiled as a
 template again when it has no template syntax
 (:func:`pamgeo.render.webmap_elements.template_text`). The pages are byte for byte those made
 without the memo (``tests/test_maps.py``).
@@ -180,8 +181,9 @@ def briefing_map(data: RegionData, area, analysis: Analysis, *, kode_kec: str | 
     m = base_map(data, bounds, lang=lang, fit=False, memo=base_memo)  # the view: FitView, last
     legend: list[LegendEntry] = []
     kel_layer = add_base(m, base, lang=lang, legend=legend)
-    add_flood(m, analysis, view, lang=lang, legend=legend, nearby=base["nearby"])
-    add_catchments(m, analysis, view, lang=lang, legend=legend)
+    # the zones as the base layers hold them (stored with the build, see pamgeo.run.cache), else cut now
+    add_flood(m, analysis, view, lang=lang, legend=legend, nearby=base["nearby"], zones=base.get("zones"))
+    add_catchments(m, analysis, view, lang=lang, legend=legend, zones=base.get("zones"))
     in_area = tps_in_area(analysis.tps, kode_kec)
     add_routes(m, analysis.routes, set(in_area["tps_id"]), lang=lang, legend=legend)
     # the pockets the page's table lists (those holding TPS of this area): map and table agree

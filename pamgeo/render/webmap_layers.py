@@ -29,7 +29,7 @@ from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, FLOOD_LEVELS, class_la
 from pamgeo.ingest.io import WGS84
 from pamgeo.render import palette as P
 from pamgeo.render.webmap_assets import asset_text
-from pamgeo.render.webmap_base import NEARBY_M, clip, clipped, sliver_free
+from pamgeo.render.webmap_base import NEARBY_M, clip
 from pamgeo.render.webmap_elements import (
     Box,
     GeoJson,
@@ -48,6 +48,7 @@ from pamgeo.render.webmap_encoding import (
     layer_data,
 )
 from pamgeo.render.webmap_legend import add_entry
+from pamgeo.render.webmap_zones import zone, zone_data, zones_in
 
 CLASS_STYLE = {c: {"fillColor": P.CLASS_COLOURS[c], "color": P.CLASS_OUTLINES[c]} for c in CLASSES}
 
@@ -70,14 +71,6 @@ TPS_DRAWN_MARK = "pamgeo-tps-drawn"
 
 #: TPS drawn larger, and kept clear of the map's controls in the first view
 PRIORITY_CLASSES = ("rawan", "sangat_rawan")
-
-
-# rayon catchments, isochrones and river corridors are zones tens of metres wide at best:
-# drawn at 25 m / ~5 m, a third of the bytes of the 1 m base layers
-ZONE_SIMPLIFY_M = 25.0
-
-
-ZONE_PRECISION = 5e-5
 
 
 #: words that mark a police unit as planned, not yet built (the ``status`` column)
@@ -231,15 +224,18 @@ def add_pockets(m: folium.Map, polygons: gpd.GeoDataFrame | None, *, lang: str, 
         add_entry(legend, layer, t(name, lang), "area", style)
 
 
-def add_catchments(m: folium.Map, analysis, area, *, lang: str, legend: list | None = None) -> None:
-    """Rayon catchments of every method (the configured one shown), isochrones."""
+def add_catchments(m: folium.Map, analysis, area, *, lang: str, legend: list | None = None,
+                   zones: dict | None = None) -> None:
+    """Rayon catchments of every method (the configured one shown), isochrones (``zones``: see
+    :func:`~pamgeo.render.webmap_zones.zone`)."""
     if not analysis.catchments:
         return
     rayons = sorted({r for c in analysis.catchments.values() for r in c.rayon["rayon"].dropna()})
     colour = dict(zip(rayons, rayon_colours(len(rayons)), strict=True))
     outline = dict(zip(rayons, rayon_colours(len(rayons), P.RAYON_OUTLINES), strict=True))
     for method, cat in analysis.catchments.items():
-        rows, geoms = zones_in(cat.rayon, area, 10_000)
+        z = zone(zones, f"rayon_{method}", cat.rayon, area)
+        rows = z[0]
         if not len(rows):
             continue
         values = column_values(cat.rayon["rayon"])
@@ -250,8 +246,7 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str, legend: list | N
                                    "fillOpacity": 0.35} for r in rayons}
         other = {"color": "#555555", "weight": 2, "opacity": 0.8, "fillColor": "#ffffff", "fillOpacity": 0.35}
         layer = GeoJson(
-            rows_data(geoms, cat.rayon.crs, {"rayon": [escaped[i] for i in rows]}, simplify_m=ZONE_SIMPLIFY_M,
-                      precision=ZONE_PRECISION),
+            zone_data(z, {"rayon": escaped}),
             name=f"{t('catchment', lang)}: {t('method_' + method, lang)}",
             show=method == analysis.catchment_method,
             style_function=lambda f, s_=styles, o_=other: s_.get(f["properties"].get("rayon"), o_),
@@ -262,7 +257,8 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str, legend: list | N
             add_entry(legend, layer, r, "area", styles[escape_text(r)])
     tt = analysis.catchments.get("travel_time")
     if tt is not None and tt.isochrones is not None:
-        rows, geoms = zones_in(tt.isochrones, area, 10_000)
+        z = zone(zones, "isochrones", tt.isochrones, area)
+        rows = z[0]
         if not len(rows):
             return
         values = column_values(tt.isochrones["band_min"])
@@ -272,24 +268,12 @@ def add_catchments(m: folium.Map, analysis, area, *, lang: str, legend: list | N
         bstyle = {escape_text(b): {"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": 0.35}
                   for b, c in zip(bands, band_colours(len(bands)), strict=True)}
         layer = GeoJson(
-            rows_data(geoms, tt.isochrones.crs, {"band_min": [escaped[i] for i in rows]}, simplify_m=ZONE_SIMPLIFY_M,
-                      precision=ZONE_PRECISION), name=t("isochrones", lang),
+            zone_data(z, {"band_min": escaped}), name=t("isochrones", lang),
             show=False, style_function=lambda f, s_=bstyle: s_[f["properties"]["band_min"]],
             tooltip=tooltip(["band_min"], aliases=[t("minutes", lang)]),
         ).add_to(m)
         for b in [b for b in bands if b in set(drawn)]:
             add_entry(legend, layer, f"{t('isochrones', lang)}: {b}", "area", bstyle[escape_text(b)])
-
-
-def zones_in(zones: gpd.GeoDataFrame, area, min_area_m2: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of ``zones`` in ``area`` and their geometries cut to it (:func:`clip`), without the
-    slivers smaller than ``min_area_m2`` if given (:func:`~pamgeo.render.webmap_base.drop_slivers`): what those give, as
-    arrays (no frame made for each step)."""
-    rows, geoms = clipped(zones.geometry.to_numpy(), area)
-    if min_area_m2 is not None:
-        present, geoms = sliver_free(geoms, min_area_m2)
-        rows = rows[present]
-    return rows, geoms
 
 
 def rows_data(geoms: np.ndarray, crs, columns: dict[str, list], **kwargs) -> dict:
@@ -382,10 +366,12 @@ def _flood_classes(present) -> list[str]:
     return [c for c in FLOOD_LEVELS[1:] if c in set(present)]
 
 
-def add_flood(m: folium.Map, analysis, area, *, lang: str, legend: list | None = None, nearby=None) -> None:
+def add_flood(m: folium.Map, analysis, area, *, lang: str, legend: list | None = None, nearby=None,
+              zones: dict | None = None) -> None:
     """Flood evidence: river corridors, hazard polygons and raster classes, lakes, reports, flooded roads.
 
-    ``nearby``: ``area`` and ``NEARBY_M`` around it, where reports are drawn (made if not given).
+    ``nearby``: ``area`` and ``NEARBY_M`` around it, where reports are drawn (made if not given);
+    ``zones``: see :func:`~pamgeo.render.webmap_zones.zone`.
     """
 
     layers = analysis.flood_layers
@@ -394,15 +380,15 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str, legend: list | None =
     lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     if analysis.flood_corridors is not None and not analysis.flood_corridors.empty:
         corr = analysis.flood_corridors
-        rows, geoms = zones_in(corr, area, 2_000)
+        z = zone(zones, "flood_corridors", corr, area)
+        rows = z[0]
         classes = column_values(corr["flood_class"])
         drawn = [classes[i] for i in rows]
         columns = {"flood_class": escaped_values(corr["flood_class"]),
                    "kelas": escaped_values([lab.get(c) for c in classes]), "band": escaped_values(corr["band"])}
         styles = {c: {"color": P.FLOOD_COLOURS[c], "weight": 0, "fillColor": P.FLOOD_COLOURS[c], "fillOpacity": 0.25}
                   for c in P.FLOOD_COLOURS}
-        layer = GeoJson(rows_data(geoms, corr.crs, {k: [v[i] for i in rows] for k, v in columns.items()},
-                                  simplify_m=ZONE_SIMPLIFY_M, precision=ZONE_PRECISION),
+        layer = GeoJson(zone_data(z, columns),
                         name=t("flood_corridors", lang), show=False,
                         style_function=lambda f, s_=styles: s_[f["properties"]["flood_class"]],
                         tooltip=tooltip(["kelas", "band"])).add_to(m)
@@ -410,14 +396,15 @@ def add_flood(m: folium.Map, analysis, area, *, lang: str, legend: list | None =
             add_entry(legend, layer, f"{t('flood_corridors', lang)}: {lab[c]}", "area", styles[c])
     if analysis.flood_hazard is not None:
         hz = analysis.flood_hazard
-        rows, geoms = zones_in(hz, area)
+        z = zone(zones, "flood_hazard", hz, area)
+        rows = z[0]
         if len(rows):
             classes = column_values(hz["flood_class"])
             columns = {"flood_class": escaped_values(hz["flood_class"]),
                        "kelas": escaped_values([lab.get(c) for c in classes]), "label": escaped_values(hz["label"])}
             styles = {c: {"color": P.FLOOD_COLOURS[c], "weight": 1, "fillColor": P.FLOOD_COLOURS[c], "fillOpacity": 0.45}
                       for c in P.FLOOD_COLOURS}
-            layer = GeoJson(rows_data(geoms, hz.crs, {k: [v[i] for i in rows] for k, v in columns.items()}, simplify_m=5),
+            layer = GeoJson(zone_data(z, columns),
                             name=t("flood_hazard", lang),
                             style_function=lambda f, s_=styles: s_[f["properties"]["flood_class"]],
                             tooltip=tooltip(["label", "kelas"])).add_to(m)

@@ -195,17 +195,29 @@ def map_bases(data: RegionData, memo: dict, codes: list[str] | None = None, buil
     """Put the base layers of the region's maps into ``memo``: the overview's and those of the
     kecamatan ``codes`` (default all). Like the region-level half of the analysis they depend only
     on the build (and pamgeo's code), so they are stored beside it: read from there when they
-    are, drawn and stored when not (a region not loaded from a build: drawn only)."""
+    are, drawn and stored when not (a region not loaded from a build: drawn only). Stored ones
+    also hold the map's zone layers (``zones``: catchments, isochrones, river corridors, flood
+    hazard, :func:`pamgeo.render.webmap_zones.zone_geometries`), cut from the region-level half
+    of the analysis."""
     from pamgeo.render.maps import base_layers
 
     wanted = [(None, False)] + [(c, True) for c in (codes if codes is not None else data.kecamatan_codes())]
-    stored = data.meta.get("inputs") and not all(k in memo for k in wanted)
+    stored = data.meta.get("inputs") and not all(k in memo and "zones" in memo[k] for k in wanted)
     if stored:
         memo.update({k: v for k, v in (_read(_map_bases_path(data, build_dir)) or {}).items() if k not in memo})
     missing = [k for k in wanted if k not in memo]
     for code, minor in missing:
         base_layers(data, code, minor_roads=minor, memo=memo)
-    if stored and missing:
+    no_zones = [k for k in wanted if "zones" not in memo[k]] if stored else []
+    if no_zones:  # the zone layers cut to each map's view, from the region-level half of the analysis
+        from pamgeo.render.webmap_zones import zone_frames, zone_geometries
+
+        prepared = prepared_region(data, build_dir)
+        frames = zone_frames(prepared.police.areas if prepared.police is not None else {},
+                             prepared.flood_corridors, prepared.flood_hazard)
+        for key in no_zones:
+            memo[key] = {**memo[key], "zones": zone_geometries(frames, memo[key]["view"])}
+    if stored and (missing or no_zones):
         _write({k: v for k, v in memo.items() if is_map_base_key(k)}, _map_bases_path(data, build_dir), KEEP_MAP_BASES)
 
 
