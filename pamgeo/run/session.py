@@ -1,9 +1,10 @@
 """What a briefing notebook reads, once per kernel within a run.
 
 The notebooks of ``pamgeo run`` execute one after another in kept kernels (:mod:`pamgeo.run.jobs`).
-This module is the kernel side of that speed-up: the region read once, the run's analysis
-read once, and the maps' base layers drawn once, while the main process computes the analysis
-(:func:`prepare_run`). It is the only place that keeps such state; the analysis and render
+This module is the kernel side of that speed-up: the region read once (or, in a kernel forked
+by the run, kept from the run's process: :func:`keep_region`), the run's analysis read once,
+and the maps' base layers read from beside the build once, while the main process computes
+the analysis (:func:`prepare_run`). It is the only place that keeps such state; the analysis and render
 layers take everything they need as arguments. In JupyterLab (no ``analysis_file``) nothing
 is kept: every call reads afresh, the analysis through the cache beside the build.
 """
@@ -75,11 +76,12 @@ def run_region_data(region, build_dir=None) -> tuple[RegionConfig, RegionData, d
 
 
 def prepare_run(region, *, build_dir=None, codes: list[str] | None = None) -> None:
-    """Read the region and draw the base layers of its maps ahead of a run's notebooks.
+    """Have the region and the base layers of its maps ready ahead of a run's notebooks.
 
     ``pamgeo run`` has each kernel call it while the main process computes the analysis: the
-    notebooks then find the region read (:func:`run_region_data`) and the base layers of the
-    overview and of the kecamatan ``codes`` (default: all) drawn.
+    notebooks then find the region (:func:`run_region_data`) and the base layers of the
+    overview and of the kecamatan ``codes`` (default: all), with their zone layers, read from
+    beside the build (drawn and stored there if missing: :func:`pamgeo.run.cache.map_bases`).
     """
     _, data, memo = run_region_data(region, build_dir)
     map_bases(data, memo, codes, build_dir)  # stored beside the build: read, or drawn and stored
