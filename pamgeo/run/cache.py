@@ -136,22 +136,33 @@ def _read(path: Path):
         return None
 
 
-def _write(obj, path: Path, keep: int) -> None:
-    """Pickle ``obj`` to ``path`` atomically; keep the newest ``keep`` files of its kind."""
+def _publish(path: Path, write, keep: int) -> None:
+    """Make ``path`` atomically with ``write(tmp_path)``; keep the newest ``keep`` files of its
+    kind (the name up to its first ``-``, same suffix) in its folder."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     kind = path.name.split("-")[0]
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-", suffix=f".tmp{path.suffix}")  # a GeoPackage keeps .gpkg
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        write(Path(tmp))
         os.replace(tmp, path)  # atomic: readers see the old file set or the complete new one
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    old = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    old = sorted(folder.glob(f"{kind}-*{path.suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in old[keep:]:
         stale.unlink(missing_ok=True)
+
+
+def _write(obj, path: Path, keep: int) -> None:
+    """Pickle ``obj`` to ``path`` atomically; keep the newest ``keep`` files of its kind."""
+
+    def dump(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    _publish(path, dump, keep)
 
 
 def prepared_region(data: RegionData, build_dir: Path | None = None) -> PreparedRegion:
@@ -176,8 +187,8 @@ def prepare_build(cfg: RegionConfig, build_dir: Path | None = None) -> Path:
     Returns the file written.
     """
     data = cached_region(cfg, build_dir)  # and the region itself, stored for the runs to read
-    prepared_region(data, build_dir)
-    map_bases(data, {}, build_dir=build_dir)  # the maps' base layers, stored the same way
+    prepared = prepared_region(data, build_dir)
+    map_bases(data, {}, build_dir=build_dir, prepared=prepared)  # the maps' base layers, stored the same way
     print_bases(data, data.kecamatan_codes(), cfg.region.language, build_dir)  # and the print maps' bases
     return region_dir(cfg, build_dir) / f"prepared-{prepared_key(data)}.pickle"
 
@@ -191,14 +202,15 @@ def is_map_base_key(key) -> bool:
     return isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], bool)
 
 
-def map_bases(data: RegionData, memo: dict, codes: list[str] | None = None, build_dir: Path | None = None) -> None:
+def map_bases(data: RegionData, memo: dict, codes: list[str] | None = None, build_dir: Path | None = None, *,
+              prepared: PreparedRegion | None = None) -> None:
     """Put the base layers of the region's maps into ``memo``: the overview's and those of the
     kecamatan ``codes`` (default all). Like the region-level half of the analysis they depend only
     on the build (and pamgeo's code), so they are stored beside it: read from there when they
     are, drawn and stored when not (a region not loaded from a build: drawn only). Stored ones
     also hold the map's zone layers (``zones``: catchments, isochrones, river corridors, flood
     hazard, :func:`pamgeo.render.webmap_zones.zone_geometries`), cut from the region-level half
-    of the analysis."""
+    of the analysis (``prepared``, read from beside the build if not given)."""
     from pamgeo.render.maps import base_layers
 
     wanted = [(None, False)] + [(c, True) for c in (codes if codes is not None else data.kecamatan_codes())]
@@ -212,7 +224,7 @@ def map_bases(data: RegionData, memo: dict, codes: list[str] | None = None, buil
     if no_zones:  # the zone layers cut to each map's view, from the region-level half of the analysis
         from pamgeo.render.webmap_zones import zone_frames, zone_geometries
 
-        prepared = prepared_region(data, build_dir)
+        prepared = prepared or prepared_region(data, build_dir)
         frames = zone_frames(prepared.police.areas if prepared.police is not None else {},
                              prepared.flood_corridors, prepared.flood_hazard)
         for key in no_zones:
@@ -234,18 +246,8 @@ def region_geopackage(data: RegionData, analysis, lang: str, build_dir: Path | N
     path = folder / f"gpkgbase-{prepared_key(data)}-{lang}.gpkg"
     if path.exists() and not _readable_gpkg(path):
         path.unlink()  # damaged: written again
-    if not path.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gpkgbase-", suffix=".gpkg")
-        os.close(fd)
-        try:
-            write_geopackage(data, analysis, Path(tmp), lang, part="region")
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        old = sorted(folder.glob("gpkgbase-*.gpkg"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in old[KEEP_PREPARED * 2:]:  # two builds' worth, in two languages
-            stale.unlink(missing_ok=True)
+    if not path.exists():  # two builds' worth kept, in two languages
+        _publish(path, lambda tmp: write_geopackage(data, analysis, tmp, lang, part="region"), KEEP_PREPARED * 2)
     return path
 
 

@@ -34,7 +34,7 @@ CONNECTION_WAIT_S = 120  # how long a forked kernel waits for its worker's conne
 
 
 def available(kernel_name: str | None = None) -> bool:
-    """Whether kernels can be forked here: on Linux (``fork`` and ``/proc``), from a process
+    """Whether kernels can be forked here: on Linux, from a process
     that is not itself a Jupyter kernel (a run started from a notebook launches its kernels),
     for a kernel ``kernel_name`` whose spec runs ipykernel on this very interpreter (what is
     forked is this process); unless the environment variable ``PAMGEO_FORK_KERNELS`` is ``0``.
@@ -78,11 +78,13 @@ class KernelProcess:
 
     def poll(self) -> int | None:
         if self.returncode is None:
+            import psutil
+
             try:
-                state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                state = "X"  # gone (reaped)
-            if state in ("Z", "X"):
+                status = psutil.Process(self.pid).status()
+            except psutil.NoSuchProcess:
+                status = psutil.STATUS_DEAD  # gone (reaped)
+            if status in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
                 self.returncode = -1  # not our child: its exit status is its parent's to read
         return self.returncode
 
@@ -114,11 +116,18 @@ def connection_folder() -> str:
     import shutil
     import tempfile
 
+    import psutil
+
     for old in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
         pid = old.name[len(FOLDER_PREFIX):].split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+        if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     return tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
+
+
+def connection_files(folder: str, slots: int) -> list[str]:
+    """The connection files of a run's ``slots`` forked kernels in ``folder``."""
+    return [os.path.join(folder, f"kernel-{i}.json") for i in range(slots)]
 
 
 def reserve_kernel(name: str, connection_file: str):

@@ -314,7 +314,7 @@ def start_workers(workers: int, *, kernel: str = KERNEL_NAME, reuse_kernels: boo
         pool = ProcessPoolExecutor(max_workers=n, initializer=_warm_worker, initargs=(kernel, folder, n))
         for _ in range(n):
             pool.submit(_noop)
-        files = [os.path.join(folder, f"kernel-{i}.json") for i in range(n)] if folder else []
+        files = forked.connection_files(folder, n) if folder else []
         return Workers(pool, None, kernel, True, folder, files)
     # a kernel per notebook: kernel start-up dominates, so every worker takes any job
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker)

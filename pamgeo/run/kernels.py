@@ -72,13 +72,13 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
 # the same kernel, its user namespace reset in between (see kernel). Imports and caches
 # stay warm; each notebook still starts from an empty namespace and execution count 1.
 _KERNELS: dict[str, Any] = {}
+FORKED_READY_S = 60  # a forked kernel that does not answer by then is replaced
 # run by a kernel as it starts (IPython's exec_lines), before it reports ready: the imports, then
 # gc.freeze() so that garbage collections (one at every namespace reset) skip the modules' objects
-FORKED_READY_S = 60  # a forked kernel that does not answer by then is replaced
 KERNEL_WARMUP = ("import pamgeo.analysis.pipeline, pamgeo.render.briefing, pamgeo.render.maps, pamgeo.core.config, "
-                  "pamgeo.ingest.region",
-                  "from IPython.display import HTML, display",
-                  "import gc; gc.freeze()")
+                 "pamgeo.ingest.region",
+                 "from IPython.display import HTML, display",
+                 "import gc; gc.freeze()")
 
 
 def kernel(name: str, *, wait: bool = True, adopt: dict[str, int] | None = None):
@@ -132,10 +132,9 @@ def reserve(name: str, folder: str, slots: int) -> str:
     ``slots`` connection files in ``folder`` (``kernel-<i>.json``), write it and keep its kernel
     manager as this process's kernel ``name``, adopted when a job names its pid (:func:`kernel`).
     Returns the connection file."""
-    from pamgeo.run.forked import reserve_kernel
+    from pamgeo.run.forked import connection_files, reserve_kernel
 
-    for i in range(slots):
-        path = os.path.join(folder, f"kernel-{i}.json")
+    for path in connection_files(folder, slots):
         try:
             os.close(os.open(path + ".taken", os.O_CREAT | os.O_EXCL))
         except FileExistsError:

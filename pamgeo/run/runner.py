@@ -80,7 +80,6 @@ class _Run:
     kernel: str
     reuse_kernels: bool
     notes: list[str] = field(default_factory=list)  # on every page: the TPS account, missing data
-    kernel_pids: dict[str, int] = field(default_factory=dict)  # kernels forked for the run (pamgeo.run.forked)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     clock: float = field(default_factory=time.perf_counter)
@@ -117,12 +116,12 @@ def _codes(cfg: RegionConfig, data: RegionData, kecamatan: list[str] | None) -> 
 
 
 def _prepare_workers(pools: Workers, run: _Run, workers: int, bdir: str | None, codes: list[str]) -> None:
-    """While the analysis is computed, the kernels read the region and draw the maps' base layers
+    """While the analysis is computed, the kernels get the region and the maps' base layers ready
     (a job each; a worker that takes two does the second in no time), and the print process
-    draws what the print maps show of the region."""
+    the base sheets of the print maps (both read from beside the build)."""
     for _ in range(workers - 1):
         pools.notebooks.submit(run_job, {"kind": "prepare", "kernel": run.kernel, "region": run.cfg.config_path,
-                                         "build_dir": bdir, "codes": codes, "kernel_pids": run.kernel_pids})
+                                         "build_dir": bdir, "codes": codes, "kernel_pids": pools.kernel_pids})
     pools.prints.submit(run_job, {"kind": "prepare-print", "codes": codes, "lang": run.lang, "build_dir": bdir})
 
 
@@ -150,11 +149,11 @@ def _hand_over(analysis: Analysis, tmp: Path) -> Path:
 
 
 def _plan_jobs(run: _Run, data: RegionData, codes: list[str], *, overview: bool, tmp: Path, bdir: str | None,
-               analysis_file: Path, class_note: str) -> list[dict]:
+               analysis_file: Path, class_note: str, kernel_pids: dict[str, int]) -> list[dict]:
     """The notebook jobs (overview, a page per kecamatan) and the print-map job of a run."""
     cfg, lang = run.cfg, run.lang
     estimated = data.estimated_note_key
-    common = {"kernel": run.kernel, "reuse_kernel": run.reuse_kernels, "kernel_pids": run.kernel_pids}
+    common = {"kernel": run.kernel, "reuse_kernel": run.reuse_kernels, "kernel_pids": kernel_pids}
     params = {"region": cfg.config_path, "build_dir": bdir, "language": lang, "analysis_file": str(analysis_file)}
     jobs = []
     if overview:
@@ -411,7 +410,6 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
             # start ipykernel, the print process imports matplotlib, while this process
             # computes the analysis
             pools.start_forked((cfg.config_path, bdir, cfg, data))
-            run.kernel_pids = pools.kernel_pids
         codes = _codes(cfg, data, kecamatan)
         if pools is not None and pools.reuse_kernels:
             _prepare_workers(pools, run, workers, bdir, codes)
@@ -422,7 +420,8 @@ def _run_region(region, *, kecamatan, workers, build_dir, reports_dir: Path, reg
         analysis_file = _hand_over(analysis, tmp)
         run.lap("analysis_pickle")
         jobs = _plan_jobs(run, data, codes, overview=not kecamatan, tmp=tmp, bdir=bdir,
-                          analysis_file=analysis_file, class_note=class_note)
+                          analysis_file=analysis_file, class_note=class_note,
+                          kernel_pids=pools.kernel_pids if pools is not None else {})
 
         def tables() -> None:  # the files beside the pages (in a process of its own, see _execute)
             _write_exports(run, data, analysis, build_dir, tmp, csv_sep)

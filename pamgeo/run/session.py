@@ -48,7 +48,7 @@ def _file_state(path) -> tuple:
     return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def _region_key(region, build_dir, cfg: RegionConfig) -> tuple:
+def _kept_key(region, build_dir, cfg: RegionConfig) -> tuple:
     folder = region_dir(cfg, build_dir)
     return (str(region), str(build_dir), _file_state(cfg.config_path), _file_state(folder / "region.gpkg"),
             _file_state(folder / "meta.json"))
@@ -59,7 +59,7 @@ def keep_region(region, build_dir, cfg: RegionConfig, data: RegionData) -> None:
     ``(region, build_dir)``: what a kernel forked from a run's main process does first
     (:mod:`pamgeo.run.forked`), so that it starts with the region in memory."""
     _RUN_REGION.clear()
-    _RUN_REGION[_region_key(region, build_dir, cfg)] = (cfg, data, {})
+    _RUN_REGION[_kept_key(region, build_dir, cfg)] = (cfg, data, {})
 
 
 def run_region_data(region, build_dir=None) -> tuple[RegionConfig, RegionData, dict]:
@@ -68,7 +68,7 @@ def run_region_data(region, build_dir=None) -> tuple[RegionConfig, RegionData, d
     Read again when the config file or the build (``region.gpkg``, ``meta.json``) changed.
     """
     cfg = load_config(region)
-    key = _region_key(region, build_dir, cfg)
+    key = _kept_key(region, build_dir, cfg)
     if key not in _RUN_REGION:
         _RUN_REGION.clear()  # one region at a time
         _RUN_REGION[key] = (cfg, cached_region(cfg, build_dir), {})
