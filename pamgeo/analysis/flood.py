@@ -179,11 +179,6 @@ def _labels(rank: np.ndarray) -> np.ndarray:
     return np.array(FLOOD_LEVELS, dtype=object)[rank]
 
 
-def _up(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Element-wise higher class."""
-    return np.where(_rank(b) > _rank(a), b, a)
-
-
 @dataclass
 class FloodLayers:
     """All flood evidence for a region, in its metric CRS (each may be missing)."""

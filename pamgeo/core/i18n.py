@@ -41,6 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
     "regular": {"id": "reguler", "en": "regular"},
     "police_posts": {"id": "Satuan Polri (Polres/Polsek)", "en": "Police units (Polres/Polsek)"},
     "unit": {"id": "Satuan", "en": "Unit"},
+    "unit_level": {"id": "Tingkat", "en": "Level"},
     "status": {"id": "Status", "en": "Status"},
     "roads_major": {"id": "Jalan utama", "en": "Main roads"},
     "roads_minor": {"id": "Jalan lingkungan", "en": "Local streets"},

@@ -37,7 +37,6 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
-import matplotlib.backends.backend_pdf  # imported with this module (the print process warms up), not at the first PDF
 import numpy as np
 import shapely
 from matplotlib.axes import Axes

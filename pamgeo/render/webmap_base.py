@@ -186,22 +186,13 @@ def add_base(m: folium.Map, base: dict[str, Any], *, lang: str, legend: list | N
     return kel_layer
 
 
-def drop_slivers(gdf: gpd.GeoDataFrame, min_area_m2: float = 10_000) -> gpd.GeoDataFrame:
-    """Zones without the pieces and holes smaller than ``min_area_m2`` (metric CRS).
+def sliver_free(geoms: np.ndarray, min_area_m2: float = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """Zones without the pieces and holes smaller than ``min_area_m2`` (metric CRS): the positions
+    of those left, and what is left of them (each a MultiPolygon of its polygons kept, each with
+    its rings kept).
 
     Catchments and isochrones grown along roads are fragmented (hundreds of parts under a
-    hectare); on a briefing map those specks carry no information but most of the bytes.
-    Each feature left is a MultiPolygon of its polygons kept, each with its rings kept.
-    """
-    present, geoms = sliver_free(gdf.geometry.to_numpy(), min_area_m2)
-    out = gdf.iloc[present]  # a new frame (copy on write): setting its geometry leaves gdf as it is
-    out["geometry"] = gpd.GeoSeries(geoms, index=out.index, crs=gdf.crs)
-    return out
-
-
-def sliver_free(geoms: np.ndarray, min_area_m2: float = 10_000) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`drop_slivers` of an array of geometries: the positions of those left, and what is
-    left of them."""
+    hectare); on a briefing map those specks carry no information but most of the bytes."""
     parts, owner = shapely.get_parts(geoms, return_index=True)
     big = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts) & (shapely.area(parts) >= min_area_m2)
     parts, owner = parts[big], owner[big]

@@ -280,8 +280,7 @@ def rows_data(geoms: np.ndarray, crs, columns: dict[str, list], **kwargs) -> dic
     """:func:`layer_data` of ``geoms`` (in ``crs``) with these properties: escaped values, a
     list each (:func:`~pamgeo.render.webmap_encoding.escaped_values`), one per geometry."""
     geometries, keep = geojson_geometries(geoms, crs, packed=True, **kwargs)
-    kept = np.flatnonzero(keep).tolist()
-    return feature_collection(geometries, list(columns), [[values[i] for i in kept] for values in columns.values()])
+    return zone_data((np.arange(len(geoms)), geometries, keep), columns)
 
 
 def rayon_colours(n: int, colours: tuple[str, ...] = P.RAYON_COLOURS) -> list[str]:
@@ -548,7 +547,7 @@ def add_police(m: folium.Map, posts: gpd.GeoDataFrame | None, *, lang: str, lege
         style_function=lambda f: PLANNED_STYLE if f["properties"]["rencana"] else POLICE_STYLE,
         style_only=("rencana",),
         popup=popup(["unit", "level", "status", "posisi"],
-                    aliases=[t("unit", lang), "Tingkat" if lang == "id" else "Level",
+                    aliases=[t("unit", lang), t("unit_level", lang),
                              t("status", lang), t("position_source", lang)]),
         tooltip=tooltip(["unit"]),
     ).add_to(m)

@@ -59,7 +59,7 @@ def _kind(key: str) -> str:
 
 def zones_in(zones: gpd.GeoDataFrame, area, min_area_m2: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The rows of ``zones`` in ``area`` and their geometries cut to it (:func:`clip`), without the
-    slivers smaller than ``min_area_m2`` if given (:func:`~pamgeo.render.webmap_base.drop_slivers`): what those give, as
+    slivers smaller than ``min_area_m2`` if given (:func:`~pamgeo.render.webmap_base.sliver_free`): what those give, as
     arrays (no frame made for each step)."""
     rows, geoms = clipped(zones.geometry.to_numpy(), area)
     if min_area_m2 is not None:

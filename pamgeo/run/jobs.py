@@ -72,6 +72,8 @@ _PRINT_DATA: dict[str, Any] = {}
 def _warm_print_worker(data=None) -> None:
     """Pool initializer of the print-map process: matplotlib and the drawing code, and the
     region the main process has read (shared by the fork, not copied through a pipe)."""
+    import matplotlib.backends.backend_pdf  # noqa: F401  (imported now, not at the first PDF)
+
     from pamgeo.render import printmap  # noqa: F401
 
     if data is not None:
