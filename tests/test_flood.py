@@ -67,7 +67,7 @@ def test_raster_in_utm_with_tps_in_wgs84_and_nodata(tmp_path):
     out = classify_points(pts_utm, FloodLayers(rasters=(r,)), Flood(raster_buffer_m=0))
     assert list(out["flood_class"]) == ["tinggi", "rendah", "none", "none"]
     assert list(out["raster_not_modelled"]) == [False, False, True, True]
-    assert "model uji: 0.90" in out["flood_reasons"].iloc[0]
+    assert "model uji: 0,90 (tinggi)" in out["flood_reasons"].iloc[0]
 
 
 def test_buffer_maximum(tmp_path):

@@ -37,7 +37,7 @@ import shapely
 
 from pamgeo.analysis.risk import nearest_pairs
 from pamgeo.core.config import Flood
-from pamgeo.core.i18n import distance_many, format_each, join_parts, percent, t, tf, tf_many
+from pamgeo.core.i18n import distance_many, format_each, join_parts, number, percent, t, tf, tf_many
 from pamgeo.core.vocabulary import FLOOD_LABELS, FLOOD_LEVELS, FLOOD_RANK
 from pamgeo.ingest.io import Raster
 
@@ -294,10 +294,10 @@ def _raster_evidence(points: gpd.GeoSeries, r: Raster, params: Flood, lang: str
     """Class (rank) of the maximum within ``raster_buffer_m``, which points the raster does not model."""
     _, mx, modelled = sample_raster(r, points, params.raster_buffer_m)
     rc = _rank(raster_class(mx, r.breaks))
-    unit = "m" if r.kind == "depth" else ""
+    unit = " m" if r.kind == "depth" else ""
     lab = FLOOD_LABELS.get(lang, FLOOD_LABELS["id"])
     at = np.flatnonzero(rc > 0)
-    value = format_each(mx[at], lambda v: f"{v:.2f}")
+    value = format_each(mx[at], lambda v: number(v, lang, 2))  # as the language writes it: 1,40 in Indonesian
     level = _labels(rc[at])
     text = f"{r.label}: " + value + f"{unit} (" + pd.Series(level).map(lab).to_numpy(dtype=object) + ")"
     return rc, ~modelled, (at, text)
