@@ -37,7 +37,17 @@ import shapely
 
 from pamgeo.analysis.risk import nearest_pairs
 from pamgeo.core.config import Flood
-from pamgeo.core.i18n import distance_many, format_each, join_parts, number, percent, t, tf, tf_many
+from pamgeo.core.i18n import (
+    distance_many,
+    format_each,
+    join_parts,
+    number,
+    percent,
+    river_phrases,
+    site_list,
+    tf,
+    tf_many,
+)
 from pamgeo.core.vocabulary import FLOOD_LABELS, FLOOD_LEVELS, FLOOD_RANK
 from pamgeo.ingest.io import Raster
 
@@ -202,9 +212,7 @@ def _kelurahan_evidence(n: int, kode_kel: pd.Series | None, flood_kelurahan: dic
     if kode_kel is None or not flood_kelurahan:
         return listed, _no_reasons()
     listed = kode_kel.isin(flood_kelurahan.keys()).to_numpy()
-    text = {code: tf("r_flood_kelurahan_short", lang,
-                     names=", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else ""))
-            for code, sites in flood_kelurahan.items()}
+    text = {code: tf("r_flood_kelurahan_short", lang, names=site_list(sites)) for code, sites in flood_kelurahan.items()}
     at = np.flatnonzero(listed)
     return listed, (at, pd.Series(kode_kel.to_numpy()[at]).map(text).to_numpy(dtype=object))
 
@@ -234,9 +242,7 @@ def _corridor_evidence(points: gpd.GeoSeries, ww: gpd.GeoDataFrame, params: Floo
         band[bumped] = np.minimum(band[bumped] + 1, 3)
     band = np.minimum(band, FLOOD_RANK[corridor_max])
     at = np.flatnonzero(band > 0)
-    what = names[at]
-    what[~what.astype(bool)] = t("r_a_river", lang)
-    return band, corridor_m, (at, tf_many("r_from", lang, dist=distance_many(corridor_m[at], lang), what=what))
+    return band, corridor_m, (at, river_phrases(corridor_m[at], names[at], lang))
 
 
 def _lake_evidence(points: gpd.GeoSeries, lk: gpd.GeoDataFrame, params: Flood, lang: str

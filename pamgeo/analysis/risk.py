@@ -43,7 +43,16 @@ import shapely
 from scipy.spatial import cKDTree
 
 from pamgeo.core.config import RiskParams
-from pamgeo.core.i18n import distance_many, join_parts, number_many, t, tf_many
+from pamgeo.core.i18n import (
+    distance_many,
+    format_each,
+    join_parts,
+    number_many,
+    river_phrases,
+    site_list,
+    t,
+    tf_many,
+)
 from pamgeo.core.vocabulary import CLASSES, FLOOD_LABELS, class_label, normalise_class
 
 
@@ -278,9 +287,7 @@ def score_tps(
 
 def _official_classes(values: pd.Series) -> pd.Series:
     """:func:`~pamgeo.core.vocabulary.normalise_class` of each value, once per distinct value."""
-    codes, uniq = pd.factorize(values, use_na_sentinel=False)
-    classes = np.array([normalise_class(v) for v in uniq] + [None], dtype=object)
-    return pd.Series(classes[codes], index=values.index)
+    return pd.Series(format_each(values.to_numpy(dtype=object), normalise_class), index=values.index)
 
 
 def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, float],
@@ -303,13 +310,11 @@ def _reasons(out: gpd.GeoDataFrame, ind: dict[str, np.ndarray], used: dict[str, 
         texts.append(text_of(on))
 
     def river(on: np.ndarray) -> np.ndarray:
-        name = out["nearest_waterway"].to_numpy(dtype=object)[on]
-        name[~name.astype(bool)] = t("r_a_river", lang)
-        return tf_many("r_from", lang, dist=distance_many(out["dist_waterway_m"].to_numpy(float)[on], lang), what=name)
+        return river_phrases(out["dist_waterway_m"].to_numpy(float)[on],
+                             out["nearest_waterway"].to_numpy(dtype=object)[on], lang)
 
     def flood_kelurahan(on: np.ndarray) -> np.ndarray:
-        names = {code: ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
-                 for code, sites in flood_sites.items()}
+        names = {code: site_list(sites) for code, sites in flood_sites.items()}
         return tf_many("r_flood_kelurahan", lang, names=pd.Series(out["kode_kel"].to_numpy()[on]).map(names).to_numpy())
 
     def flood_level(on: np.ndarray) -> np.ndarray:

@@ -473,8 +473,7 @@ def t(key: str, lang: str = "id") -> str:
 
 def tf(key: str, lang: str = "id", **values: object) -> str:
     """Label ``key`` in ``lang`` with ``{name}`` fields filled in (numbers formatted for ``lang``)."""
-    return t(key, lang).format(**{k: number(v, lang) if isinstance(v, int | float) and not isinstance(v, bool)
-                                  else v for k, v in values.items()})
+    return t(key, lang).format(**{k: _field(v, lang) for k, v in values.items()})
 
 
 def distance(metres: float, lang: str = "id") -> str:
@@ -486,6 +485,22 @@ def distance(metres: float, lang: str = "id") -> str:
     if metres < 1000:
         return f"± {number(round(metres / 10) * 10, lang)} m"
     return f"{number(metres / 1000, lang, 1)} km"
+
+
+def site_list(sites: list[str]) -> str:
+    """The first two of a list of places, and how many more.
+
+    >>> site_list(["Jl. Ceger", "Pondok Betung", "Situ Bujang", "Kp. Sawah"])
+    'Jl. Ceger, Pondok Betung (+2)'
+    """
+    return ", ".join(sites[:2]) + (f" (+{len(sites) - 2})" if len(sites) > 2 else "")
+
+
+def river_phrases(metres: np.ndarray, names: np.ndarray, lang: str = "id") -> np.ndarray:
+    """"± 50 m from <river>" for each distance and waterway name ("a river" where it has none)."""
+    what = np.asarray(names, dtype=object).copy()
+    what[~what.astype(bool)] = t("r_a_river", lang)
+    return tf_many("r_from", lang, dist=distance_many(metres, lang), what=what)
 
 
 def distance_many(metres: np.ndarray, lang: str = "id") -> np.ndarray:
